@@ -1,0 +1,5 @@
+"""``python -m runner`` is ``smm``."""
+
+from runner.cli import entry
+
+entry()

@@ -1,0 +1,208 @@
+"""The command line: parses, calls, maps errors to exit codes.  Nothing else.
+
+Heavy modules (httpx, jsonschema, rich) are imported inside commands so that
+``smm --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from runner import __version__
+from runner.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, SmmError, report_bug
+
+if TYPE_CHECKING:
+    from runner.panel.client import PanelClient
+    from runner.project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("text", "json", "markdown")
+
+
+@dataclass
+class Env:
+    """What every command gets: the global options, and the project loaded once, lazily."""
+
+    config: Path | None = None
+    state: Path | None = None
+    verbose: int = 0
+    _project: Project | None = field(default=None, repr=False)
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            from runner import project
+
+            loaded = project.load(self.config)
+            if self.state is not None:
+                from dataclasses import replace
+
+                loaded = replace(loaded, state_path=self.state.resolve())
+            self._project = loaded
+        return self._project
+
+    def client(self, panel_name: str) -> PanelClient:
+        from runner.panel.connect import open_client
+
+        return open_client(self.project, self.project.panel(panel_name))
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def format_option(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
+    """``--format`` and its short form ``--json``, shared by every command that prints data."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--json", "as_json", is_flag=True, help="Short for --format json."
+        )(func)
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(formats)),
+            default="text",
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate
+
+
+def chosen_format(fmt: str, as_json: bool) -> str:
+    return "json" if as_json else fmt
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="smm", message="%(prog)s %(version)s")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Project file (default: smm.yaml here or in a parent folder).")
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False),
+              help="State store path (default: from smm.yaml, else .smm/state.db).")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
+@click.option("-v", "--verbose", count=True, help="Log requests (-vv: more). Never logs keys.")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, state: Path | None, no_color: bool,
+        verbose: int) -> None:
+    """smm: declarative campaigns for SMM panels.
+
+    Describe orders in YAML, check them with `validate`, review `plan`, and `apply`
+    them: every order is placed at most once, whatever happens.
+    """
+    from runner.console import set_no_color, setup_logging
+
+    set_no_color(no_color)
+    setup_logging(verbose)
+    ctx.obj = Env(config=config, state=state, verbose=verbose)
+
+
+# --- panels -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("panel")
+@click.option("--search", help="Only services whose name or category contains TEXT.")
+@click.option("--type", "type_", help="Only services of this type (e.g. default, poll).")
+@format_option(("text", "json"))
+@pass_env
+def services(env: Env, panel: str, search: str | None, type_: str | None, fmt: str,
+             as_json: bool) -> None:
+    """Browse PANEL's catalog to find service ids."""
+    from runner.commands import panels
+
+    panels.services(env, panel, search, type_, chosen_format(fmt, as_json))
+
+
+@cli.command()
+@click.argument("panel")
+@format_option(("text", "json"))
+@pass_env
+def balance(env: Env, panel: str, fmt: str, as_json: bool) -> None:
+    """Show PANEL's account balance."""
+    from runner.commands import panels
+
+    panels.balance(env, panel, chosen_format(fmt, as_json))
+
+
+# --- the simulated panel ------------------------------------------------------------
+
+
+@cli.group()
+def sim() -> None:
+    """The built-in simulated panel."""
+
+
+@sim.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port).")
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Delay every answer.")
+@click.option("--fault", "faults", multiple=True, metavar="KIND=RATE",
+              help="Inject faults: rate_limit, server_error, html, bad_json, drop_before, "
+                   "drop_after; RATE from 0 to 1. Repeatable.")
+@click.option("--fault-actions", default="", metavar="A,B",
+              help="Apply --fault rates only to these actions (e.g. add).")
+@click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.0),
+              help="How much faster than real time orders progress.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--balance", "start_balance", default="250.00", show_default=True,
+              help="Starting balance (USD).")
+@click.option("--key", "keys", multiple=True, help="Accept only these API keys (default: any).")
+@click.option("--data", type=click.Path(path_type=Path, dir_okay=False),
+              help="Keep the panel's data in this SQLite file (default: in memory).")
+@click.option("--partial-rate", default=0.0, type=click.FloatRange(0, 1),
+              help="Share of orders that end Partial.")
+@click.option("--quirks", is_flag=True,
+              help="Answer with the variants some panels use (string ids, lower-case types, "
+                   "Cancelled, bare-string errors).")
+def sim_serve(host: str, port: int, latency_ms: float, faults: tuple[str, ...],
+              fault_actions: str, speed: float, seed: int, start_balance: str,
+              keys: tuple[str, ...], data: Path | None, partial_rate: float,
+              quirks: bool) -> None:
+    """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
+    from runner.commands import simulator
+
+    simulator.serve(host=host, port=port, latency_ms=latency_ms, faults=faults,
+                    fault_actions=fault_actions, speed=speed, seed=seed,
+                    start_balance=start_balance, keys=keys, data=data,
+                    partial_rate=partial_rate, quirks=quirks)
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code.  The one place errors become exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="smm", standalone_mode=False)
+    except SmmError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        print("Aborted.", file=sys.stderr)
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR  # usage errors too: exit 2 is reserved for "plan has changes"
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:
+        report_bug(exc)
+        return EXIT_BUG
+    return int(result) if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    sys.exit(main())

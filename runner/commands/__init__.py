@@ -1,0 +1,1 @@
+"""Command implementations: each turns parsed options into calls and output."""

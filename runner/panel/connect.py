@@ -1,0 +1,53 @@
+"""Open a client for a configured panel: real panels over HTTPS, ``sim://`` in-process."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import parse_qs, urlsplit
+
+from runner.errors import ConfigError
+from runner.panel.client import PanelClient, RetryPolicy
+from runner.project import PanelConfig, Project
+
+
+def open_client(project: Project, panel: PanelConfig, retry: RetryPolicy | None = None
+                ) -> PanelClient:
+    key = panel.key()
+    if not panel.is_sim:
+        return PanelClient(panel.name, panel.url, key, timeout=panel.timeout,
+                           rate_limit=panel.rate_limit, retry=retry)
+    from runner.sim.engine import SimPanel
+    from runner.sim.faults import FaultPlan
+    from runner.sim.transport import SimTransport
+    from runner.sim.wire import SimEndpoint
+
+    parts = urlsplit(panel.url)
+    name = parts.netloc or "default"
+    query = parse_qs(parts.query)
+
+    def option(key: str, default: str) -> str:
+        return query.get(key, [default])[-1]
+
+    try:
+        engine = SimPanel(
+            project.smm_dir / "sim" / f"{name}.db",
+            speed=float(option("speed", "60")),
+            seed=int(option("seed", "0")),
+            balance=Decimal(option("balance", "250.00")),
+            partial_rate=float(option("partial_rate", "0")),
+        )
+        faults = FaultPlan.parse(query.get("fault", []),
+                                 latency_ms=float(option("latency_ms", "0")))
+    except (ValueError, InvalidOperation) as exc:
+        raise ConfigError(f"panel {panel.name}: bad sim:// option ({exc})",
+                          panel.location) from None
+    return PanelClient(
+        panel.name,
+        f"http://sim.invalid/{name}/api/v2",
+        key,
+        timeout=panel.timeout,
+        rate_limit=panel.rate_limit,
+        retry=retry,
+        transport=SimTransport(SimEndpoint(engine, faults)),
+        display_url=panel.url,
+    )

@@ -1,0 +1,108 @@
+"""The order types of the panel API: which fields each takes and how units are counted.
+
+Field names are those of campaign files; on the wire they are the same except
+``drip_feed``, which travels as ``runs`` and ``interval``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runner.panel.models import ServiceType
+
+LIST_FIELDS = frozenset({"comments", "usernames", "hashtags", "keywords", "groups"})
+
+
+@dataclass(frozen=True)
+class OrderType:
+    service_type: ServiceType
+    slug: str
+    required: frozenset[str]
+    optional: frozenset[str]
+    units: str  # quantity | one | comments | usernames | subscription
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return self.required | self.optional
+
+    def wire_fields(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(required, optional) parameter names of ``add``."""
+
+        def wire(names: frozenset[str]) -> frozenset[str]:
+            if "drip_feed" in names:
+                return (names - {"drip_feed"}) | {"runs", "interval"}
+            return names
+
+        return wire(self.required), wire(self.optional)
+
+
+def _t(kind: ServiceType, slug: str, required: str, optional: str = "", units: str = "quantity"
+       ) -> OrderType:
+    return OrderType(kind, slug, frozenset(required.split()), frozenset(optional.split()), units)
+
+
+ORDER_TYPES: tuple[OrderType, ...] = (
+    _t(ServiceType.DEFAULT, "default", "link quantity", "drip_feed"),
+    _t(ServiceType.PACKAGE, "package", "link", units="one"),
+    _t(ServiceType.SEO, "seo", "link quantity keywords"),
+    _t(ServiceType.CUSTOM_COMMENTS, "custom_comments", "link comments", units="comments"),
+    _t(ServiceType.CUSTOM_COMMENTS_PACKAGE, "custom_comments_package", "link comments",
+       units="one"),
+    _t(ServiceType.MENTIONS, "mentions", "link quantity usernames"),
+    _t(ServiceType.MENTIONS_WITH_HASHTAGS, "mentions_with_hashtags",
+       "link quantity usernames hashtags"),
+    _t(ServiceType.MENTIONS_CUSTOM_LIST, "mentions_custom_list", "link usernames",
+       units="usernames"),
+    _t(ServiceType.MENTIONS_HASHTAG, "mentions_hashtag", "link quantity hashtag"),
+    _t(ServiceType.MENTIONS_USER_FOLLOWERS, "mentions_user_followers", "link quantity username"),
+    _t(ServiceType.MENTIONS_MEDIA_LIKERS, "mentions_media_likers", "link quantity media"),
+    _t(ServiceType.COMMENT_LIKES, "comment_likes", "link quantity username"),
+    _t(ServiceType.COMMENT_REPLIES, "comment_replies", "link username comments",
+       units="comments"),
+    _t(ServiceType.POLL, "poll", "link quantity answer_number"),
+    _t(ServiceType.INVITES_FROM_GROUPS, "invites_from_groups", "link quantity groups"),
+    _t(ServiceType.SUBSCRIPTIONS, "subscriptions", "username min max",
+       "posts old_posts delay expiry", units="subscription"),
+    _t(ServiceType.WEB_TRAFFIC, "web_traffic", "link quantity",
+       "drip_feed country device type_of_traffic google_keyword referring_url"),
+)
+
+BY_SERVICE_TYPE: dict[ServiceType, OrderType] = {t.service_type: t for t in ORDER_TYPES}
+BY_SLUG: dict[str, OrderType] = {t.slug: t for t in ORDER_TYPES}
+ALL_FIELDS: frozenset[str] = frozenset().union(*(t.fields for t in ORDER_TYPES))
+
+
+def candidates(fields: frozenset[str]) -> tuple[OrderType, ...]:
+    """The order types whose required fields are present and that take every field given."""
+    return tuple(t for t in ORDER_TYPES if t.required <= fields <= t.fields)
+
+
+def units(order_type: OrderType, params: Mapping[str, Any]) -> int | None:
+    """Units charged (panel-api.md "units charged"); None when unbounded."""
+    kind = order_type.units
+    if kind == "one":
+        return 1
+    if kind == "comments":
+        return len(params.get("comments") or ())
+    if kind == "usernames":
+        return len(params.get("usernames") or ())
+    if kind == "subscription":
+        posts = params.get("posts")
+        return None if posts is None else int(posts) * int(params["max"])
+    drip = params.get("drip_feed")
+    runs = int(drip["runs"]) if isinstance(drip, Mapping) else 1
+    return int(params.get("quantity") or 0) * runs
+
+
+def checked_quantity(order_type: OrderType, params: Mapping[str, Any]) -> int:
+    """The number a panel compares with the service's min..max (per run for drip-feed)."""
+    kind = order_type.units
+    if kind == "one":
+        return 1
+    if kind in ("comments", "usernames"):
+        return units(order_type, params) or 0
+    if kind == "subscription":
+        return int(params.get("max") or 0)
+    return int(params.get("quantity") or 0)

@@ -1,0 +1,136 @@
+"""The project file ``smm.yaml``: where the state lives and which panels exist.
+
+Found in the working directory or a parent (like git); ``--config`` names it directly.
+Without one, a built-in default offers the ``demo`` panel on ``sim://demo``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from runner.errors import ConfigError, Location, SmmError
+from runner.yamldoc import Document
+from runner.yamldoc import load as load_yaml
+
+PROJECT_FILE = "smm.yaml"
+DEFAULT_STATE = ".smm/state.db"
+
+
+@dataclass(frozen=True)
+class PanelConfig:
+    name: str
+    url: str
+    key_env: str | None = None
+    rate_limit: str | None = None
+    timeout: float = 30.0
+    location: Location | None = None
+
+    @property
+    def is_sim(self) -> bool:
+        return self.url.startswith("sim://")
+
+    def key(self) -> str:
+        """The API key from the environment; a one-line error naming the variable if unset."""
+        if self.key_env is None:
+            if self.is_sim:
+                return "sim-demo-key"
+            raise ConfigError(f"panel {self.name}: no key_env is set in {PROJECT_FILE}",
+                              self.location)
+        value = os.environ.get(self.key_env, "")
+        if not value:
+            if self.is_sim:
+                return "sim-demo-key"
+            raise ConfigError(
+                f"panel {self.name}: environment variable {self.key_env} is not set "
+                "(it must hold the panel's API key)",
+                self.location,
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    file: Path | None
+    state_path: Path
+    panels: dict[str, PanelConfig] = field(default_factory=dict)
+
+    @property
+    def smm_dir(self) -> Path:
+        return self.root / ".smm"
+
+    def panel(self, name: str, location: Location | None = None) -> PanelConfig:
+        try:
+            return self.panels[name]
+        except KeyError:
+            known = ", ".join(sorted(self.panels)) or "none"
+            where = self.file.name if self.file else "the built-in default project"
+            raise ConfigError(
+                f"unknown panel '{name}' (panels in {where}: {known})", location
+            ) from None
+
+
+def default_project(root: Path) -> Project:
+    return Project(
+        root=root,
+        file=None,
+        state_path=root / DEFAULT_STATE,
+        panels={"demo": PanelConfig("demo", "sim://demo")},
+    )
+
+
+def find(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(config: Path | None = None, cwd: Path | None = None) -> Project:
+    """Load the project file (``config``, or the nearest smm.yaml) or the default."""
+    cwd = (cwd or Path.cwd()).resolve()
+    path = config if config is not None else find(cwd)
+    if path is None:
+        return default_project(cwd)
+    if not path.is_file():
+        raise ConfigError(f"project file {path} not found")
+    display = os.path.relpath(path, cwd) if path.is_absolute() else str(path)
+    doc = load_yaml(path, display)
+    return parse(doc, path.resolve().parent, path.resolve())
+
+
+def parse(doc: Document, root: Path, file: Path) -> Project:
+    from runner.schema import validate
+
+    if doc.value is None:
+        raise SmmError("the project file is empty", Location(doc.file, 1, 1))
+    problems = validate(doc, "project")
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{first.path + ': ' if first.path else ''}{first.message}{more}",
+                          first.location)
+    data = doc.value
+    panels = {}
+    for name, raw in data["panels"].items():
+        timeout = raw.get("timeout", 30)
+        panels[name] = PanelConfig(
+            name=name,
+            url=raw["url"],
+            key_env=raw.get("key_env"),
+            rate_limit=raw.get("rate_limit"),
+            timeout=float(Decimal(str(timeout))),
+            location=doc.location(("panels", name), key=True),
+        )
+        if not panels[name].is_sim and panels[name].key_env is None:
+            raise ConfigError(
+                f"panel {name}: key_env is required for a real panel (the name of the "
+                "environment variable holding its API key)",
+                doc.location(("panels", name), key=True),
+            )
+    state = root / data.get("state", DEFAULT_STATE)
+    return Project(root=root, file=file, state_path=state, panels=panels)

@@ -1,0 +1,113 @@
+"""The simulated panel's catalog: every order type, with realistic rates, limits and flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class SimService:
+    id: int
+    name: str
+    type: str
+    category: str
+    rate: Decimal
+    min: int
+    max: int
+    refill: bool = False
+    cancel: bool = False
+    dripfeed: bool = False
+    disabled: bool = False
+
+    def wire(self) -> dict[str, object]:
+        """The service as panels send it: numbers as strings, flags as booleans."""
+        return {
+            "service": self.id,
+            "name": self.name,
+            "type": self.type,
+            "category": self.category,
+            "rate": f"{self.rate}",
+            "min": str(self.min),
+            "max": str(self.max),
+            "refill": self.refill,
+            "cancel": self.cancel,
+            "dripfeed": self.dripfeed,
+        }
+
+
+def _s(
+    ident: int,
+    name: str,
+    type_: str,
+    category: str,
+    rate: str,
+    lo: int,
+    hi: int,
+    flags: str = "",
+) -> SimService:
+    return SimService(
+        ident,
+        name,
+        type_,
+        category,
+        Decimal(rate),
+        lo,
+        hi,
+        refill="r" in flags,
+        cancel="c" in flags,
+        dripfeed="d" in flags,
+        disabled="x" in flags,
+    )
+
+
+CATALOG: tuple[SimService, ...] = (
+    _s(1, "Instagram Followers [Real, 30 days refill]", "Default", "Instagram Followers",
+       "0.90", 50, 10000, "rcd"),
+    _s(2, "Instagram Custom Comments [Worldwide]", "Custom Comments", "Instagram Comments",
+       "12.50", 1, 1000, "c"),
+    _s(3, "Instagram Likes [Fast, no refill]", "Default", "Instagram Likes",
+       "0.12345", 10, 50000, "cd"),
+    _s(4, "Instagram Reel Views [Instant]", "Default", "Instagram Views",
+       "0.00456", 100, 1000000, "d"),
+    _s(5, "Instagram Story Views Package [1000 views]", "Package", "Instagram Views",
+       "2.75", 1, 1),
+    _s(6, "Instagram Comment Likes", "Comment Likes", "Instagram Comments",
+       "1.85", 20, 5000, "c"),
+    _s(7, "Telegram Poll Votes [Choose answer]", "Poll", "Telegram",
+       "0.48", 100, 50000, "c"),
+    _s(8, "Instagram Mentions [Random users]", "Mentions", "Instagram Mentions",
+       "3.20", 100, 10000),
+    _s(9, "Instagram Mentions with Hashtags", "Mentions with Hashtags", "Instagram Mentions",
+       "3.90", 100, 10000),
+    _s(10, "Instagram Mentions [Custom list]", "Mentions Custom List", "Instagram Mentions",
+       "4.10", 1, 1000),
+    _s(11, "Instagram Mentions [Hashtag users]", "Mentions Hashtag", "Instagram Mentions",
+       "2.95", 100, 10000),
+    _s(12, "Instagram Mentions [Followers of a user]", "Mentions User Followers",
+       "Instagram Mentions", "3.05", 100, 10000),
+    _s(13, "Instagram Mentions [Likers of a post]", "Mentions Media Likers",
+       "Instagram Mentions", "3.15", 100, 10000),
+    _s(14, "YouTube Comment Replies [Custom]", "Comment Replies", "YouTube Comments",
+       "9.75", 1, 500, "c"),
+    _s(15, "Google Keyword Search Traffic [SEO]", "SEO", "Website Traffic",
+       "1.20", 100, 100000),
+    _s(16, "Instagram Custom Comments Package [10 comments]", "Custom Comments Package",
+       "Instagram Comments", "6.00", 1, 1),
+    _s(17, "Telegram Members [Invites from groups]", "Invites from Groups", "Telegram",
+       "7.40", 100, 20000, "c"),
+    _s(18, "Instagram Auto Likes [Subscription]", "Subscriptions", "Instagram Likes",
+       "0.35", 20, 10000, "c"),
+    _s(19, "Website Traffic [Worldwide, choose source]", "Web Traffic", "Website Traffic",
+       "0.08", 100, 1000000, "cd"),
+    _s(20, "TikTok Followers [HQ, 30 days refill]", "Default", "TikTok",
+       "1.73219", 100, 50000, "rcd"),
+    _s(21, "YouTube Views [Lifetime refill]", "Default", "YouTube Views",
+       "0.98765", 500, 1000000, "rd"),
+    _s(22, "X (Twitter) Followers [Refill 60 days]", "Default", "X (Twitter)",
+       "2.40", 100, 20000, "rc"),
+    _s(23, "Facebook Page Likes [Old, disabled]", "Default", "Facebook",
+       "1.10", 100, 10000, "x"),
+)
+
+BY_ID: dict[int, SimService] = {s.id: s for s in CATALOG}

@@ -1,0 +1,76 @@
+"""The HTTP face of the simulated panel, shared by the in-process transport and the server.
+
+``SimEndpoint.respond(body)`` turns the raw POST body into a ``Reply`` (status, headers,
+bytes) or ``DROP`` (close the connection without answering), applying the fault plan.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Final
+from urllib.parse import parse_qs
+
+from runner.sim.engine import SimPanel
+from runner.sim.faults import BEFORE, FaultPlan
+
+CDN_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+    b"<body><h1>Checking your browser before accessing the panel.</h1></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+DROP: Final = "drop"
+
+
+def _json(status: int, value: object) -> Reply:
+    return Reply(status, json.dumps(value).encode(), {"Content-Type": "application/json"})
+
+
+class SimEndpoint:
+    """A panel endpoint: faults around a ``SimPanel``."""
+
+    def __init__(self, panel: SimPanel, faults: FaultPlan | None = None) -> None:
+        self.panel = panel
+        self.faults = faults or FaultPlan()
+        self.requests = 0
+        self.by_action: dict[str, int] = {}
+
+    def respond(self, body: bytes) -> Reply | str:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"),
+                                              keep_blank_values=True).items()}
+        action = form.get("action", "")
+        self.requests += 1
+        self.by_action[action] = self.by_action.get(action, 0) + 1
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000.0)
+        fault = self.faults.pick(action)
+        if fault in BEFORE:
+            if fault == "drop_before":
+                return DROP
+            if fault == "rate_limit":
+                return Reply(429, b"Too Many Requests",
+                             {"Retry-After": str(self.faults.retry_after),
+                              "Content-Type": "text/plain"})
+            if fault == "server_error":
+                return Reply(500, b"<html><body>500 Internal Server Error</body></html>",
+                             {"Content-Type": "text/html"})
+            return Reply(403, CDN_PAGE, {"Content-Type": "text/html"})
+        status, value = self.panel.handle(form)
+        if fault == "drop_after":
+            return DROP
+        reply = _json(status, value)
+        if fault == "bad_json":
+            return Reply(status, reply.body[: max(1, len(reply.body) // 2)], reply.headers)
+        return reply
+
+    def inspect(self) -> bytes:
+        return json.dumps(self.panel.orders()).encode()

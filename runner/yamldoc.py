@@ -1,0 +1,222 @@
+"""Safe, bounded YAML loading that remembers where every value came from.
+
+PyYAML's loaders silently keep the last of two duplicate keys, expand aliases without
+limit and forget positions.  This module composes the node graph with the libyaml C
+parser when present, then builds plain Python values itself: duplicate keys are errors,
+alias expansion and file size are bounded, floats become ``Decimal`` (money is never a
+binary float), timestamps stay strings, and every value and key keeps its line/column.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runner.errors import Location, SmmError
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is present on supported installs
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_ALIAS_EXPANSION = 100_000
+MAX_DEPTH = 64
+
+JsonPath = tuple[str | int, ...]
+
+
+class YamlError(SmmError):
+    """A file is not acceptable YAML for smm."""
+
+
+@dataclass
+class Document:
+    """A loaded file: its value and the position of every value and mapping key in it."""
+
+    file: str
+    value: Any
+    positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def location(self, path: JsonPath, key: bool = False) -> Location:
+        """The position of the value at ``path`` (or of its key), else of its nearest parent."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while True:
+            if probe in table:
+                line, col = table[probe]
+                return Location(self.file, line, col)
+            if key and probe in self.positions:
+                line, col = self.positions[probe]
+                return Location(self.file, line, col)
+            if not probe:
+                return Location(self.file, 1, 1)
+            probe = probe[:-1]
+
+
+def _location(file: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(file, 1, 1)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _friendly(problem: str, text: str, mark: yaml.Mark | None) -> str:
+    if mark is not None:
+        lines = text.splitlines()
+        if mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+            return "tab character: YAML indentation must use spaces"
+    return problem
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.scalars = yaml.constructor.SafeConstructor()
+        self.seen: set[int] = set()
+        self.visits = 0
+        self.active: set[int] = set()
+
+    def fail(self, message: str, node: yaml.Node) -> YamlError:
+        return YamlError(message, _location(self.doc.file, node.start_mark))
+
+    def build(self, node: yaml.Node, path: JsonPath, depth: int = 0) -> Any:
+        self.visits += 1
+        self.seen.add(id(node))
+        if self.visits - len(self.seen) > MAX_ALIAS_EXPANSION:
+            raise self.fail("too many alias expansions (is this a 'billion laughs' file?)", node)
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", node)
+        if id(node) in self.active:
+            raise self.fail("recursive alias", node)
+        self.doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        raise self.fail("unsupported YAML node", node)  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:float":
+            text = node.value.replace("_", "")
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                # .inf / .nan: not meaningful for any smm field; keep the text so the
+                # schema reports a type error at this position.
+                return node.value
+        if tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        if tag in ("tag:yaml.org,2002:binary",):
+            raise self.fail("binary values are not allowed", node)
+        if tag == "tag:yaml.org,2002:str" or not tag.startswith("tag:yaml.org,2002:"):
+            if not tag.startswith("tag:yaml.org,2002:"):
+                raise self.fail(f"unknown tag {tag}", node)
+            return node.value
+        value = self.scalars.construct_object(node, deep=True)
+        if isinstance(value, _dt.date):
+            return node.value
+        return value
+
+    def mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                for source in self._merge_sources(value_node):
+                    value = self.build(source, path, depth + 1)
+                    for k, v in value.items():
+                        merged.setdefault(k, v)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail("mapping keys must be plain strings", key_node)
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key_node.value)
+            if key in result:
+                raise self.fail(f"duplicate key '{key}'", key_node)
+            self.doc.key_positions[(*path, key)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        for k, v in merged.items():
+            result.setdefault(k, v)
+        return result
+
+    def _merge_sources(self, node: yaml.Node) -> Iterator[yaml.Node]:
+        if isinstance(node, yaml.MappingNode):
+            yield node
+        elif isinstance(node, yaml.SequenceNode) and all(
+            isinstance(n, yaml.MappingNode) for n in node.value
+        ):
+            yield from node.value
+        else:
+            raise self.fail("a merge key (<<) needs a mapping or a list of mappings", node)
+
+
+def _decode(file: str, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", Location(file, line, col)
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def loads(text: str, file: str = "<string>") -> Document:
+    """Load one YAML document from text."""
+    doc = Document(file=file, value=None)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(_friendly(problem, text, mark), _location(file, mark)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", Location(file, 1, 1)) from None
+    except RecursionError:
+        raise YamlError("nesting too deep", Location(file, 1, 1)) from None
+    if len(nodes) > 1:
+        raise YamlError(
+            "more than one YAML document (---) in one file", _location(file, nodes[1].start_mark)
+        )
+    if not nodes:
+        doc.value = None
+        return doc
+    doc.value = _Builder(doc).build(nodes[0], ())
+    return doc
+
+
+def load(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Load one YAML file, refusing files over ``max_bytes`` before reading them."""
+    file = display if display is not None else str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise YamlError(
+                f"file is too large ({size // (1024 * 1024)} MiB; the limit is "
+                f"{max_bytes // (1024 * 1024)} MiB)",
+                Location(file, 1, 1),
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror}", Location(file, 1, 1)) from None
+    return loads(_decode(file, data), file)
