@@ -60,9 +60,9 @@ def format_option(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
     """``--format`` and its short form ``--json``, shared by every command that prints data."""
 
     def decorate(func: F) -> F:
-        func = click.option(
-            "--json", "as_json", is_flag=True, help="Short for --format json."
-        )(func)
+        func = click.option("--json", "as_json", is_flag=True, help="Short for --format json.")(
+            func
+        )
         return click.option(
             "--format",
             "fmt",
@@ -81,15 +81,22 @@ def chosen_format(fmt: str, as_json: bool) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="smm", message="%(prog)s %(version)s")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Project file (default: smm.yaml here or in a parent folder).")
-@click.option("--state", type=click.Path(path_type=Path, dir_okay=False),
-              help="State store path (default: from smm.yaml, else .smm/state.db).")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Project file (default: smm.yaml here or in a parent folder).",
+)
+@click.option(
+    "--state",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="State store path (default: from smm.yaml, else .smm/state.db).",
+)
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
 @click.option("-v", "--verbose", count=True, help="Log requests (-vv: more). Never logs keys.")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, state: Path | None, no_color: bool,
-        verbose: int) -> None:
+def cli(
+    ctx: click.Context, config: Path | None, state: Path | None, no_color: bool, verbose: int
+) -> None:
     """smm: declarative campaigns for SMM panels.
 
     Describe orders in YAML, check them with `validate`, review `plan`, and `apply`
@@ -111,8 +118,9 @@ def cli(ctx: click.Context, config: Path | None, state: Path | None, no_color: b
 @click.option("--type", "type_", help="Only services of this type (e.g. default, poll).")
 @format_option(("text", "json"))
 @pass_env
-def services(env: Env, panel: str, search: str | None, type_: str | None, fmt: str,
-             as_json: bool) -> None:
+def services(
+    env: Env, panel: str, search: str | None, type_: str | None, fmt: str, as_json: bool
+) -> None:
     """Browse PANEL's catalog to find service ids."""
     from runner.commands import panels
 
@@ -140,38 +148,92 @@ def sim() -> None:
 
 @sim.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0: any free port).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free port).",
+)
 @click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Delay every answer.")
-@click.option("--fault", "faults", multiple=True, metavar="KIND=RATE",
-              help="Inject faults: rate_limit, server_error, html, bad_json, drop_before, "
-                   "drop_after; RATE from 0 to 1. Repeatable.")
-@click.option("--fault-actions", default="", metavar="A,B",
-              help="Apply --fault rates only to these actions (e.g. add).")
-@click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.0),
-              help="How much faster than real time orders progress.")
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND=RATE",
+    help="Inject faults: rate_limit, server_error, html, bad_json, drop_before, "
+    "drop_after; RATE from 0 to 1. Repeatable.",
+)
+@click.option(
+    "--fault-actions",
+    default="",
+    metavar="A,B",
+    help="Apply --fault rates only to these actions (e.g. add).",
+)
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="How much faster than real time orders progress.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--balance", "start_balance", default="250.00", show_default=True,
-              help="Starting balance (USD).")
+@click.option(
+    "--balance",
+    "start_balance",
+    default="250.00",
+    show_default=True,
+    help="Starting balance (USD).",
+)
 @click.option("--key", "keys", multiple=True, help="Accept only these API keys (default: any).")
-@click.option("--data", type=click.Path(path_type=Path, dir_okay=False),
-              help="Keep the panel's data in this SQLite file (default: in memory).")
-@click.option("--partial-rate", default=0.0, type=click.FloatRange(0, 1),
-              help="Share of orders that end Partial.")
-@click.option("--quirks", is_flag=True,
-              help="Answer with the variants some panels use (string ids, lower-case types, "
-                   "Cancelled, bare-string errors).")
-def sim_serve(host: str, port: int, latency_ms: float, faults: tuple[str, ...],
-              fault_actions: str, speed: float, seed: int, start_balance: str,
-              keys: tuple[str, ...], data: Path | None, partial_rate: float,
-              quirks: bool) -> None:
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the panel's data in this SQLite file (default: in memory).",
+)
+@click.option(
+    "--partial-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of orders that end Partial.",
+)
+@click.option(
+    "--quirks",
+    is_flag=True,
+    help="Answer with the variants some panels use (string ids, lower-case types, "
+    "Cancelled, bare-string errors).",
+)
+def sim_serve(
+    host: str,
+    port: int,
+    latency_ms: float,
+    faults: tuple[str, ...],
+    fault_actions: str,
+    speed: float,
+    seed: int,
+    start_balance: str,
+    keys: tuple[str, ...],
+    data: Path | None,
+    partial_rate: float,
+    quirks: bool,
+) -> None:
     """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
     from runner.commands import simulator
 
-    simulator.serve(host=host, port=port, latency_ms=latency_ms, faults=faults,
-                    fault_actions=fault_actions, speed=speed, seed=seed,
-                    start_balance=start_balance, keys=keys, data=data,
-                    partial_rate=partial_rate, quirks=quirks)
+    simulator.serve(
+        host=host,
+        port=port,
+        latency_ms=latency_ms,
+        faults=faults,
+        fault_actions=fault_actions,
+        speed=speed,
+        seed=seed,
+        start_balance=start_balance,
+        keys=keys,
+        data=data,
+        partial_rate=partial_rate,
+        quirks=quirks,
+    )
 
 
 # --- entry point --------------------------------------------------------------------

@@ -46,14 +46,21 @@ class _Redact(logging.Filter):
         return True
 
 
+_handler: logging.Handler | None = None
+
+
 def setup_logging(verbosity: int) -> None:
+    global _handler
+    root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
+        _handler = None
     if verbosity <= 0:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_Redact())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.addFilter(_Redact())
+    _handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_handler)
     logging.getLogger("runner").setLevel(logging.DEBUG)
     logging.getLogger("httpx").setLevel(logging.INFO if verbosity == 1 else logging.DEBUG)
     if verbosity > 1:

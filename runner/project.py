@@ -37,8 +37,9 @@ class PanelConfig:
         if self.key_env is None:
             if self.is_sim:
                 return "sim-demo-key"
-            raise ConfigError(f"panel {self.name}: no key_env is set in {PROJECT_FILE}",
-                              self.location)
+            raise ConfigError(
+                f"panel {self.name}: no key_env is set in {PROJECT_FILE}", self.location
+            )
         value = os.environ.get(self.key_env, "")
         if not value:
             if self.is_sim:
@@ -112,8 +113,9 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(f"{first.path + ': ' if first.path else ''}{first.message}{more}",
-                          first.location)
+        raise ConfigError(
+            f"{first.path + ': ' if first.path else ''}{first.message}{more}", first.location
+        )
     data = doc.value
     panels = {}
     for name, raw in data["panels"].items():

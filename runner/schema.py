@@ -128,8 +128,9 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
                 close = difflib.get_close_matches(extra, known, n=1)
                 if close:
                     message += f" (did you mean '{close[0]}'?)"
-            problems.append(Problem(doc.location((*path, extra), key=True), format_path(path),
-                                    message))
+            problems.append(
+                Problem(doc.location((*path, extra), key=True), format_path(path), message)
+            )
         return problems
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
@@ -148,14 +149,18 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     elif kind == "exclusiveMaximum":
         message = f"must be less than {error.validator_value}"
     elif kind == "minLength":
-        message = "must not be empty" if error.validator_value == 1 else (
-            f"must be at least {error.validator_value} characters long"
+        message = (
+            "must not be empty"
+            if error.validator_value == 1
+            else (f"must be at least {error.validator_value} characters long")
         )
     elif kind == "maxLength":
         message = f"must be at most {error.validator_value} characters long"
     elif kind == "minItems":
-        message = "must not be an empty list" if error.validator_value == 1 else (
-            f"must have at least {error.validator_value} items"
+        message = (
+            "must not be an empty list"
+            if error.validator_value == 1
+            else (f"must have at least {error.validator_value} items")
         )
     elif kind == "maxItems":
         message = f"must have at most {error.validator_value} items"
@@ -197,8 +202,11 @@ def validate(doc: Document, name: str) -> list[Problem]:
                 path: JsonPath = (*tuple(error.absolute_path), key)
                 custom = cause.schema.get("x-error") if isinstance(cause.schema, dict) else None
                 problems.append(
-                    Problem(doc.location(path, key=True), format_path(tuple(error.absolute_path)),
-                            custom or f"'{key}' is not a valid name")
+                    Problem(
+                        doc.location(path, key=True),
+                        format_path(tuple(error.absolute_path)),
+                        custom or f"'{key}' is not a valid name",
+                    )
                 )
     return sorted(set(problems))
 

@@ -16,9 +16,7 @@ def _yes(flag: bool | None) -> str:
     return "-" if flag is None else ("yes" if flag else "no")
 
 
-def filter_services(
-    catalog: list[Service], search: str | None, type_: str | None
-) -> list[Service]:
+def filter_services(catalog: list[Service], search: str | None, type_: str | None) -> list[Service]:
     from runner.panel.models import ServiceType
 
     result = catalog
@@ -40,14 +38,32 @@ def services(env: Env, panel: str, search: str | None, type_: str | None, fmt: s
     from rich.table import Table
 
     table = Table(title=f"{panel}: {len(catalog)} services", title_justify="left")
-    for name, justify in (("ID", "right"), ("Name", "left"), ("Type", "left"),
-                          ("Category", "left"), ("Rate/1000", "right"), ("Min", "right"),
-                          ("Max", "right"), ("Refill", "center"), ("Cancel", "center"),
-                          ("Drip-feed", "center")):
+    for name, justify in (
+        ("ID", "right"),
+        ("Name", "left"),
+        ("Type", "left"),
+        ("Category", "left"),
+        ("Rate/1000", "right"),
+        ("Min", "right"),
+        ("Max", "right"),
+        ("Refill", "center"),
+        ("Cancel", "center"),
+        ("Drip-feed", "center"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for s in catalog:
-        table.add_row(str(s.id), s.name, str(s.type), s.category, str(s.rate), str(s.min),
-                      str(s.max), _yes(s.refill), _yes(s.cancel), _yes(s.dripfeed))
+        table.add_row(
+            str(s.id),
+            s.name,
+            str(s.type),
+            s.category,
+            str(s.rate),
+            str(s.min),
+            str(s.max),
+            _yes(s.refill),
+            _yes(s.cancel),
+            _yes(s.dripfeed),
+        )
     console().print(table)
 
 
@@ -55,7 +71,8 @@ def balance(env: Env, panel: str, fmt: str) -> None:
     with env.client(panel) as client:
         result = client.balance()
     if fmt == "json":
-        out(json.dumps({"panel": panel, "balance": str(result.amount),
-                        "currency": result.currency}))
+        out(
+            json.dumps({"panel": panel, "balance": str(result.amount), "currency": result.currency})
+        )
     else:
         out(f"{panel}: {result.amount} {result.currency}")

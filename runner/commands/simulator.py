@@ -9,9 +9,21 @@ from runner.console import out
 from runner.errors import SmmError
 
 
-def serve(*, host: str, port: int, latency_ms: float, faults: tuple[str, ...],
-          fault_actions: str, speed: float, seed: int, start_balance: str,
-          keys: tuple[str, ...], data: Path | None, partial_rate: float, quirks: bool) -> None:
+def serve(
+    *,
+    host: str,
+    port: int,
+    latency_ms: float,
+    faults: tuple[str, ...],
+    fault_actions: str,
+    speed: float,
+    seed: int,
+    start_balance: str,
+    keys: tuple[str, ...],
+    data: Path | None,
+    partial_rate: float,
+    quirks: bool,
+) -> None:
     from runner.sim.engine import SimPanel
     from runner.sim.faults import FaultPlan
     from runner.sim.server import SimHTTPServer
@@ -23,8 +35,15 @@ def serve(*, host: str, port: int, latency_ms: float, faults: tuple[str, ...],
         plan = FaultPlan.parse(faults, latency_ms=latency_ms, seed=seed, actions=actions)
     except (ValueError, InvalidOperation) as exc:
         raise SmmError(str(exc)) from None
-    panel = SimPanel(data or ":memory:", speed=speed, seed=seed, balance=amount,
-                     keys=frozenset(keys) or None, partial_rate=partial_rate, quirks=quirks)
+    panel = SimPanel(
+        data or ":memory:",
+        speed=speed,
+        seed=seed,
+        balance=amount,
+        keys=frozenset(keys) or None,
+        partial_rate=partial_rate,
+        quirks=quirks,
+    )
     try:
         server = SimHTTPServer(SimEndpoint(panel, plan), host, port)
     except OSError as exc:

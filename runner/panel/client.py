@@ -47,7 +47,26 @@ from runner.panel.ratelimit import RateLimiter
 log = logging.getLogger("runner.panel")
 
 BATCH_SIZE = 100
-USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/) httpx/{httpx.__version__}"
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback's locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/)"
 
 ParamValue = str | int | Sequence[str]
 
@@ -60,6 +79,9 @@ class RetryPolicy:
     max_time: float = 60.0
     initial: float = 0.5
     max_wait: float = 10.0
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 def check_url(url: str) -> None:
@@ -133,8 +155,8 @@ class PanelClient:
         self.name = name
         self.url = url
         self.display_url = display_url or url
-        self.__key = key
-        self.retry = retry or RetryPolicy()
+        self._key = Secret(key)
+        self.retry = retry or DEFAULT_RETRY
         self._sleep = sleep
         self._limiter = RateLimiter.parse(rate_limit) if rate_limit else None
         self._http = httpx.Client(
@@ -166,7 +188,7 @@ class PanelClient:
         if self._limiter is not None:
             self._limiter.acquire()
         self.calls[action] = self.calls.get(action, 0) + 1
-        form = {"key": self.__key, "action": action, **params}
+        form = {"key": self._key.reveal(), "action": action, **params}
         started = time.monotonic()
         try:
             response = self._http.post(self.url, data=form)
@@ -182,9 +204,7 @@ class PanelClient:
                 self.name, f"{action}: connection lost before the answer ({_describe(exc)})"
             ) from None
         elapsed = (time.monotonic() - started) * 1000
-        log.debug(
-            "%s %s -> HTTP %d in %.0f ms", self.name, action, response.status_code, elapsed
-        )
+        log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, response.status_code, elapsed)
         status = response.status_code
         if status == 429:
             raise NotSent(self.name, f"{action}: rate limited (HTTP 429)", _retry_after(response))
@@ -193,7 +213,8 @@ class PanelClient:
         except (ValueError, UnicodeDecodeError):
             kind = "an HTML page" if b"<" in response.content[:512] else "an unreadable body"
             raise OutcomeUnknown(
-                self.name, f"{action}: HTTP {status} with {kind} instead of JSON",
+                self.name,
+                f"{action}: HTTP {status} with {kind} instead of JSON",
                 _retry_after(response),
             ) from None
         if isinstance(body, dict) and "error" in body and status < 500:
@@ -207,7 +228,9 @@ class PanelClient:
             (NotSent,) if write_once else (NotSent, OutcomeUnknown)
         )
         policy = self.retry
-        backoff = tenacity.wait_exponential_jitter(initial=policy.initial, max=policy.max_wait)
+        backoff = tenacity.wait_exponential(
+            multiplier=policy.initial, max=policy.max_wait
+        ) + tenacity.wait_random(0, policy.initial)
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -348,7 +371,9 @@ class PanelClient:
                 except ParseError:
                     continue
                 raw = entry.get(value_field)
-                error = item_error(raw) if not isinstance(raw, str | int) or _is_error_text(raw) else None
+                error = None
+                if not isinstance(raw, str | int) or _is_error_text(raw):
+                    error = item_error(raw)
                 if error is None and isinstance(entry.get("error"), str):
                     error = ItemError(entry["error"])
                 if error is not None:

@@ -10,12 +10,19 @@ from runner.panel.client import PanelClient, RetryPolicy
 from runner.project import PanelConfig, Project
 
 
-def open_client(project: Project, panel: PanelConfig, retry: RetryPolicy | None = None
-                ) -> PanelClient:
+def open_client(
+    project: Project, panel: PanelConfig, retry: RetryPolicy | None = None
+) -> PanelClient:
     key = panel.key()
     if not panel.is_sim:
-        return PanelClient(panel.name, panel.url, key, timeout=panel.timeout,
-                           rate_limit=panel.rate_limit, retry=retry)
+        return PanelClient(
+            panel.name,
+            panel.url,
+            key,
+            timeout=panel.timeout,
+            rate_limit=panel.rate_limit,
+            retry=retry,
+        )
     from runner.sim.engine import SimPanel
     from runner.sim.faults import FaultPlan
     from runner.sim.transport import SimTransport
@@ -36,11 +43,13 @@ def open_client(project: Project, panel: PanelConfig, retry: RetryPolicy | None 
             balance=Decimal(option("balance", "250.00")),
             partial_rate=float(option("partial_rate", "0")),
         )
-        faults = FaultPlan.parse(query.get("fault", []),
-                                 latency_ms=float(option("latency_ms", "0")))
+        faults = FaultPlan.parse(
+            query.get("fault", []), latency_ms=float(option("latency_ms", "0"))
+        )
     except (ValueError, InvalidOperation) as exc:
-        raise ConfigError(f"panel {panel.name}: bad sim:// option ({exc})",
-                          panel.location) from None
+        raise ConfigError(
+            f"panel {panel.name}: bad sim:// option ({exc})", panel.location
+        ) from None
     return PanelClient(
         panel.name,
         f"http://sim.invalid/{name}/api/v2",

@@ -38,8 +38,9 @@ class OrderType:
         return wire(self.required), wire(self.optional)
 
 
-def _t(kind: ServiceType, slug: str, required: str, optional: str = "", units: str = "quantity"
-       ) -> OrderType:
+def _t(
+    kind: ServiceType, slug: str, required: str, optional: str = "", units: str = "quantity"
+) -> OrderType:
     return OrderType(kind, slug, frozenset(required.split()), frozenset(optional.split()), units)
 
 
@@ -48,25 +49,41 @@ ORDER_TYPES: tuple[OrderType, ...] = (
     _t(ServiceType.PACKAGE, "package", "link", units="one"),
     _t(ServiceType.SEO, "seo", "link quantity keywords"),
     _t(ServiceType.CUSTOM_COMMENTS, "custom_comments", "link comments", units="comments"),
-    _t(ServiceType.CUSTOM_COMMENTS_PACKAGE, "custom_comments_package", "link comments",
-       units="one"),
+    _t(
+        ServiceType.CUSTOM_COMMENTS_PACKAGE, "custom_comments_package", "link comments", units="one"
+    ),
     _t(ServiceType.MENTIONS, "mentions", "link quantity usernames"),
-    _t(ServiceType.MENTIONS_WITH_HASHTAGS, "mentions_with_hashtags",
-       "link quantity usernames hashtags"),
-    _t(ServiceType.MENTIONS_CUSTOM_LIST, "mentions_custom_list", "link usernames",
-       units="usernames"),
+    _t(
+        ServiceType.MENTIONS_WITH_HASHTAGS,
+        "mentions_with_hashtags",
+        "link quantity usernames hashtags",
+    ),
+    _t(
+        ServiceType.MENTIONS_CUSTOM_LIST,
+        "mentions_custom_list",
+        "link usernames",
+        units="usernames",
+    ),
     _t(ServiceType.MENTIONS_HASHTAG, "mentions_hashtag", "link quantity hashtag"),
     _t(ServiceType.MENTIONS_USER_FOLLOWERS, "mentions_user_followers", "link quantity username"),
     _t(ServiceType.MENTIONS_MEDIA_LIKERS, "mentions_media_likers", "link quantity media"),
     _t(ServiceType.COMMENT_LIKES, "comment_likes", "link quantity username"),
-    _t(ServiceType.COMMENT_REPLIES, "comment_replies", "link username comments",
-       units="comments"),
+    _t(ServiceType.COMMENT_REPLIES, "comment_replies", "link username comments", units="comments"),
     _t(ServiceType.POLL, "poll", "link quantity answer_number"),
     _t(ServiceType.INVITES_FROM_GROUPS, "invites_from_groups", "link quantity groups"),
-    _t(ServiceType.SUBSCRIPTIONS, "subscriptions", "username min max",
-       "posts old_posts delay expiry", units="subscription"),
-    _t(ServiceType.WEB_TRAFFIC, "web_traffic", "link quantity",
-       "drip_feed country device type_of_traffic google_keyword referring_url"),
+    _t(
+        ServiceType.SUBSCRIPTIONS,
+        "subscriptions",
+        "username min max",
+        "posts old_posts delay expiry",
+        units="subscription",
+    ),
+    _t(
+        ServiceType.WEB_TRAFFIC,
+        "web_traffic",
+        "link quantity",
+        "drip_feed country device type_of_traffic google_keyword referring_url",
+    ),
 )
 
 BY_SERVICE_TYPE: dict[ServiceType, OrderType] = {t.service_type: t for t in ORDER_TYPES}

@@ -26,8 +26,32 @@ from runner.sim.catalog import BY_ID, CATALOG, SimService
 INCORRECT_ORDER = "Incorrect order ID"
 ACTIVE_LINK = "You have active order with this link. Please wait until order being completed."
 PENDING_SECONDS = 60.0  # sim-seconds an order waits before delivery starts
-SUBSCRIPTION_DELAYS = frozenset({0, 5, 10, 15, 20, 30, 40, 50, 60, 90, 120, 150, 180, 210, 240,
-                                 270, 300, 360, 420, 480, 540, 600})
+SUBSCRIPTION_DELAYS = frozenset(
+    {
+        0,
+        5,
+        10,
+        15,
+        20,
+        30,
+        40,
+        50,
+        60,
+        90,
+        120,
+        150,
+        180,
+        210,
+        240,
+        270,
+        300,
+        360,
+        420,
+        480,
+        540,
+        600,
+    }
+)
 
 # Required and optional parameters of ``add`` per service type (panel-api.md).
 TYPE_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -169,7 +193,7 @@ class SimPanel:
         span = self._run_seconds(row["quantity"])
         if row["runs"] > 1:
             span = min(span, max(30.0, row["interval"] * 60.0 * 0.8))
-        return PENDING_SECONDS + (row["runs"] - 1) * row["interval"] * 60.0 + span
+        return float(PENDING_SECONDS + (row["runs"] - 1) * row["interval"] * 60.0 + span)
 
     def _rate(self, row: sqlite3.Row) -> Decimal:
         return BY_ID[row["service"]].rate
@@ -185,12 +209,14 @@ class SimPanel:
             return Progress(status, 0, 0, charge)
         cap = units if row["partial"] is None else int(units * row["partial"])
         if row["canceled_at"] is not None:
-            delivered = min(cap, self._delivered(row, self._elapsed(row["created"],
-                                                                    row["canceled_at"])))
+            delivered = min(
+                cap, self._delivered(row, self._elapsed(row["created"], row["canceled_at"]))
+            )
             if delivered == 0:
                 return Progress("Canceled", 0, units, Decimal(0))
-            return Progress("Partial", delivered, units - delivered,
-                            self._rate(row) * delivered / 1000)
+            return Progress(
+                "Partial", delivered, units - delivered, self._rate(row) * delivered / 1000
+            )
         elapsed = self._elapsed(row["created"], now)
         delivered = min(cap, self._delivered(row, elapsed))
         if elapsed < PENDING_SECONDS:
@@ -293,8 +319,20 @@ class SimPanel:
         self._db.execute(
             "INSERT INTO orders (id, service, link, quantity, runs, interval, units, charge,"
             " created, start_count, partial, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (ident, service.id, link or None, units, runs, interval, total, str(charge), now,
-             rng.randint(0, 25_000), partial, json.dumps(params, sort_keys=True)),
+            (
+                ident,
+                service.id,
+                link or None,
+                units,
+                runs,
+                interval,
+                total,
+                str(charge),
+                now,
+                rng.randint(0, 25_000),
+                partial,
+                json.dumps(params, sort_keys=True),
+            ),
         )
         self._set_meta("balance", str(Decimal(self._meta("balance")) - charge))
         return {"order": ident}
@@ -338,9 +376,8 @@ class SimPanel:
                 return 0, lo
             posts = self._int(form, "posts", "Incorrect posts") if form.get("posts") else 0
             return posts * hi, hi
-        if kind == "Poll":
-            if self._int(form, "answer_number", "Incorrect answer number") < 1:
-                raise _Refusal("Incorrect answer number")
+        if kind == "Poll" and self._int(form, "answer_number", "Incorrect answer number") < 1:
+            raise _Refusal("Incorrect answer number")
         quantity = self._int(form, "quantity", "Incorrect quantity")
         return quantity, quantity
 
@@ -391,8 +428,8 @@ class SimPanel:
         out: dict[str, Any] = {}
         for raw in ids:
             row = self._order(raw)
-            out[raw] = self._item_error(INCORRECT_ORDER) if row is None else self._status_of(
-                row, now
+            out[raw] = (
+                self._item_error(INCORRECT_ORDER) if row is None else self._status_of(row, now)
             )
         return out
 

@@ -21,8 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 KINDS = ("rate_limit", "server_error", "html", "bad_json", "drop_before", "drop_after")
-ALIASES = {"429": "rate_limit", "5xx": "server_error", "500": "server_error",
-           "malformed_json": "bad_json", "drop": "drop_before"}
+ALIASES = {
+    "429": "rate_limit",
+    "5xx": "server_error",
+    "500": "server_error",
+    "malformed_json": "bad_json",
+    "drop": "drop_before",
+}
 BEFORE = frozenset({"rate_limit", "server_error", "html", "drop_before"})
 
 

@@ -19,6 +19,10 @@ MAX_BODY = 1024 * 1024
 class _Handler(BaseHTTPRequestHandler):
     server: SimHTTPServer
     protocol_version = "HTTP/1.1"
+    # One write per answer and no Nagle delay: otherwise every keep-alive request
+    # waits ~40 ms for a delayed ACK.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     server_version = "smm-sim/1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -62,8 +66,9 @@ class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, endpoint: SimEndpoint, host: str = "127.0.0.1", port: int = 0,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, endpoint: SimEndpoint, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+    ) -> None:
         self.endpoint = endpoint
         self.verbose = verbose
         super().__init__((host, port), _Handler)
@@ -79,7 +84,9 @@ class BackgroundServer:
 
     def __init__(self, endpoint: SimEndpoint, host: str = "127.0.0.1", port: int = 0) -> None:
         self.server = SimHTTPServer(endpoint, host, port)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -17,5 +17,6 @@ class SimTransport(httpx.BaseTransport):
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
             )
-        return httpx.Response(reply.status, headers=reply.headers, content=reply.body,
-                              request=request)
+        return httpx.Response(
+            reply.status, headers=reply.headers, content=reply.body, request=request
+        )

@@ -45,8 +45,10 @@ class SimEndpoint:
         self.by_action: dict[str, int] = {}
 
     def respond(self, body: bytes) -> Reply | str:
-        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"),
-                                              keep_blank_values=True).items()}
+        form = {
+            k: v[-1]
+            for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
+        }
         action = form.get("action", "")
         self.requests += 1
         self.by_action[action] = self.by_action.get(action, 0) + 1
@@ -57,12 +59,17 @@ class SimEndpoint:
             if fault == "drop_before":
                 return DROP
             if fault == "rate_limit":
-                return Reply(429, b"Too Many Requests",
-                             {"Retry-After": str(self.faults.retry_after),
-                              "Content-Type": "text/plain"})
+                return Reply(
+                    429,
+                    b"Too Many Requests",
+                    {"Retry-After": str(self.faults.retry_after), "Content-Type": "text/plain"},
+                )
             if fault == "server_error":
-                return Reply(500, b"<html><body>500 Internal Server Error</body></html>",
-                             {"Content-Type": "text/html"})
+                return Reply(
+                    500,
+                    b"<html><body>500 Internal Server Error</body></html>",
+                    {"Content-Type": "text/html"},
+                )
             return Reply(403, CDN_PAGE, {"Content-Type": "text/html"})
         status, value = self.panel.handle(form)
         if fault == "drop_after":

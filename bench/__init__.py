@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): performance targets reported as ratios in the same run."""

@@ -1,0 +1,104 @@
+"""Shared fixtures: an isolated working folder for every test, the simulated panel over
+real HTTP on 127.0.0.1, and a way to run the CLI in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from runner.cli import main
+from runner.panel import client
+from runner.sim.engine import SimPanel
+from runner.sim.faults import FaultPlan
+from runner.sim.server import BackgroundServer
+from runner.sim.wire import SimEndpoint
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET_KEY = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in its own folder: never touches the user's or the repo's state."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SMM_CRASH_LOG", str(work / ".smm" / "crash.log"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    # Real backoff waits make a failing-panel test take seconds; keep the policy, shrink time.
+    monkeypatch.setattr(
+        client, "DEFAULT_RETRY", client.RetryPolicy(attempts=4, initial=0.001, max_wait=0.01)
+    )
+    return work
+
+
+@dataclass
+class Sim:
+    panel: SimPanel
+    endpoint: SimEndpoint
+    url: str
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self.endpoint.faults
+
+    def orders(self) -> list[dict[str, object]]:
+        return self.panel.orders()
+
+
+@pytest.fixture
+def sim() -> Iterator[Sim]:
+    """The simulated panel served over HTTP on 127.0.0.1 (any free port)."""
+    panel = SimPanel(":memory:", speed=60.0, seed=7)
+    endpoint = SimEndpoint(panel, FaultPlan(seed=7))
+    with BackgroundServer(endpoint) as server:
+        yield Sim(panel, endpoint, server.url)
+    panel.close()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Runner(Protocol):
+    def __call__(self, *args: str) -> Result: ...
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Runner:
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+def write_project(folder: Path, panels: dict[str, dict[str, str]]) -> Path:
+    lines = ["panels:"]
+    for name, fields in panels.items():
+        lines.append(f"  {name}:")
+        lines.extend(f"    {k}: {v}" for k, v in fields.items())
+    path = folder / "smm.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def copy_examples(folder: Path) -> None:
+    shutil.copytree(REPO / "campaigns", folder / "campaigns")
+    shutil.copy(REPO / "smm.yaml", folder / "smm.yaml")
+
+
+def env_without(*names: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in names}
