@@ -1,12 +1,18 @@
-"""Run every benchmark: ``python -m bench [NAME ...]``."""
+"""Run the benchmarks: ``python -m bench [NAME ...]`` (names: validate, plan, apply)."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import sys
+
+ALL = ("validate",)
 
 
 def main(argv: list[str]) -> int:
-    print("no benchmarks yet" if not argv else f"unknown: {argv}")
+    for name in argv or ALL:
+        module = importlib.import_module(f"bench.{name}")
+        print(json.dumps(module.run()), flush=True)
     return 0
 
 

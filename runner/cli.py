@@ -109,6 +109,21 @@ def cli(
     ctx.obj = Env(config=config, state=state, verbose=verbose)
 
 
+# --- campaigns ----------------------------------------------------------------------
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+@cli.command()
+@paths_argument
+@format_option(("text", "json"))
+def validate(paths: tuple[Path, ...], fmt: str, as_json: bool) -> int:
+    """Check campaign files (default: campaigns/) offline; errors as file:line:col."""
+    from runner.commands import validate as command
+
+    return command.run(paths, chosen_format(fmt, as_json))
+
+
 # --- panels -------------------------------------------------------------------------
 
 

@@ -59,12 +59,33 @@ def schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with local ``$ref``s replaced by their targets (the schemas have no
+    cycles): validation then skips reference lookups, several times faster."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = _inline(defs[ref.removeprefix("#/$defs/")], defs)
+            merged = dict(target)
+            for key, value in out.items():
+                if key == "required":
+                    merged[key] = sorted({*merged.get(key, []), *value})
+                else:
+                    merged[key] = value
+            return merged
+        return out
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 @cache
 def _validator(name: str) -> Any:
     import jsonschema
 
-    cls = jsonschema.Draft202012Validator
-    return cls(schema(name))
+    raw = schema(name)
+    return jsonschema.Draft202012Validator(_inline(raw, raw.get("$defs", {})))
 
 
 def format_path(path: JsonPath) -> str:
@@ -189,26 +210,28 @@ def validate(doc: Document, name: str) -> list[Problem]:
     problems: list[Problem] = []
     for error in _validator(name).iter_errors(doc.value):
         if error.validator == "propertyNames":
-            continue  # reported by the nested error below with the key's position
-        if error.validator in ("anyOf", "oneOf") and not error.schema.get("x-error"):
-            best = _best(error)
-            problems.extend(_translate(doc, best))
-            continue
-        problems.extend(_translate(doc, error))
-    for error in _validator(name).iter_errors(doc.value):
-        if error.validator == "propertyNames":
-            for cause in error.context or []:
-                key = cause.instance
-                path: JsonPath = (*tuple(error.absolute_path), key)
-                custom = cause.schema.get("x-error") if isinstance(cause.schema, dict) else None
-                problems.append(
-                    Problem(
-                        doc.location(path, key=True),
-                        format_path(tuple(error.absolute_path)),
-                        custom or f"'{key}' is not a valid name",
-                    )
-                )
+            problems.extend(_bad_names(doc, error))
+        elif error.validator in ("anyOf", "oneOf") and not error.schema.get("x-error"):
+            problems.extend(_translate(doc, _best(error)))
+        else:
+            problems.extend(_translate(doc, error))
     return sorted(set(problems))
+
+
+def _bad_names(doc: Document, error: Any) -> list[Problem]:
+    parent: JsonPath = tuple(error.absolute_path)
+    out = []
+    for cause in error.context or []:
+        key = cause.instance
+        custom = cause.schema.get("x-error") if isinstance(cause.schema, dict) else None
+        out.append(
+            Problem(
+                doc.location((*parent, key), key=True),
+                format_path(parent),
+                custom or f"'{key}' is not a valid name",
+            )
+        )
+    return out
 
 
 def _best(error: Any) -> Any:

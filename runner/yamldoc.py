@@ -9,7 +9,6 @@ binary float), timestamps stay strings, and every value and key keeps its line/c
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,9 @@ except ImportError:  # pragma: no cover - libyaml is present on supported instal
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
+_PLAIN_TAGS = frozenset(
+    {"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+)
 
 JsonPath = tuple[str | int, ...]
 
@@ -113,25 +115,19 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if tag == "tag:yaml.org,2002:float":
-            text = node.value.replace("_", "")
             try:
-                return Decimal(text)
+                return Decimal(node.value.replace("_", ""))
             except InvalidOperation:
-                # .inf / .nan: not meaningful for any smm field; keep the text so the
-                # schema reports a type error at this position.
+                # .inf / .nan: meaningless for smm; the text makes the schema report it.
                 return node.value
-        if tag == "tag:yaml.org,2002:timestamp":
+        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"):
             return node.value
-        if tag in ("tag:yaml.org,2002:binary",):
-            raise self.fail("binary values are not allowed", node)
-        if tag == "tag:yaml.org,2002:str" or not tag.startswith("tag:yaml.org,2002:"):
-            if not tag.startswith("tag:yaml.org,2002:"):
-                raise self.fail(f"unknown tag {tag}", node)
-            return node.value
-        value = self.scalars.construct_object(node, deep=True)
-        if isinstance(value, _dt.date):
-            return node.value
-        return value
+        if tag not in _PLAIN_TAGS:
+            raise self.fail(f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed", node)
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self.fail(f"cannot read this value ({exc})", node) from None
 
     def mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -13,6 +13,8 @@ from typing import Any
 from runner.panel.models import ServiceType
 
 LIST_FIELDS = frozenset({"comments", "usernames", "hashtags", "keywords", "groups"})
+# Fields of every order, whatever its type; the rest belong to order types.
+COMMON_FIELDS = frozenset({"id", "type", "panel", "service", "refills", "cancel", "note"})
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,9 @@ class OrderType:
 
         def wire(names: frozenset[str]) -> frozenset[str]:
             if "drip_feed" in names:
-                return (names - {"drip_feed"}) | {"runs", "interval"}
+                names = (names - {"drip_feed"}) | {"runs", "interval"}
+            if self.units in ("comments", "usernames"):
+                names = names - {"quantity"}  # the panel counts the list itself
             return names
 
         return wire(self.required), wire(self.optional)
@@ -48,7 +52,13 @@ ORDER_TYPES: tuple[OrderType, ...] = (
     _t(ServiceType.DEFAULT, "default", "link quantity", "drip_feed"),
     _t(ServiceType.PACKAGE, "package", "link", units="one"),
     _t(ServiceType.SEO, "seo", "link quantity keywords"),
-    _t(ServiceType.CUSTOM_COMMENTS, "custom_comments", "link comments", units="comments"),
+    _t(
+        ServiceType.CUSTOM_COMMENTS,
+        "custom_comments",
+        "link comments",
+        "quantity",
+        units="comments",
+    ),
     _t(
         ServiceType.CUSTOM_COMMENTS_PACKAGE, "custom_comments_package", "link comments", units="one"
     ),
@@ -62,13 +72,20 @@ ORDER_TYPES: tuple[OrderType, ...] = (
         ServiceType.MENTIONS_CUSTOM_LIST,
         "mentions_custom_list",
         "link usernames",
+        "quantity",
         units="usernames",
     ),
     _t(ServiceType.MENTIONS_HASHTAG, "mentions_hashtag", "link quantity hashtag"),
     _t(ServiceType.MENTIONS_USER_FOLLOWERS, "mentions_user_followers", "link quantity username"),
     _t(ServiceType.MENTIONS_MEDIA_LIKERS, "mentions_media_likers", "link quantity media"),
     _t(ServiceType.COMMENT_LIKES, "comment_likes", "link quantity username"),
-    _t(ServiceType.COMMENT_REPLIES, "comment_replies", "link username comments", units="comments"),
+    _t(
+        ServiceType.COMMENT_REPLIES,
+        "comment_replies",
+        "link username comments",
+        "quantity",
+        units="comments",
+    ),
     _t(ServiceType.POLL, "poll", "link quantity answer_number"),
     _t(ServiceType.INVITES_FROM_GROUPS, "invites_from_groups", "link quantity groups"),
     _t(

@@ -1,0 +1,403 @@
+"""Campaign files: loading, schema and semantic checks, and the typed, frozen specs.
+
+``load(paths)`` reads every campaign file under the given paths and returns the specs
+and every problem found (all problems of all files, not only the first).  Each spec and
+problem keeps its file, line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from runner.errors import Location, SmmError
+from runner.panel.models import ServiceType
+from runner.panel.ordertypes import (
+    BY_SLUG,
+    COMMON_FIELDS,
+    LIST_FIELDS,
+    ORDER_TYPES,
+    OrderType,
+)
+from runner.schema import Problem, format_path, validate
+from runner.yamldoc import Document, JsonPath, YamlError
+from runner.yamldoc import load as load_yaml
+
+DEFAULT_PATH = Path("campaigns")
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    """One desired order, as the campaign file says, defaults applied."""
+
+    campaign: str
+    id: str
+    panel: str
+    service: int
+    types: tuple[ServiceType, ...]  # the order types its fields fit
+    params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
+    refills: int = 0
+    cancel: bool = False
+    location: Location = field(default=Location("<none>", 1, 1), compare=False)
+    field_locations: tuple[tuple[str, Location], ...] = field(default=(), compare=False)
+
+    @property
+    def address(self) -> str:
+        return f"{self.campaign}/{self.id}"
+
+    @property
+    def param_map(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def where(self, name: str) -> Location:
+        """Where a field was written (or the order itself)."""
+        for key, loc in self.field_locations:
+            if key == name:
+                return loc
+        return self.location
+
+    @property
+    def link(self) -> str | None:
+        value = self.param_map.get("link")
+        return str(value) if value is not None else None
+
+    def fingerprint(self) -> str:
+        """What was ordered: panel, service and the type's parameters.  Refills and
+        cancel are requests about the order, not part of it."""
+        payload = json.dumps(
+            {"panel": self.panel, "service": self.service, "params": _jsonable(self.params)},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "panel": self.panel,
+            "service": self.service,
+            "params": _jsonable(self.params),
+            "refills": self.refills,
+            "cancel": self.cancel,
+        }
+
+
+def _jsonable(params: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params:
+        if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            out[key] = dict(value)
+        elif isinstance(value, tuple):
+            out[key] = list(value)
+        elif isinstance(value, Decimal):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    name: str
+    file: str
+    orders: tuple[OrderSpec, ...]
+    panel: str | None = None
+    budget: Decimal | None = None
+    not_before: _dt.datetime | None = None
+    location: Location = field(default=Location("<none>", 1, 1), compare=False)
+    budget_location: Location | None = field(default=None, compare=False)
+
+
+@dataclass
+class Loaded:
+    campaigns: list[CampaignSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def orders(self) -> list[OrderSpec]:
+        return [o for c in self.campaigns for o in c.orders]
+
+
+class NoFiles(SmmError):
+    """No campaign files where the user pointed."""
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    cwd = cwd or Path.cwd()
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") and path.is_absolute() else rel
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """Campaign files under ``paths`` (files as given, folders searched), sorted."""
+    found: list[Path] = []
+    for path in paths or [DEFAULT_PATH]:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise NoFiles(f"{path}: no such file or folder")
+    if not found:
+        raise NoFiles(
+            f"no campaign files (*.yaml) in {', '.join(map(str, paths or [DEFAULT_PATH]))}"
+        )
+    return list(dict.fromkeys(found))
+
+
+def load(paths: Sequence[Path]) -> Loaded:
+    result = Loaded()
+    first_seen: dict[str, Location] = {}
+    for path in discover(paths):
+        display = display_path(path)
+        result.files.append(display)
+        try:
+            doc = load_yaml(path, display)
+        except YamlError as exc:
+            assert exc.location is not None
+            result.problems.append(Problem(exc.location, "", exc.message))
+            continue
+        campaign, problems = parse(doc)
+        if campaign is not None:
+            if campaign.name in first_seen:
+                prior = first_seen[campaign.name]
+                problems.append(
+                    Problem(
+                        doc.location(("campaign",)),
+                        "campaign",
+                        f"campaign name '{campaign.name}' is already used in "
+                        f"{prior.file}:{prior.line}",
+                    )
+                )
+            else:
+                first_seen[campaign.name] = doc.location(("campaign",))
+        result.problems.extend(problems)
+        if campaign is not None and not problems:
+            result.campaigns.append(campaign)
+    result.problems.sort(key=lambda p: (p.location.file, p.location.line, p.location.column))
+    return result
+
+
+def parse(doc: Document) -> tuple[CampaignSpec | None, list[Problem]]:
+    """Check one loaded file; the spec is None when the file is unusable."""
+    if doc.value is None:
+        return None, [Problem(Location(doc.file, 1, 1), "", "the file is empty")]
+    if not isinstance(doc.value, dict):
+        kind = "a list" if isinstance(doc.value, list) else "a single value"
+        return None, [
+            Problem(doc.location(()), "", f"a campaign file must be a mapping, not {kind}")
+        ]
+    problems = validate(doc, "campaign")
+    if problems:
+        return None, problems
+    return _Checker(doc).run()
+
+
+class _Checker:
+    """The checks the schema cannot express."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def problem(self, path: JsonPath, message: str, key: bool = False) -> None:
+        self.problems.append(Problem(self.doc.location(path, key=key), format_path(path), message))
+
+    def run(self) -> tuple[CampaignSpec | None, list[Problem]]:
+        data = self.doc.value
+        name = data["campaign"]
+        defaults: dict[str, Any] = data.get("defaults", {})
+        not_before = None
+        if "not_before" in data:
+            not_before = self.moment(data["not_before"])
+        orders: list[OrderSpec] = []
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(data["orders"]):
+            path: JsonPath = ("orders", index)
+            ident = raw["id"]
+            if ident in seen:
+                line = self.doc.location(("orders", seen[ident], "id")).line
+                self.problem((*path, "id"), f"duplicate order id '{ident}' (first at line {line})")
+                continue
+            seen[ident] = index
+            spec = self.order(name, data.get("panel"), defaults, raw, path)
+            if spec is not None:
+                orders.append(spec)
+        if self.problems:
+            return None, self.problems
+        budget = data.get("budget")
+        return (
+            CampaignSpec(
+                name=name,
+                file=self.doc.file,
+                orders=tuple(orders),
+                panel=data.get("panel"),
+                budget=Decimal(str(budget)) if budget is not None else None,
+                not_before=not_before,
+                location=self.doc.location(("campaign",)),
+                budget_location=self.doc.location(("budget",)) if budget is not None else None,
+            ),
+            [],
+        )
+
+    def moment(self, text: str) -> _dt.datetime | None:
+        try:
+            value = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            if value is not None and len(text) == 10:
+                return value.replace(tzinfo=_dt.UTC)
+            self.problem(
+                ("not_before",), "must be a date-time with a time zone, like 2026-12-01T09:00:00Z"
+            )
+            return None
+        return value
+
+    def order(
+        self,
+        campaign: str,
+        campaign_panel: str | None,
+        defaults: Mapping[str, Any],
+        raw: Mapping[str, Any],
+        path: JsonPath,
+    ) -> OrderSpec | None:
+        own = set(raw) - COMMON_FIELDS
+        explicit = raw.get("type", defaults.get("type"))
+        if explicit is not None:
+            fitting: tuple[OrderType, ...] = (BY_SLUG[explicit],)
+            for name in sorted(own - BY_SLUG[explicit].fields):
+                self.problem((*path, name), self.misplaced(name, BY_SLUG[explicit]), key=True)
+                return None
+        else:
+            fitting = tuple(t for t in ORDER_TYPES if own <= t.fields)
+            if not fitting:
+                self.explain_mix([k for k in raw if k in own], path)
+                return None
+        accepted = frozenset().union(*(t.fields for t in fitting))
+        merged: dict[str, Any] = {
+            k: v for k, v in defaults.items() if k in COMMON_FIELDS or k in accepted
+        }
+        merged.update(raw)
+        origin = {k: (path if k in raw else ("defaults",)) for k in merged}
+        fields = frozenset(merged) - COMMON_FIELDS
+        matches = tuple(t for t in fitting if t.required <= fields <= t.fields)
+        if not matches:
+            best = min(fitting, key=lambda t: len(t.required - fields))
+            missing = sorted(best.required - fields)
+            label = str(best.service_type) if len(fitting) == 1 else "this"
+            self.problem(
+                path,
+                f"missing required field '{missing[0]}' for a {label} order"
+                if label != "this"
+                else f"missing required field '{missing[0]}' for this kind of order",
+            )
+            return None
+        if "service" not in merged:
+            self.problem(path, "missing required field 'service'")
+            return None
+        panel = merged.get("panel", campaign_panel)
+        if panel is None:
+            self.problem(path, "no panel: set 'panel' on the campaign or the order")
+            return None
+        if not self.consistent(merged, matches, path, origin):
+            return None
+        params = tuple(sorted((k, _freeze(merged[k])) for k in fields))
+        locations = tuple((k, self.doc.location((*origin[k], k), key=True)) for k in sorted(merged))
+        return OrderSpec(
+            campaign=campaign,
+            id=raw["id"],
+            panel=panel,
+            service=merged["service"],
+            types=tuple(t.service_type for t in matches),
+            params=params,
+            refills=merged.get("refills", 0),
+            cancel=merged.get("cancel", False),
+            location=self.doc.location(path),
+            field_locations=locations,
+        )
+
+    def misplaced(self, name: str, wanted: OrderType | None) -> str:
+        owners = [str(t.service_type) for t in ORDER_TYPES if name in t.fields]
+        where = f"a {wanted.service_type} order" if wanted else "this order"
+        return f"field '{name}' does not belong to {where} (it is for: {', '.join(owners)})"
+
+    def explain_mix(self, own: list[str], path: JsonPath) -> None:
+        """No order type takes all these fields: name the field that does not fit.
+
+        The closest type is the one sharing most fields; on a tie, the one whose odd
+        field was written last (the likelier mistake)."""
+
+        def closeness(t: OrderType) -> tuple[int, int]:
+            extras = [own.index(k) for k in own if k not in t.fields]
+            return len(set(own) & t.fields), min(extras, default=len(own))
+
+        best = max(ORDER_TYPES, key=closeness)
+        extra = next(k for k in own if k not in best.fields)
+        self.problem((*path, extra), self.misplaced(extra, best), key=True)
+
+    def consistent(
+        self,
+        merged: Mapping[str, Any],
+        matches: tuple[OrderType, ...],
+        path: JsonPath,
+        origin: Mapping[str, JsonPath],
+    ) -> bool:
+        before = len(self.problems)
+
+        def at(name: str) -> JsonPath:
+            return (*origin.get(name, path), name)
+
+        if "quantity" in merged:
+            for name in ("comments", "usernames"):
+                counted = all(t.units == name for t in matches)
+                if name in merged and counted and merged["quantity"] != len(merged[name]):
+                    self.problem(
+                        at("quantity"),
+                        f"quantity {merged['quantity']} does not match the {len(merged[name])} "
+                        f"{name} given (the panel charges one per item)",
+                    )
+        if "min" in merged and "max" in merged and merged["min"] > merged["max"]:
+            self.problem(at("min"), f"min {merged['min']} is greater than max {merged['max']}")
+        if "expiry" in merged:
+            day, month, year = (int(x) for x in merged["expiry"].split("/"))
+            try:
+                _dt.date(year, month, day)
+            except ValueError:
+                self.problem(at("expiry"), f"{merged['expiry']} is not a real date")
+        traffic = merged.get("type_of_traffic")
+        if "google_keyword" in merged and traffic != 1:
+            self.problem(at("google_keyword"), "google_keyword needs type_of_traffic: 1")
+        if "referring_url" in merged and traffic != 2:
+            self.problem(at("referring_url"), "referring_url needs type_of_traffic: 2")
+        if traffic == 1 and "google_keyword" not in merged:
+            self.problem(at("type_of_traffic"), "type_of_traffic 1 needs a google_keyword")
+        if traffic == 2 and "referring_url" not in merged:
+            self.problem(at("type_of_traffic"), "type_of_traffic 2 needs a referring_url")
+        for name in LIST_FIELDS & set(merged):
+            items = merged[name]
+            if len(set(items)) != len(items) and name != "comments":
+                self.problem(at(name), f"{name} repeats an item")
+        if merged.get("cancel") and merged.get("refills"):
+            self.problem(at("cancel"), "an order cannot ask for both cancel and refills")
+        return len(self.problems) == before
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value

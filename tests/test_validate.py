@@ -1,0 +1,207 @@
+"""`smm validate` on the example campaigns and on a corpus of broken files: every error
+names the right file, line and column, in one line, with no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner import campaign
+from runner.yamldoc import loads
+from tests.conftest import REPO, Runner
+
+BROKEN = REPO / "tests" / "broken"
+
+# file -> (line, column, a key phrase of the message)
+EXPECTED: dict[str, tuple[int, int, str]] = {
+    "answer-zero": (8, 20, "must be at least 1"),
+    "api-key-order": (8, 5, "'api_key': API keys are not allowed in files; put the key in"),
+    "api-key-top": (3, 1, "'key': API keys are not allowed in files; put the key in an "),
+    "bad-campaign-name": (1, 11, "must be a slug: lower-case letters, digits, '-' and '_' (at "),
+    "bad-id": (4, 9, "must be a slug: lower-case letters, digits, '-' and '_' (at "),
+    "billion-laughs": (1, 50, "too many alias expansions (is this a 'billion laughs' file?)"),
+    "budget-negative": (3, 9, "must be greater than 0"),
+    "budget-string": (3, 9, "must be a number, not a string"),
+    "cancel-not-bool": (8, 13, "must be true or false, not a string"),
+    "comments-not-list": (7, 15, "must be a list, not a string"),
+    "defaults-with-id": (4, 3, "defaults cannot set an order id"),
+    "drip-feed-no-interval": (8, 16, "missing required field 'interval'"),
+    "drip-feed-on-poll": (9, 5, "field 'drip_feed' does not belong to a Poll order (it is for"),
+    "drip-feed-one-run": (8, 23, "must be at least 2"),
+    "duplicate-order-id": (5, 10, "duplicate order id 'a' (first at line 4)"),
+    "duplicate-order-key": (8, 5, "duplicate key 'quantity'"),
+    "duplicate-top-key": (3, 1, "duplicate key 'campaign'"),
+    "empty-comment": (9, 9, "must be one non-empty line (items are sent one per line)"),
+    "empty-orders": (3, 9, "must not be an empty list"),
+    "empty": (1, 1, "the file is empty"),
+    "explicit-type-mismatch": (
+        9,
+        5,
+        "field 'hashtag' does not belong to a Poll order (it is for: ",
+    ),
+    "link-empty": (6, 11, "must be a link without spaces"),
+    "link-with-space": (6, 11, "must be a link without spaces"),
+    "missing-campaign": (1, 1, "missing required field 'campaign'"),
+    "missing-id": (4, 5, "missing required field 'id'"),
+    "missing-link": (4, 5, "missing required field 'link' for this kind of order"),
+    "missing-orders": (1, 1, "missing required field 'orders'"),
+    "missing-panel": (3, 5, "no panel: set 'panel' on the campaign or the order"),
+    "missing-service": (4, 5, "missing required field 'service'"),
+    "misspelt-quantity": (7, 5, "unknown field 'quantiy' (did you mean 'quantity'?)"),
+    "multiline-comment": (8, 9, "must be one non-empty line (items are sent one per line)"),
+    "non-utf8": (5, 24, "not valid UTF-8 (byte 0xe9)"),
+    "not-before-garbage": (3, 13, "must be a date-time with a time zone, like 2026-12-01T09:00:"),
+    "not-before-no-zone": (3, 13, "must be a date-time with a time zone, like 2026-12-01T09:00:"),
+    "only-comments": (1, 1, "the file is empty"),
+    "order-is-string": (4, 5, "must be a mapping, not a string"),
+    "orders-not-list": (4, 3, "must be a list, not a mapping"),
+    "quantity-float": (7, 15, "must be an integer, not a number"),
+    "quantity-negative": (7, 15, "must be at least 1"),
+    "quantity-string": (7, 15, "must be an integer, not a string"),
+    "quantity-vs-comments": (8, 15, "quantity 3 does not match the 2 comments given (the panel ch"),
+    "quantity-zero": (7, 15, "must be at least 1"),
+    "recursive-alias": (3, 9, "recursive alias"),
+    "refills-negative": (8, 14, "must be at least 0"),
+    "service-string": (5, 14, "must be an integer, not a string"),
+    "subscription-bad-delay": (
+        9,
+        12,
+        "must be one of 0, 5, 10, 15, 20, 30, 40, 50, 60, 90, 120, 15",
+    ),
+    "subscription-bad-expiry": (9, 13, "31/02/2026 is not a real date"),
+    "subscription-min-over-max": (7, 10, "min 200 is greater than max 100"),
+    "syntax-bad-indent": (6, 4, "did not find expected '-' indicator"),
+    "syntax-unclosed-bracket": (7, 13, "did not find expected ',' or ']'"),
+    "tab-indent": (5, 1, "tab character: YAML indentation must use spaces"),
+    "top-level-list": (1, 1, "a campaign file must be a mapping, not a list"),
+    "top-level-scalar": (1, 1, "a campaign file must be a mapping, not a single value"),
+    "two-documents": (6, 1, "more than one YAML document (---) in one file"),
+    "unknown-order-key": (8, 5, "unknown field 'colour' (did you mean 'country'?)"),
+    "unknown-tag": (5, 14, "tag !!python/object:os.system is not allowed"),
+    "unknown-top-key": (3, 1, "unknown field 'budgte' (did you mean 'budget'?)"),
+    "web-traffic-keyword-without-type": (8, 21, "google_keyword needs type_of_traffic: 1"),
+    "wrong-type-field": (9, 5, "field 'comments' does not belong to a Poll order (it is for:"),
+}
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(EXPECTED) >= 40
+    assert {p.stem for p in BROKEN.glob("*.yaml")} - {"dup-campaign-a", "dup-campaign-b"} == set(
+        EXPECTED
+    )
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_file(run: Runner, name: str) -> None:
+    line, column, phrase = EXPECTED[name]
+    path = BROKEN / f"{name}.yaml"
+    result = run("validate", str(path))
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    first = result.out.splitlines()[0]
+    assert first.startswith(f"{path}:{line}:{column}: "), first
+    assert phrase in first
+
+
+def test_examples_are_valid(run: Runner) -> None:
+    result = run("validate", str(REPO / "campaigns"))
+    assert result.code == 0, result.out
+    assert result.out.strip() == "Valid: 18 campaigns, 20 orders in 18 files."
+    stems = {p.stem for p in (REPO / "campaigns" / "examples").glob("*.yaml")}
+    from runner.panel.ordertypes import ORDER_TYPES
+
+    assert stems == {t.slug.replace("_", "-") for t in ORDER_TYPES}
+
+
+def test_default_path_is_campaigns(run: Runner) -> None:
+    assert run("validate").code == 1  # nothing here yet
+    Path("campaigns").mkdir()
+    (Path("campaigns") / "a.yaml").write_text((REPO / "campaigns" / "demo.yaml").read_text())
+    result = run("validate")
+    assert result.code == 0 and "Valid: 1 campaign, 3 orders in 1 file." in result.out
+
+
+def test_missing_path_is_one_line(run: Runner) -> None:
+    result = run("validate", "nowhere/")
+    assert result.code == 1 and result.err.strip() == "Error: nowhere: no such file or folder"
+
+
+def test_duplicate_campaign_names_across_files(run: Runner) -> None:
+    result = run(
+        "validate", str(BROKEN / "dup-campaign-a.yaml"), str(BROKEN / "dup-campaign-b.yaml")
+    )
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        f"{BROKEN / 'dup-campaign-b.yaml'}:1:11: campaign: campaign name 'same' is already used "
+        f"in {BROKEN / 'dup-campaign-a.yaml'}:1"
+    )
+
+
+def test_a_huge_file_fails_fast(run: Runner) -> None:
+    path = Path("huge.yaml")
+    with path.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing to read
+    result = run("validate", str(path))
+    assert result.code == 1
+    assert (
+        result.out.splitlines()[0]
+        == "huge.yaml:1:1: file is too large (50 MiB; the limit is 8 MiB)"
+    )
+
+
+def test_every_error_of_a_file_at_once(run: Runner) -> None:
+    Path("many.yaml").write_text(
+        "campaign: c\npanel: demo\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: 0}\n"
+        "  - {id: b, service: 1, link: https://y, quantity: -1, colour: red}\n"
+    )
+    result = run("validate", "many.yaml", "--json")
+    assert result.code == 1
+    problems = json.loads(result.out)
+    assert [(p["line"], p["column"], p["path"], p["message"]) for p in problems] == [
+        (4, 52, "orders[0].quantity", "must be at least 1"),
+        (5, 52, "orders[1].quantity", "must be at least 1"),
+        (5, 56, "orders[1]", "unknown field 'colour' (did you mean 'country'?)"),
+    ]
+    assert set(problems[0]) == {"file", "line", "column", "path", "message"}
+
+
+def test_defaults_apply_to_orders_that_take_them() -> None:
+    doc = loads(
+        "campaign: c\npanel: demo\ndefaults: {service: 1, link: https://x/a, refills: 1}\n"
+        "orders:\n  - {id: a, quantity: 100}\n  - {id: b, service: 18, username: u, min: 20,"
+        " max: 50}\n",
+        "d.yaml",
+    )
+    spec, problems = campaign.parse(doc)
+    assert problems == [] and spec is not None
+    first, second = spec.orders
+    assert first.service == 1 and first.link == "https://x/a" and first.refills == 1
+    assert second.link is None and second.service == 18  # a subscription takes no link
+    assert first.address == "c/a"
+    assert first.where("link").line == 3  # defaults keep their own position
+
+
+def test_fingerprint_covers_what_is_ordered_only() -> None:
+    base = (
+        "campaign: c\npanel: demo\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: %s%s}\n"
+    )
+    a, _ = campaign.parse(loads(base % (100, ""), "a.yaml"))
+    b, _ = campaign.parse(loads(base % (100, ", refills: 2"), "b.yaml"))
+    c, _ = campaign.parse(loads(base % (101, ""), "c.yaml"))
+    assert a is not None and b is not None and c is not None
+    assert a.orders[0].fingerprint() == b.orders[0].fingerprint()
+    assert a.orders[0].fingerprint() != c.orders[0].fingerprint()
+
+
+def test_floats_are_decimals() -> None:
+    doc = loads(
+        "campaign: c\npanel: demo\nbudget: 25.10\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: 1}\n",
+        "b.yaml",
+    )
+    spec, _ = campaign.parse(doc)
+    assert spec is not None and str(spec.budget) == "25.10"
