@@ -55,7 +55,8 @@ class OrderSpec:
 
     @property
     def param_map(self) -> dict[str, Any]:
-        return dict(self.params)
+        """The parameters as plain JSON values (lists and mappings)."""
+        return _jsonable(self.params)
 
     def where(self, name: str) -> Location:
         """Where a field was written (or the order itself)."""

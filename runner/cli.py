@@ -124,6 +124,46 @@ def validate(paths: tuple[Path, ...], fmt: str, as_json: bool) -> int:
     return command.run(paths, chosen_format(fmt, as_json))
 
 
+@cli.command()
+@paths_argument
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the plan (JSON) for `smm apply PLANFILE`.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan is valid and has changes."
+)
+@click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
+@click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
+@format_option()
+@pass_env
+def plan(
+    env: Env,
+    paths: tuple[Path, ...],
+    out_file: Path | None,
+    detailed_exitcode: bool,
+    no_refresh: bool,
+    refresh_services: bool,
+    fmt: str,
+    as_json: bool,
+) -> int:
+    """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
+    from runner.commands import plan as command
+
+    return command.run(
+        env,
+        paths,
+        out_file,
+        detailed_exitcode,
+        no_refresh,
+        refresh_services,
+        chosen_format(fmt, as_json),
+    )
+
+
 # --- panels -------------------------------------------------------------------------
 
 
@@ -151,6 +191,43 @@ def balance(env: Env, panel: str, fmt: str, as_json: bool) -> None:
     from runner.commands import panels
 
     panels.balance(env, panel, chosen_format(fmt, as_json))
+
+
+# --- state ------------------------------------------------------------------------
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the state (what smm knows about every order)."""
+
+
+@state.command("list")
+@format_option(("text", "json"))
+@pass_env
+def state_list(env: Env, fmt: str, as_json: bool) -> int:
+    """Every recorded address with its phase, panel order id and last status."""
+    from runner.commands import statecmd
+
+    return statecmd.list_(env, chosen_format(fmt, as_json))
+
+
+@state.command("show")
+@click.argument("address")
+@pass_env
+def state_show(env: Env, address: str) -> int:
+    """Everything recorded about ADDRESS (campaign/order), with its history, as JSON."""
+    from runner.commands import statecmd
+
+    return statecmd.show(env, address)
+
+
+@state.command("export")
+@pass_env
+def state_export(env: Env) -> int:
+    """The whole state as JSON."""
+    from runner.commands import statecmd
+
+    return statecmd.export(env)
 
 
 # --- the simulated panel ------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""One apply at a time per state store: an advisory lock that names its holder.
+
+The lock is ``flock`` on ``<state>.lock``: the kernel releases it when the holder dies,
+even by ``kill -9``, so a lock left by a dead process is never a reason to block.  The
+file also says who holds it (host, pid, command, start time) for the error message.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from runner.errors import SmmError
+
+
+class LockHeld(SmmError):
+    """Another apply holds the state lock."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    host: str
+    pid: int
+    command: str
+    started: str
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host} ({self.command}), since {self.started}"
+
+
+def lock_path(state_path: Path) -> Path:
+    return state_path.with_name(state_path.name + ".lock")
+
+
+def read_holder(path: Path) -> Holder | None:
+    try:
+        data = json.loads(path.read_text())
+        return Holder(
+            str(data["host"]), int(data["pid"]), str(data["command"]), str(data["started"])
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class StateLock:
+    def __init__(self, state_path: Path) -> None:
+        self.path = lock_path(state_path)
+        self._fh: IO[str] | None = None
+
+    def acquire(self, timeout: float = 0.0) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.close()
+                    holder = read_holder(self.path)
+                    who = str(holder) if holder else "another process"
+                    hint = "" if timeout else " (wait for it with --lock-timeout)"
+                    raise LockHeld(f"the state is locked by {who}{hint}") from None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        holder = Holder(
+            socket.gethostname(),
+            os.getpid(),
+            " ".join(["smm", *sys.argv[1:]])[:200],
+            _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(holder.__dict__))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.seek(0)
+                self._fh.truncate()
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._fh.close()
+                self._fh = None
+
+    def __enter__(self) -> StateLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def held_by_someone(state_path: Path) -> bool:
+    """Whether a live process holds the lock right now (without taking it)."""
+    path = lock_path(state_path)
+    if not path.exists():
+        return False
+    with open(path, encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False

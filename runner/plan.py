@@ -1,0 +1,305 @@
+"""The plan: a value.  Actions and checks sort deterministically and have a JSON form.
+
+The planner builds it; renderers print it; the executor carries out its actions; a saved
+plan is its JSON, read back with ``Plan.from_json``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from runner.errors import Location
+from runner.money import fmt
+
+PLAN_FORMAT = 1
+
+
+class Kind(enum.StrEnum):
+    CREATE = "create"
+    REFILL = "refill"
+    CANCEL = "cancel"
+    WAIT = "wait"
+    NOOP = "no-op"
+    CONFLICT = "conflict"
+    IN_DOUBT = "in-doubt"
+    ORPHAN = "orphan"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def changes(self) -> bool:
+        return self in (Kind.CREATE, Kind.REFILL, Kind.CANCEL)
+
+
+_SYMBOLS = {
+    Kind.CREATE: "+",
+    Kind.REFILL: "~",
+    Kind.CANCEL: "-",
+    Kind.WAIT: ".",
+    Kind.NOOP: " ",
+    Kind.CONFLICT: "!",
+    Kind.IN_DOUBT: "?",
+    Kind.ORPHAN: "#",
+}
+
+
+def _loc_json(loc: Location | None) -> dict[str, Any] | None:
+    if loc is None:
+        return None
+    return {"file": loc.file, "line": loc.line, "column": loc.column}
+
+
+def _loc_from(data: Any) -> Location | None:
+    if not data:
+        return None
+    return Location(str(data["file"]), int(data["line"]), int(data["column"]))
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@dataclass(frozen=True, order=True)
+class Action:
+    address: str
+    kind: Kind
+    panel: str
+    reason: str = ""
+    service: int | None = None
+    service_name: str | None = None
+    link: str | None = None
+    units: int | None = None
+    cost: Decimal | None = None
+    currency: str | None = None
+    order_id: int | None = None
+    status: str | None = None
+    fingerprint: str | None = None
+    campaign: str = ""
+    params: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    location: Location | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "action": str(self.kind),
+            "campaign": self.campaign,
+            "panel": self.panel,
+            "service": self.service,
+            "service_name": self.service_name,
+            "link": self.link,
+            "units": self.units,
+            "cost": None if self.cost is None else str(self.cost),
+            "currency": self.currency,
+            "order_id": self.order_id,
+            "status": self.status,
+            "fingerprint": self.fingerprint,
+            "reason": self.reason,
+            "params": self.params,
+            "location": _loc_json(self.location),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Action:
+        return cls(
+            address=data["address"],
+            kind=Kind(data["action"]),
+            panel=data["panel"],
+            reason=data.get("reason", ""),
+            service=data.get("service"),
+            service_name=data.get("service_name"),
+            link=data.get("link"),
+            units=data.get("units"),
+            cost=_dec(data.get("cost")),
+            currency=data.get("currency"),
+            order_id=data.get("order_id"),
+            status=data.get("status"),
+            fingerprint=data.get("fingerprint"),
+            campaign=data.get("campaign", ""),
+            params=data.get("params"),
+            location=_loc_from(data.get("location")),
+        )
+
+
+@dataclass(frozen=True, order=True)
+class Check:
+    level: str  # "error" | "warning"
+    message: str
+    location: Location | None = None
+    address: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.level}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "message": self.message,
+            "address": self.address,
+            "location": _loc_json(self.location),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Check:
+        return cls(
+            data["level"], data["message"], _loc_from(data.get("location")), data.get("address")
+        )
+
+
+@dataclass(frozen=True)
+class CampaignCost:
+    name: str
+    cost: Decimal
+    unbounded: bool
+    budget: Decimal | None
+    spent: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign": self.name,
+            "cost": str(self.cost),
+            "unbounded": self.unbounded,
+            "budget": None if self.budget is None else str(self.budget),
+            "spent": str(self.spent),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CampaignCost:
+        return cls(
+            data["campaign"],
+            Decimal(data["cost"]),
+            bool(data["unbounded"]),
+            _dec(data.get("budget")),
+            Decimal(data["spent"]),
+        )
+
+
+@dataclass(frozen=True)
+class PanelSummary:
+    name: str
+    balance: Decimal | None
+    currency: str
+    cost: Decimal
+
+    @property
+    def after(self) -> Decimal | None:
+        return None if self.balance is None else self.balance - self.cost
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "panel": self.name,
+            "balance": None if self.balance is None else str(self.balance),
+            "currency": self.currency,
+            "cost": str(self.cost),
+            "balance_after": None if self.after is None else str(self.after),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PanelSummary:
+        return cls(
+            data["panel"], _dec(data.get("balance")), data["currency"], Decimal(data["cost"])
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    checks: tuple[Check, ...] = ()
+    campaigns: tuple[CampaignCost, ...] = ()
+    panels: tuple[PanelSummary, ...] = ()
+    lineage: str | None = None
+    serial: int = 0
+    rates: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    created_at: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "actions", tuple(sorted(self.actions)))
+        object.__setattr__(
+            self,
+            "checks",
+            tuple(
+                sorted(
+                    set(self.checks),
+                    key=lambda c: (c.level != "error", c.location or Location("", 0, 0), c.message),
+                )
+            ),
+        )
+
+    @property
+    def errors(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "error"]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "warning"]
+
+    def count(self, kind: Kind) -> int:
+        return sum(1 for a in self.actions if a.kind is kind)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.kind.changes for a in self.actions)
+
+    def of_kind(self, *kinds: Kind) -> list[Action]:
+        return [a for a in self.actions if a.kind in kinds]
+
+    @property
+    def total_cost(self) -> Decimal:
+        return sum((p.cost for p in self.panels), Decimal(0))
+
+    def summary(self) -> str:
+        text = (
+            f"Plan: {self.count(Kind.CREATE)} to create, {self.count(Kind.REFILL)} to refill, "
+            f"{self.count(Kind.CANCEL)} to cancel."
+        )
+        costs = [p for p in self.panels if p.cost or self.count(Kind.CREATE)]
+        if len(costs) == 1:
+            p = costs[0]
+            of = "" if p.balance is None else f" of {fmt(p.balance)} {p.currency} balance"
+            text += f" Cost {fmt(p.cost)} {p.currency}{of}."
+        elif costs:
+            parts = [
+                f"{fmt(p.cost)} {p.currency} on {p.name}"
+                + ("" if p.balance is None else f" (balance {fmt(p.balance)})")
+                for p in costs
+            ]
+            text += " Cost " + "; ".join(parts) + "."
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {str(k): self.count(k) for k in Kind}
+        return {
+            "format_version": PLAN_FORMAT,
+            "created_at": self.created_at,
+            "state": {"lineage": self.lineage, "serial": self.serial},
+            "summary": self.summary(),
+            "counts": counts,
+            "has_changes": self.has_changes,
+            "valid": not self.errors,
+            "actions": [a.to_json() for a in self.actions],
+            "checks": [c.to_json() for c in self.checks],
+            "campaigns": [c.to_json() for c in self.campaigns],
+            "panels": [p.to_json() for p in self.panels],
+            "total_cost": str(self.total_cost),
+            "rates": self.rates,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        if data.get("format_version") != PLAN_FORMAT:
+            raise ValueError(f"unsupported plan format {data.get('format_version')!r}")
+        return cls(
+            actions=tuple(Action.from_json(a) for a in data["actions"]),
+            checks=tuple(Check.from_json(c) for c in data["checks"]),
+            campaigns=tuple(CampaignCost.from_json(c) for c in data["campaigns"]),
+            panels=tuple(PanelSummary.from_json(p) for p in data["panels"]),
+            lineage=data["state"]["lineage"],
+            serial=int(data["state"]["serial"]),
+            rates=data.get("rates", {}),
+            created_at=data.get("created_at", ""),
+        )

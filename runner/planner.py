@@ -1,0 +1,417 @@
+"""The planner: a pure function from desired orders, state and panel facts to a Plan.
+
+No I/O happens here: the caller fetches catalogs, balances and statuses (``facts``) and
+reads the state; ``make_plan`` only decides.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from runner.campaign import CampaignSpec, OrderSpec
+from runner.errors import Location
+from runner.money import cost, fmt
+from runner.panel.models import Balance, ItemError, OrderInfo, OrderStatus, Service
+from runner.panel.ordertypes import BY_SERVICE_TYPE, checked_quantity, units
+from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan
+from runner.state import OrderRecord, Phase, StateInfo
+
+
+@dataclass(frozen=True)
+class PanelFacts:
+    """What the panel told us (or why it could not)."""
+
+    name: str
+    services: Mapping[int, Service] = field(default_factory=dict)
+    balance: Balance | None = None
+    statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
+    error: str | None = None
+
+
+def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus | None:
+    if record.order_id is not None and facts is not None:
+        fresh = facts.statuses.get(record.order_id)
+        if isinstance(fresh, OrderInfo):
+            return fresh.status
+    if record.last is not None and record.last.status:
+        return OrderStatus(record.last.status)
+    return None
+
+
+def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
+    """What a placed order costs as far as we know: the panel's charge, else the estimate."""
+    if record.phase not in (Phase.PLACED, Phase.IN_DOUBT, Phase.SUBMITTING):
+        return Decimal(0)
+    if record.order_id is not None and facts is not None:
+        fresh = facts.statuses.get(record.order_id)
+        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
+            return fresh.charge
+    if record.last is not None and record.last.charge is not None:
+        return record.last.charge
+    return record.estimated_cost or Decimal(0)
+
+
+class _Planner:
+    def __init__(
+        self,
+        campaigns: Sequence[CampaignSpec],
+        records: Mapping[str, OrderRecord],
+        facts: Mapping[str, PanelFacts],
+        now: _dt.datetime,
+        apply_running: bool,
+    ) -> None:
+        self.campaigns = campaigns
+        self.records = records
+        self.facts = facts
+        self.now = now
+        self.apply_running = apply_running
+        self.actions: list[Action] = []
+        self.checks: list[Check] = []
+        self.reported_panels: set[tuple[str, str]] = set()
+        self.rates: dict[str, dict[str, str]] = {}
+
+    def error(self, message: str, location: Location | None, address: str | None = None) -> None:
+        self.checks.append(Check("error", message, location, address))
+
+    def warning(self, message: str, location: Location | None, address: str | None = None) -> None:
+        self.checks.append(Check("warning", message, location, address))
+
+    def run(self, state: StateInfo) -> Plan:
+        campaign_costs = []
+        for campaign in self.campaigns:
+            planned = Decimal(0)
+            unbounded = False
+            waiting = campaign.not_before is not None and campaign.not_before > self.now
+            for spec in campaign.orders:
+                action = self.order(spec, waiting, campaign)
+                if action is None:
+                    continue
+                self.actions.append(action)
+                if action.kind is Kind.CREATE:
+                    if action.cost is None:
+                        unbounded = True
+                    else:
+                        planned += action.cost
+            spent = sum(
+                (
+                    recorded_charge(r, self.facts.get(r.panel))
+                    for r in self.records.values()
+                    if r.campaign == campaign.name
+                ),
+                Decimal(0),
+            )
+            self.budget(campaign, planned, spent, unbounded)
+            campaign_costs.append(
+                CampaignCost(campaign.name, planned, unbounded, campaign.budget, spent)
+            )
+        self.orphans()
+        self.same_link_twice()
+        panels = self.balances()
+        return Plan(
+            actions=tuple(self.actions),
+            checks=tuple(self.checks),
+            campaigns=tuple(campaign_costs),
+            panels=tuple(panels),
+            lineage=state.lineage,
+            serial=state.serial,
+            rates=self.rates,
+            created_at=self.now.isoformat().replace("+00:00", "Z"),
+        )
+
+    # --- one order ----------------------------------------------------------------
+
+    def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action | None:
+        facts = self.facts.get(spec.panel)
+        record = self.records.get(spec.address)
+        base = Action(
+            address=spec.address,
+            kind=Kind.NOOP,
+            panel=spec.panel,
+            campaign=spec.campaign,
+            service=spec.service,
+            link=spec.link,
+            location=spec.location,
+            fingerprint=spec.fingerprint(),
+        )
+        if record is not None and record.phase in (Phase.SUBMITTING, Phase.IN_DOUBT):
+            if record.phase is Phase.SUBMITTING and self.apply_running:
+                return replace(base, kind=Kind.WAIT, reason="an apply is placing this order now")
+            self.warning(
+                f"{spec.address}: the answer to its order was lost; it may or may not exist. "
+                f"If the panel has it: smm state import {spec.address} ORDER_ID; if not: "
+                f"smm state retry {spec.address}",
+                spec.location,
+                spec.address,
+            )
+            return replace(base, kind=Kind.IN_DOUBT, reason=record.error or "outcome unknown")
+        if record is None or record.phase is Phase.REJECTED:
+            return self.create(spec, facts, base, waiting, campaign, record)
+        return self.placed(spec, record, facts, base)
+
+    def panel_usable(self, spec: OrderSpec, facts: PanelFacts | None) -> bool:
+        if facts is not None and facts.error is None:
+            return True
+        message = f"unknown panel '{spec.panel}'"
+        if facts is not None and facts.error is not None:
+            message = facts.error
+        key = (spec.panel, spec.campaign)
+        if key not in self.reported_panels:
+            self.reported_panels.add(key)
+            self.error(message, spec.where("panel"), spec.address)
+        return False
+
+    def create(
+        self,
+        spec: OrderSpec,
+        facts: PanelFacts | None,
+        base: Action,
+        waiting: bool,
+        campaign: CampaignSpec,
+        record: OrderRecord | None,
+    ) -> Action | None:
+        if spec.cancel:
+            return replace(base, kind=Kind.NOOP, reason="cancel: true, and never placed")
+        if not self.panel_usable(spec, facts):
+            return None
+        assert facts is not None
+        service = facts.services.get(spec.service)
+        if service is None:
+            self.error(
+                f"{spec.address}: service {spec.service} is not in {spec.panel}'s "
+                "catalog (unknown or disabled)",
+                spec.where("service"),
+                spec.address,
+            )
+            return None
+        if service.type not in spec.types:
+            fits = ", ".join(str(t) for t in spec.types)
+            self.error(
+                f"{spec.address}: service {service.id} is a {service.type} service, "
+                f"but the order's fields are for: {fits}",
+                spec.where("service"),
+                spec.address,
+            )
+            return None
+        order_type = BY_SERVICE_TYPE[service.type]
+        params = spec.param_map
+        if "quantity" in params and order_type.units in ("comments", "usernames"):
+            listed = len(params["comments" if order_type.units == "comments" else "usernames"])
+            if params["quantity"] != listed:
+                self.error(
+                    f"{spec.address}: quantity {params['quantity']} does not match the "
+                    f"{listed} items of a {service.type} order",
+                    spec.where("quantity"),
+                    spec.address,
+                )
+        checked = checked_quantity(order_type, params)
+        per_run = " per run" if "drip_feed" in params else ""
+        if not service.min <= checked <= service.max:
+            self.error(
+                f"{spec.address}: quantity {checked}{per_run} is outside service "
+                f"{service.id}'s limits {service.min}..{service.max}",
+                spec.where("quantity" if "quantity" in params else "service"),
+                spec.address,
+            )
+        if "drip_feed" in params and service.dripfeed is False:
+            self.error(
+                f"{spec.address}: service {service.id} does not support drip-feed",
+                spec.where("drip_feed"),
+                spec.address,
+            )
+        if spec.refills and not service.refill:
+            self.error(
+                f"{spec.address}: service {service.id} does not support refills",
+                spec.where("refills"),
+                spec.address,
+            )
+        count = units(order_type, params)
+        amount = None if count is None else cost(service.rate, count)
+        if count is None and campaign.budget is None:
+            self.error(
+                f"{spec.address}: a subscription without 'posts' has no upper bound "
+                "on its cost; set posts, or give the campaign a budget",
+                spec.location,
+                spec.address,
+            )
+        self.rates.setdefault(spec.panel, {})[str(service.id)] = str(service.rate)
+        currency = facts.balance.currency if facts.balance else None
+        kind = Kind.WAIT if waiting else Kind.CREATE
+        reason = ""
+        if waiting:
+            assert campaign.not_before is not None
+            reason = f"not before {campaign.not_before.isoformat().replace('+00:00', 'Z')}"
+        elif record is not None:
+            reason = f"previous attempt rejected: {record.error}"
+        return replace(
+            base,
+            kind=kind,
+            reason=reason,
+            service_name=service.name,
+            units=count,
+            cost=amount,
+            currency=currency,
+            params=spec.to_json(),
+        )
+
+    def placed(
+        self,
+        spec: OrderSpec,
+        record: OrderRecord,
+        facts: PanelFacts | None,
+        base: Action,
+    ) -> Action:
+        status = current_status(record, facts)
+        base = replace(
+            base, order_id=record.order_id, status=None if status is None else str(status)
+        )
+        if record.fingerprint != spec.fingerprint():
+            self.error(
+                f"{spec.address}: order {record.order_id} was placed with other parameters "
+                "and placed orders cannot change; revert the change, or give the order a new "
+                "id to place a new one",
+                spec.location,
+                spec.address,
+            )
+            return replace(base, kind=Kind.CONFLICT, reason="parameters changed after placing")
+        service = facts.services.get(spec.service) if facts and not facts.error else None
+        if spec.cancel:
+            if record.cancel is not None and record.cancel.ok:
+                return replace(base, kind=Kind.NOOP, reason="cancel requested")
+            if status is not None and status.terminal:
+                return replace(base, kind=Kind.NOOP, reason=f"already {status}; nothing to cancel")
+            if service is not None and not service.cancel:
+                self.error(
+                    f"{spec.address}: service {spec.service} does not support cancel",
+                    spec.where("cancel"),
+                    spec.address,
+                )
+                return replace(base, kind=Kind.NOOP, reason="cannot cancel")
+            if not self.panel_usable(spec, facts):
+                return replace(base, kind=Kind.NOOP, reason="panel unavailable")
+            return replace(base, kind=Kind.CANCEL, reason=f"status {status or 'unknown'}")
+        wanted = spec.refills - record.refills_made
+        if wanted > 0:
+            if service is not None and not service.refill:
+                self.error(
+                    f"{spec.address}: service {spec.service} does not support refills",
+                    spec.where("refills"),
+                    spec.address,
+                )
+                return replace(base, kind=Kind.NOOP, reason="cannot refill")
+            if status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL):
+                if not self.panel_usable(spec, facts):
+                    return replace(base, kind=Kind.NOOP, reason="panel unavailable")
+                return replace(
+                    base,
+                    kind=Kind.REFILL,
+                    reason=f"refill {record.refills_made + 1} of {spec.refills}",
+                )
+            if status is not None and status.terminal:
+                return replace(base, kind=Kind.NOOP, reason=f"{status}: cannot be refilled")
+            return replace(base, kind=Kind.WAIT, reason="refill waits for the order to complete")
+        return replace(base, kind=Kind.NOOP)
+
+    # --- plan-wide checks -----------------------------------------------------------
+
+    def budget(
+        self, campaign: CampaignSpec, planned: Decimal, spent: Decimal, unbounded: bool
+    ) -> None:
+        if campaign.budget is None:
+            return
+        total = spent + planned
+        if total > campaign.budget:
+            self.error(
+                f"campaign {campaign.name}: spend {fmt(total)} (recorded {fmt(spent)} + "
+                f"planned {fmt(planned)}) is above its budget {fmt(campaign.budget)}",
+                campaign.budget_location or campaign.location,
+            )
+
+    def orphans(self) -> None:
+        loaded = {c.name: c for c in self.campaigns}
+        desired = {o.address for c in self.campaigns for o in c.orders}
+        for address, record in sorted(self.records.items()):
+            if record.campaign in loaded and address not in desired:
+                campaign = loaded[record.campaign]
+                self.actions.append(
+                    Action(
+                        address=address,
+                        kind=Kind.ORPHAN,
+                        panel=record.panel,
+                        campaign=record.campaign,
+                        order_id=record.order_id,
+                        reason=f"recorded as {record.phase} but no longer in {campaign.file}",
+                        location=campaign.location,
+                    )
+                )
+                self.warning(
+                    f"{address}: recorded in the state ({record.phase}"
+                    + (f", order {record.order_id}" if record.order_id else "")
+                    + f") but no longer in {campaign.file}; smm never deletes orders "
+                    f"(use smm state forget {address} to drop the record)",
+                    campaign.location,
+                    address,
+                )
+
+    def same_link_twice(self) -> None:
+        active: dict[tuple[str, int, str], list[str]] = {}
+        locations: dict[str, Location | None] = {}
+        for action in self.actions:
+            if action.link is None or action.service is None:
+                continue
+            live = action.kind in (Kind.CREATE, Kind.WAIT)
+            if action.kind in (Kind.NOOP, Kind.REFILL, Kind.CANCEL) and action.status:
+                live = not OrderStatus(action.status).terminal
+            if live:
+                key = (action.panel, action.service, action.link)
+                active.setdefault(key, []).append(action.address)
+                locations[action.address] = action.location
+        for (panel, service, link), addresses in sorted(active.items()):
+            if len(addresses) > 1:
+                later = addresses[1]
+                self.warning(
+                    f"{', '.join(addresses)}: two active orders for service {service} and "
+                    f"{link} on {panel}; many panels refuse the second or under-deliver",
+                    locations[later],
+                    later,
+                )
+
+    def balances(self) -> list[PanelSummary]:
+        costs: dict[str, Decimal] = {}
+        for action in self.actions:
+            if action.kind is Kind.CREATE:
+                costs.setdefault(action.panel, Decimal(0))
+                costs[action.panel] += action.cost or Decimal(0)
+        panels = []
+        for name in sorted(self.facts):
+            facts = self.facts[name]
+            if facts.error is not None:
+                continue
+            total = costs.get(name, Decimal(0))
+            bal = facts.balance
+            panels.append(
+                PanelSummary(name, bal.amount if bal else None, bal.currency if bal else "", total)
+            )
+            if bal is not None and total > bal.amount:
+                first = next(a for a in self.actions if a.kind is Kind.CREATE and a.panel == name)
+                self.error(
+                    f"panel {name}: the plan costs {fmt(total)} {bal.currency}, above the "
+                    f"balance of {fmt(bal.amount)} {bal.currency}",
+                    first.location,
+                )
+        return panels
+
+
+def make_plan(
+    campaigns: Sequence[CampaignSpec],
+    records: Mapping[str, OrderRecord],
+    facts: Mapping[str, PanelFacts],
+    *,
+    now: _dt.datetime,
+    state: StateInfo,
+    apply_running: bool = False,
+) -> Plan:
+    """Decide, per address, what to do.  Pure: same inputs, same plan."""
+    return _Planner(campaigns, records, facts, now, apply_running).run(state)

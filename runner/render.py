@@ -1,0 +1,163 @@
+"""Renderers of a Plan: text like Terraform's, Markdown for pull requests, JSON.
+
+Rendering never decides anything; it only shows the plan the planner made.
+"""
+
+from __future__ import annotations
+
+import json
+
+from runner.money import fmt
+from runner.plan import Action, Kind, Plan
+
+_STYLE = {
+    Kind.CREATE: "green",
+    Kind.REFILL: "yellow",
+    Kind.CANCEL: "red",
+    Kind.CONFLICT: "bold red",
+    Kind.IN_DOUBT: "bold magenta",
+    Kind.WAIT: "cyan",
+    Kind.ORPHAN: "dim",
+    Kind.NOOP: "dim",
+}
+SHOWN = (
+    Kind.CREATE,
+    Kind.REFILL,
+    Kind.CANCEL,
+    Kind.CONFLICT,
+    Kind.IN_DOUBT,
+    Kind.WAIT,
+    Kind.ORPHAN,
+)
+
+
+def _units(action: Action) -> str:
+    if action.units is None:
+        return "unbounded"
+    params = action.params or {}
+    drip = (params.get("params") or {}).get("drip_feed")
+    if isinstance(drip, dict):
+        per_run = action.units // int(drip["runs"])
+        return f"{action.units} ({per_run} x {drip['runs']} runs, every {drip['interval']} min)"
+    return str(action.units)
+
+
+def _line(action: Action) -> str:
+    order = f" order {action.order_id}" if action.order_id else ""
+    status = f" ({action.status})" if action.status else ""
+    reason = f": {action.reason}" if action.reason else ""
+    return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
+
+
+def text(plan: Plan) -> str:
+    """Rich markup; the caller prints it with or without colour."""
+    from rich.markup import escape
+
+    lines: list[str] = []
+    shown = [a for a in plan.actions if a.kind in SHOWN]
+    if shown:
+        lines.append("smm will perform these actions:")
+        lines.append("")
+    for action in shown:
+        style = _STYLE[action.kind]
+        lines.append(f"  [{style}]{escape(_line(action))}[/]")
+        if action.kind is Kind.CREATE:
+            lines.append(
+                f"      panel    {escape(action.panel)}, service {action.service}"
+                f" {escape(action.service_name or '')}"
+            )
+            if action.link:
+                lines.append(f"      link     {escape(action.link)}")
+            cost = "unbounded" if action.cost is None else f"{fmt(action.cost)} {action.currency}"
+            lines.append(f"      units    {_units(action)}   cost {cost}")
+    if shown:
+        lines.append("")
+    unchanged = plan.count(Kind.NOOP)
+    if unchanged:
+        lines.append(f"{unchanged} order{'s' if unchanged != 1 else ''} unchanged.")
+    if plan.campaigns and any(c.cost or c.budget or c.unbounded for c in plan.campaigns):
+        lines.append("")
+        lines.append("Cost by campaign:")
+        for c in plan.campaigns:
+            budget = ""
+            if c.budget is not None:
+                budget = (
+                    f"   budget {fmt(c.budget)}: spent {fmt(c.spent)}, "
+                    f"after {fmt(c.spent + c.cost)}"
+                )
+            extra = " + unbounded" if c.unbounded else ""
+            lines.append(f"  {escape(c.name):<32} {fmt(c.cost)}{extra}{budget}")
+    if plan.panels:
+        lines.append("")
+        lines.append("Balance:")
+        for p in plan.panels:
+            if p.balance is None:
+                continue
+            lines.append(
+                f"  {escape(p.name):<32} {fmt(p.balance)} {p.currency} -> "
+                f"{fmt(p.after)} {p.currency} after {fmt(p.cost)}"
+            )
+    for check in plan.warnings:
+        lines.append(f"[yellow]{escape(str(check))}[/]")
+    for check in plan.errors:
+        lines.append(f"[bold red]{escape(str(check))}[/]")
+    lines.append("")
+    if plan.errors:
+        n = len(plan.errors)
+        lines.append(
+            f"[bold red]The plan has {n} error{'s' if n != 1 else ''}: nothing can be applied.[/]"
+        )
+    lines.append(f"[bold]{escape(plan.summary())}[/]")
+    return "\n".join(lines)
+
+
+def markdown(plan: Plan) -> str:
+    """A block fit for a pull-request comment or a CI job summary."""
+    out = ["### smm plan", ""]
+    rows = [a for a in plan.actions if a.kind in SHOWN]
+    if rows:
+        out += [
+            "| | action | address | service | link | units | cost |",
+            "|---|---|---|---|---|---:|---:|",
+        ]
+        for a in rows:
+            cost = (
+                ""
+                if a.kind is not Kind.CREATE
+                else (
+                    "unbounded" if a.cost is None else f"{fmt(a.cost)} {a.currency or ''}".strip()
+                )
+            )
+            units = "" if a.kind is not Kind.CREATE else _units(a)
+            service = "" if a.service is None else f"{a.service} {a.service_name or ''}".strip()
+            link = f"`{a.link}`" if a.link else ""
+            detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE else ""
+            out.append(
+                f"| `{a.kind.symbol}` | {a.kind}{detail} | `{a.address}` | "
+                f"{_md(service)} | {link} | {units} | {cost} |"
+            )
+        out.append("")
+    else:
+        out += ["No changes.", ""]
+    if plan.panels:
+        out += ["| panel | balance | cost | after |", "|---|---:|---:|---:|"]
+        for p in plan.panels:
+            bal = "?" if p.balance is None else f"{fmt(p.balance)} {p.currency}"
+            after = "?" if p.after is None else f"{fmt(p.after)} {p.currency}"
+            out.append(f"| {p.name} | {bal} | {fmt(p.cost)} {p.currency} | {after} |")
+        out.append("")
+    if plan.checks:
+        for check in plan.checks:
+            icon = "❌" if check.level == "error" else "⚠️"
+            out.append(f"- {icon} {_md(str(check))}")
+        out.append("")
+    out.append(f"**{plan.summary()}**")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def as_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2)
