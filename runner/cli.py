@@ -164,6 +164,41 @@ def plan(
     )
 
 
+@cli.command()
+@paths_argument
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--parallelism",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Orders placed at once (each panel's rate_limit still applies).",
+)
+@click.option(
+    "--lock-timeout",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Seconds to wait for another apply to finish (default: fail at once).",
+)
+@format_option(("text", "json"))
+@pass_env
+def apply(
+    env: Env,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    parallelism: int,
+    lock_timeout: float,
+    fmt: str,
+    as_json: bool,
+) -> int:
+    """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
+    from runner.commands import apply as command
+
+    return command.run(
+        env, paths, auto_approve, parallelism, lock_timeout, chosen_format(fmt, as_json)
+    )
+
+
 # --- panels -------------------------------------------------------------------------
 
 
@@ -228,6 +263,63 @@ def state_export(env: Env) -> int:
     from runner.commands import statecmd
 
     return statecmd.export(env)
+
+
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+lock_option = click.option(
+    "--lock-timeout",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Seconds to wait for a running apply.",
+)
+
+
+@state.command("import")
+@click.argument("address")
+@click.argument("order_id", type=click.IntRange(1))
+@click.option(
+    "--campaigns",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    default=("campaigns",),
+    show_default=True,
+    help="Where ADDRESS is defined.",
+)
+@yes_option
+@lock_option
+@pass_env
+def state_import(
+    env: Env, address: str, order_id: int, paths: tuple[Path, ...], yes: bool, lock_timeout: float
+) -> int:
+    """Record panel order ORDER_ID (checked with the panel) as ADDRESS's order."""
+    from runner.commands import statecmd
+
+    return statecmd.import_(env, address, order_id, paths, yes, lock_timeout)
+
+
+@state.command("retry")
+@click.argument("address")
+@yes_option
+@lock_option
+@pass_env
+def state_retry(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
+    """Declare an in-doubt ADDRESS as never placed, so the next apply places it."""
+    from runner.commands import statecmd
+
+    return statecmd.retry(env, address, yes, lock_timeout)
+
+
+@state.command("forget")
+@click.argument("address")
+@yes_option
+@lock_option
+@pass_env
+def state_forget(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
+    """Drop ADDRESS's record (the panel's order is not touched)."""
+    from runner.commands import statecmd
+
+    return statecmd.forget(env, address, yes, lock_timeout)
 
 
 # --- the simulated panel ------------------------------------------------------------

@@ -72,6 +72,7 @@ class Action:
     reason: str = ""
     service: int | None = None
     service_name: str | None = None
+    service_type: str | None = None
     link: str | None = None
     units: int | None = None
     cost: Decimal | None = None
@@ -91,6 +92,7 @@ class Action:
             "panel": self.panel,
             "service": self.service,
             "service_name": self.service_name,
+            "service_type": self.service_type,
             "link": self.link,
             "units": self.units,
             "cost": None if self.cost is None else str(self.cost),
@@ -112,6 +114,7 @@ class Action:
             reason=data.get("reason", ""),
             service=data.get("service"),
             service_name=data.get("service_name"),
+            service_type=data.get("service_type"),
             link=data.get("link"),
             units=data.get("units"),
             cost=_dec(data.get("cost")),

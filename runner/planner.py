@@ -250,6 +250,7 @@ class _Planner:
             kind=kind,
             reason=reason,
             service_name=service.name,
+            service_type=str(service.type),
             units=count,
             cost=amount,
             currency=currency,

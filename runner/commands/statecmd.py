@@ -11,7 +11,8 @@ from runner.money import fmt
 
 if TYPE_CHECKING:
     from runner.cli import Env
-    from runner.state import OrderRecord, StateReader
+    from runner.lock import StateLock
+    from runner.state import OrderRecord, StateReader, StateStore
 
 
 def _reader(env: Env) -> StateReader:
@@ -90,4 +91,129 @@ def export(env: Env) -> int:
             indent=2,
         )
     )
+    return EXIT_OK
+
+
+def _confirm(question: str, yes: bool) -> None:
+    import sys
+
+    import click
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise SmmError("no terminal to confirm on: pass --yes")
+    if not click.confirm(question, default=False):
+        raise SmmError("cancelled: the state is unchanged")
+
+
+def _locked_store(env: Env, lock_timeout: float) -> tuple[StateLock, StateStore]:
+    from runner import lock, state
+
+    held = lock.StateLock(env.project.state_path)
+    held.acquire(timeout=lock_timeout)
+    return held, state.open_store(env.project.state_path)
+
+
+def import_(
+    env: Env, address: str, order_id: int, paths: tuple[object, ...], yes: bool, lock_timeout: float
+) -> int:
+    """Adopt an order that exists on the panel as the order of ADDRESS."""
+    from pathlib import Path
+
+    from runner import campaign
+    from runner.state import LastStatus
+    from runner.state.sqlite import now_iso
+
+    loaded = campaign.load([Path(str(p)) for p in paths])
+    if loaded.problems:
+        for problem in loaded.problems:
+            out(str(problem))
+        raise SmmError("fix the campaign files first")
+    spec = next((o for o in loaded.orders if o.address == address), None)
+    if spec is None:
+        raise SmmError(f"{address}: no such order in the campaign files")
+    held, store = _locked_store(env, lock_timeout)
+    try:
+        record = store.record(address)
+        if record is not None and record.phase in ("placed",) and record.order_id != order_id:
+            raise SmmError(
+                f"{address} is already recorded as order {record.order_id}; "
+                "smm state forget it first if that is wrong"
+            )
+        with env.client(spec.panel) as client:
+            info = client.status(order_id)
+        _confirm(f"Record panel order {order_id} ({info.status}) as {address}?", yes)
+        with store.transaction() as tx:
+            tx.import_order(
+                address,
+                spec.campaign,
+                spec.panel,
+                spec.fingerprint(),
+                spec.to_json(),
+                order_id,
+                None,
+            )
+            tx.status(
+                address,
+                LastStatus(
+                    str(info.status),
+                    info.remains,
+                    info.start_count,
+                    info.charge,
+                    info.currency,
+                    now_iso(),
+                ),
+            )
+    finally:
+        store.close()
+        held.release()
+    out(f"{address}: recorded as order {order_id} ({info.status}).")
+    return EXIT_OK
+
+
+def retry(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
+    """Declare an in-doubt order as not placed: the next apply places it."""
+    held, store = _locked_store(env, lock_timeout)
+    try:
+        with store.transaction() as tx:
+            tx.abandon_submitting("an earlier apply stopped while sending it", address)
+        record = store.record(address)
+        if record is None:
+            raise SmmError(f"{address}: not in the state")
+        if record.phase != "in_doubt":
+            raise SmmError(f"{address} is {record.phase}, not in doubt; nothing to retry")
+        _confirm(
+            f"Declare that {address} was never placed? If the panel has it after all, the "
+            "next apply orders it a second time.",
+            yes,
+        )
+        with store.transaction() as tx:
+            tx.retry(address)
+    finally:
+        store.close()
+        held.release()
+    out(f"{address}: marked as not placed; the next apply places it.")
+    return EXIT_OK
+
+
+def forget(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
+    """Drop the record of ADDRESS (the panel's order, if any, is not touched)."""
+    held, store = _locked_store(env, lock_timeout)
+    try:
+        record = store.record(address)
+        if record is None:
+            raise SmmError(f"{address}: not in the state")
+        _confirm(
+            f"Forget {address} ({record.phase}"
+            + (f", order {record.order_id}" if record.order_id else "")
+            + ")?",
+            yes,
+        )
+        with store.transaction() as tx:
+            tx.forget(address)
+    finally:
+        store.close()
+        held.release()
+    out(f"{address}: forgotten.")
     return EXIT_OK

@@ -341,6 +341,23 @@ class _Txn:
         self._update(address, phase=Phase.IN_DOUBT, error=reason)
         self.event(address, "in_doubt", {"reason": reason})
 
+    def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]:
+        """``submitting`` rows whose apply is gone become ``in_doubt``: the request may
+        have reached the panel."""
+        if address is None:
+            rows = self.db.execute(
+                "SELECT address FROM orders WHERE phase = ?", (Phase.SUBMITTING,)
+            ).fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT address FROM orders WHERE phase = ? AND address = ?",
+                (Phase.SUBMITTING, address),
+            ).fetchall()
+        found = [r[0] for r in rows]
+        for name in found:
+            self.in_doubt(name, reason)
+        return found
+
     def status(self, address: str, last: LastStatus) -> None:
         row = self.db.execute(
             "SELECT status, remains, charge, status_error FROM orders WHERE address = ?",

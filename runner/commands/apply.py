@@ -1,0 +1,330 @@
+"""``smm apply``: plan (or load a saved plan), confirm, execute, record, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from runner.console import color_enabled, console, out
+from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, SmmError
+from runner.money import fmt
+
+if TYPE_CHECKING:
+    from runner.cli import Env
+    from runner.executor import Executor, Outcome, Report
+    from runner.panel.client import PanelClient
+    from runner.plan import Plan
+    from runner.state import StateStore
+
+PROMPT = "Place these orders? Only 'yes' will be accepted:"
+
+
+class StalePlan(SmmError):
+    """The state moved on since the saved plan was made."""
+
+
+def is_plan_file(paths: tuple[Path, ...]) -> bool:
+    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".json"
+
+
+def load_plan(path: Path) -> Plan:
+    from runner.plan import Plan
+
+    try:
+        return Plan.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SmmError(f"{path}: not a saved plan ({exc})") from None
+
+
+def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
+    info = store.info()
+    fresh_store = plan.lineage is None and info.serial == 0
+    if not fresh_store and (plan.lineage != info.lineage or plan.serial != info.serial):
+        raise StalePlan(
+            f"{path} is stale: it was made against state serial {plan.serial}"
+            f"{'' if plan.lineage == info.lineage else ' of another state store'}, and the "
+            f"state is now at serial {info.serial}; run smm plan again"
+        )
+
+
+def recheck_balance(plan: Plan, clients: dict[str, PanelClient]) -> None:
+    from runner.plan import Kind
+
+    costs: dict[str, Decimal] = {}
+    for action in plan.of_kind(Kind.CREATE):
+        costs[action.panel] = costs.get(action.panel, Decimal(0)) + (action.cost or 0)
+    for panel, total in sorted(costs.items()):
+        balance = clients[panel].balance()
+        if total > balance.amount:
+            raise SmmError(
+                f"panel {panel}: the balance is now {fmt(balance.amount)} {balance.currency}, "
+                f"below the plan's cost {fmt(total)}; nothing was ordered"
+            )
+
+
+@contextmanager
+def interrupts(executor: Executor, store: StateStore, announce: bool) -> Iterator[None]:
+    """First Ctrl-C: start nothing new, let requests in flight finish and be recorded.
+    Second: stop now; what is in flight is recorded as in doubt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    presses = 0
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal presses
+        presses += 1
+        executor.stop.set()
+        if presses == 1:
+            if announce:
+                print(
+                    "\nInterrupted: starting nothing new; waiting for requests in flight "
+                    "(Ctrl-C again to stop now, leaving them in doubt).",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return
+        with store.transaction() as tx:
+            for address in sorted(executor.in_flight):
+                tx.abandon_submitting("apply stopped by a second Ctrl-C", address)
+        print("\nStopped. Orders in flight are recorded as in doubt.", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise SmmError("no terminal to confirm on: pass --auto-approve to apply without asking")
+    answer = click.prompt(PROMPT, default="", show_default=False)
+    if answer.strip() != "yes":
+        raise SmmError("apply cancelled: nothing was ordered")
+
+
+def _emit(event: dict[str, Any]) -> None:
+    out(json.dumps(event, default=str))
+
+
+def run(
+    env: Env,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    parallelism: int,
+    lock_timeout: float,
+    fmt_: str,
+) -> int:
+    from runner import lock, state
+    from runner.commands import plan as planning
+    from runner.executor import Executor
+    from runner.plan import Kind
+
+    project = env.project
+    state_lock = lock.StateLock(project.state_path)
+    state_lock.acquire(timeout=lock_timeout)
+    try:
+        store = state.open_store(project.state_path)
+        try:
+            with store.transaction() as tx:
+                tx.abandon_submitting("an earlier apply stopped while sending it")
+            if is_plan_file(paths):
+                plan = load_plan(paths[0])
+                check_fresh(plan, store, paths[0])
+                clients = {
+                    p: env.client(p) for p in {a.panel for a in plan.actions if a.kind.changes}
+                }
+                saved = True
+            else:
+                try:
+                    planned = planning.build(env, paths, store=store, apply_running=False)
+                except planning.InvalidCampaigns as exc:
+                    out(f"Error: {exc}")
+                    return EXIT_ERROR
+                plan, clients, saved = planned.plan, planned.clients, False
+            try:
+                return _execute(
+                    env,
+                    plan,
+                    clients,
+                    store,
+                    saved,
+                    auto_approve,
+                    parallelism,
+                    fmt_,
+                    Executor,
+                    Kind,
+                )
+            finally:
+                for client in clients.values():
+                    client.close()
+        finally:
+            store.close()
+    finally:
+        state_lock.release()
+
+
+def _execute(
+    env: Env,
+    plan: Plan,
+    clients: dict[str, PanelClient],
+    store: StateStore,
+    saved: bool,
+    auto_approve: bool,
+    parallelism: int,
+    fmt_: str,
+    executor_cls: type[Executor],
+    kinds: Any,
+) -> int:
+    from runner.commands import plan as planning
+
+    as_json = fmt_ == "json"
+    if not as_json:
+        planning.show(plan, "text")
+    if plan.errors:
+        if as_json:
+            _emit({"event": "error", "errors": [c.to_json() for c in plan.errors]})
+        return EXIT_ERROR
+    if not plan.has_changes:
+        if as_json:
+            _emit({"event": "summary", "changes": 0, "ok": True})
+        else:
+            out("No changes. Nothing to apply.")
+        return EXIT_OK
+    if not saved:
+        confirm(auto_approve)
+    recheck_balance(plan, clients)
+    total = len(plan.of_kind(kinds.CREATE, kinds.REFILL, kinds.CANCEL))
+    if as_json:
+        _emit(
+            {
+                "event": "start",
+                "actions": total,
+                "creates": plan.count(kinds.CREATE),
+                "refills": plan.count(kinds.REFILL),
+                "cancels": plan.count(kinds.CANCEL),
+                "cost": str(plan.total_cost),
+                "state": {"lineage": plan.lineage, "serial": plan.serial},
+            }
+        )
+    progress_ui = _Progress(total, enabled=not as_json and color_enabled())
+    executor = executor_cls(
+        store,
+        clients,
+        parallelism=parallelism,
+        on_outcome=lambda o: _on_outcome(o, as_json, progress_ui),
+    )
+    with interrupts(executor, store, announce=not as_json), progress_ui:
+        report = executor.run(plan)
+    _summary(report, as_json)
+    if report.interrupted:
+        return EXIT_INTERRUPTED if report.failed or report.count("skipped") else EXIT_ERROR
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+class _Progress:
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.enabled = enabled
+        self.total = total
+        self.spent = Decimal(0)
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]Applying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("spent {task.fields[spent]}"),
+                console=console(stderr=True),
+                transient=True,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task("apply", total=self.total, spent="0.00")
+        return self
+
+    def advance(self, outcome: Outcome) -> None:
+        if outcome.cost is not None and outcome.result == "placed":
+            self.spent += outcome.cost
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, spent=fmt(self.spent))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+
+def _on_outcome(outcome: Outcome, as_json: bool, progress_ui: _Progress) -> None:
+    if as_json:
+        _emit(outcome.to_json())
+        return
+    progress_ui.advance(outcome)
+    if not progress_ui.enabled:
+        detail = f" order {outcome.order_id}" if outcome.order_id else ""
+        message = f": {outcome.message}" if outcome.message else ""
+        out(f"  {outcome.address}: {outcome.result.replace('_', ' ')}{detail}{message}")
+
+
+def _summary(report: Report, as_json: bool) -> None:
+    counts = {
+        r: report.count(r)
+        for r in (
+            "placed",
+            "rejected",
+            "not_sent",
+            "in_doubt",
+            "refill_requested",
+            "refill_failed",
+            "cancel_requested",
+            "cancel_failed",
+            "skipped",
+        )
+    }
+    if as_json:
+        _emit(
+            {
+                "event": "summary",
+                "ok": report.ok,
+                "interrupted": report.interrupted,
+                "counts": counts,
+                "spent": str(report.spent),
+                "failed": [o.to_json() for o in report.failed],
+            }
+        )
+        return
+    out("")
+    out(
+        f"Apply {'interrupted' if report.interrupted else 'complete'}: {counts['placed']} "
+        f"placed, {counts['rejected'] + counts['not_sent']} rejected, {counts['in_doubt']} in "
+        f"doubt, {counts['refill_requested']} refills, {counts['cancel_requested']} cancels"
+        + (f", {counts['skipped']} not started" if counts["skipped"] else "")
+        + f". Spent {fmt(report.spent)}."
+    )
+    for outcome in report.failed:
+        hint = ""
+        if outcome.result == "in_doubt":
+            hint = (
+                f" (resolve: smm state import {outcome.address} ORDER_ID, or "
+                f"smm state retry {outcome.address})"
+            )
+        elif outcome.result in ("rejected", "not_sent"):
+            hint = " (the next apply tries again)"
+        out(f"  {outcome.address}: {outcome.result.replace('_', ' ')}: {outcome.message}{hint}")

@@ -1,0 +1,268 @@
+"""The executor: the only code that changes the world.  It carries out a Plan.
+
+For every create: (1) record ``submitting`` and commit, (2) send ``add``, (3) record the
+outcome and commit.  The panel's answer decides the outcome:
+
+- an order id                      -> placed
+- ``{"error": ...}``               -> rejected (the next plan creates it again)
+- surely never reached the panel   -> rejected as not sent (after the client's retries)
+- anything else                    -> in doubt: never re-sent without a person deciding
+
+Refills and cancels go through the batched calls, 100 ids a request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from runner.panel.client import PanelClient, ParamValue
+from runner.panel.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.panel.models import ItemError, ServiceType
+from runner.panel.ordertypes import BY_SERVICE_TYPE
+from runner.plan import Action, Kind, Plan
+from runner.state import CancelRecord, RefillRecord, StateStore
+from runner.state.sqlite import now_iso
+
+PLACED = "placed"
+REJECTED = "rejected"
+NOT_SENT = "not_sent"
+IN_DOUBT = "in_doubt"
+SKIPPED = "skipped"
+REFILLED = "refill_requested"
+REFILL_FAILED = "refill_failed"
+CANCELLED = "cancel_requested"
+CANCEL_FAILED = "cancel_failed"
+FAILED = frozenset({REJECTED, NOT_SENT, IN_DOUBT, REFILL_FAILED, CANCEL_FAILED})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    address: str
+    result: str
+    message: str = ""
+    order_id: int | None = None
+    cost: Decimal | None = None
+    currency: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": "order",
+            "address": self.address,
+            "result": self.result,
+            "order_id": self.order_id,
+            "message": self.message,
+            "cost": None if self.cost is None else str(self.cost),
+            "currency": self.currency,
+        }
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result in FAILED]
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((o.cost or Decimal(0) for o in self.outcomes if o.result == PLACED), Decimal(0))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted and not self.count(SKIPPED)
+
+
+def wire_params(action: Action) -> dict[str, ParamValue]:
+    """The ``add`` parameters of a create: drip_feed becomes runs/interval, and a counted
+    list's quantity stays home (the panel counts the list)."""
+    spec = action.params or {}
+    params: dict[str, Any] = dict(spec.get("params", {}))
+    out: dict[str, ParamValue] = {}
+    order_type = BY_SERVICE_TYPE.get(ServiceType(action.service_type or "Default"))
+    counted = order_type is not None and order_type.units in ("comments", "usernames")
+    for name, value in params.items():
+        if name == "drip_feed":
+            out["runs"] = int(value["runs"])
+            out["interval"] = int(value["interval"])
+        elif name == "quantity" and counted:
+            continue
+        elif isinstance(value, list):
+            out[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            out[name] = int(value)
+        elif isinstance(value, int | str):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out
+
+
+class Executor:
+    def __init__(
+        self,
+        store: StateStore,
+        clients: Mapping[str, PanelClient],
+        *,
+        parallelism: int = 8,
+        on_outcome: Callable[[Outcome], None] = lambda o: None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        self.clients = clients
+        self.parallelism = max(1, parallelism)
+        self.on_outcome = on_outcome
+        self.stop = stop or threading.Event()
+        self.apply_id = uuid.uuid4().hex
+        self.in_flight: set[str] = set()
+        self._lock = threading.Lock()
+        self.store_seconds = 0.0
+
+    def _record(self, write: Callable[[Any], None]) -> None:
+        started = time.perf_counter()
+        with self.store.transaction() as tx:
+            write(tx)
+        with self._lock:
+            self.store_seconds += time.perf_counter() - started
+
+    def run(self, plan: Plan) -> Report:
+        report = Report()
+        creates = plan.of_kind(Kind.CREATE)
+        if creates:
+            with ThreadPoolExecutor(max_workers=min(self.parallelism, len(creates))) as pool:
+                futures = [pool.submit(self.create, action) for action in creates]
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    report.outcomes.append(outcome)
+                    self.on_outcome(outcome)
+        for kind, batch in ((Kind.REFILL, self.refills), (Kind.CANCEL, self.cancels)):
+            actions = plan.of_kind(kind)
+            if not actions:
+                continue
+            if self.stop.is_set():
+                for action in actions:
+                    outcome = Outcome(action.address, SKIPPED, "interrupted before it started")
+                    report.outcomes.append(outcome)
+                    self.on_outcome(outcome)
+                continue
+            for outcome in batch(actions):
+                report.outcomes.append(outcome)
+                self.on_outcome(outcome)
+        report.interrupted = self.stop.is_set()
+        return report
+
+    # --- creates ------------------------------------------------------------------
+
+    def create(self, action: Action) -> Outcome:
+        if self.stop.is_set():
+            return Outcome(action.address, SKIPPED, "interrupted before it started")
+        assert action.service is not None and action.fingerprint is not None
+        client = self.clients[action.panel]
+        self._record(
+            lambda tx: tx.begin_submit(
+                action.address,
+                action.campaign,
+                action.panel,
+                action.fingerprint,
+                action.params or {},
+                action.cost,
+                self.apply_id,
+            )
+        )
+        with self._lock:
+            self.in_flight.add(action.address)
+        try:
+            order_id = client.add(action.service, wire_params(action))
+        except PanelRejected as exc:
+            reason = exc.reason
+            self._record(lambda tx: tx.rejected(action.address, reason))
+            return Outcome(action.address, REJECTED, reason)
+        except NotSent as exc:
+            reason = exc.detail
+            self._record(lambda tx: tx.rejected(action.address, reason, not_sent=True))
+            return Outcome(action.address, NOT_SENT, reason)
+        except OutcomeUnknown as exc:
+            reason = exc.detail
+            self._record(lambda tx: tx.in_doubt(action.address, reason))
+            return Outcome(action.address, IN_DOUBT, reason)
+        except BaseException as exc:
+            # A bug or an interrupt while the request may be out: never guess.
+            reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
+            self._record(lambda tx: tx.in_doubt(action.address, reason))
+            raise
+        finally:
+            with self._lock:
+                self.in_flight.discard(action.address)
+        self._record(lambda tx: tx.placed(action.address, order_id))
+        return Outcome(action.address, PLACED, "", order_id, action.cost, action.currency)
+
+    # --- refills and cancels ----------------------------------------------------------
+
+    def _by_panel(self, actions: list[Action]) -> dict[str, dict[int, Action]]:
+        groups: dict[str, dict[int, Action]] = {}
+        for action in actions:
+            assert action.order_id is not None
+            groups.setdefault(action.panel, {})[action.order_id] = action
+        return groups
+
+    def refills(self, actions: list[Action]) -> list[Outcome]:
+        outcomes = []
+        for panel, by_id in self._by_panel(actions).items():
+            at = now_iso()
+            try:
+                answers: Mapping[int, int | ItemError] = self.clients[panel].refill_many(by_id)
+            except PanelError as exc:
+                answers = {i: ItemError(exc.detail) for i in by_id}
+            records = []
+            for order_id, action in by_id.items():
+                answer = answers[order_id]
+                if isinstance(answer, ItemError):
+                    records.append((action.address, RefillRecord(at, None, answer.message)))
+                    outcomes.append(
+                        Outcome(action.address, REFILL_FAILED, answer.message, order_id)
+                    )
+                else:
+                    records.append((action.address, RefillRecord(at, answer)))
+                    outcomes.append(Outcome(action.address, REFILLED, f"refill {answer}", order_id))
+            self._record(_writer("refill", records))
+        return outcomes
+
+    def cancels(self, actions: list[Action]) -> list[Outcome]:
+        outcomes = []
+        for panel, by_id in self._by_panel(actions).items():
+            at = now_iso()
+            try:
+                answers: Mapping[int, bool | ItemError] = self.clients[panel].cancel(by_id)
+            except PanelError as exc:
+                answers = {i: ItemError(exc.detail) for i in by_id}
+            records = []
+            for order_id, action in by_id.items():
+                answer = answers[order_id]
+                if isinstance(answer, ItemError) or not answer:
+                    message = answer.message if isinstance(answer, ItemError) else "refused"
+                    records.append((action.address, CancelRecord(at, False, message)))
+                    outcomes.append(Outcome(action.address, CANCEL_FAILED, message, order_id))
+                else:
+                    records.append((action.address, CancelRecord(at, True)))
+                    outcomes.append(Outcome(action.address, CANCELLED, "", order_id))
+            self._record(_writer("cancel", records))
+        return outcomes
+
+
+def _writer(method: str, records: list[tuple[str, Any]]) -> Callable[[Any], None]:
+    def write(tx: Any) -> None:
+        for address, record in records:
+            getattr(tx, method)(address, record)
+
+    return write
