@@ -102,3 +102,27 @@ def copy_examples(folder: Path) -> None:
 
 def env_without(*names: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def http_project(sim: Sim, monkeypatch: pytest.MonkeyPatch, name: str = "demo") -> None:
+    """smm.yaml in the working folder, its panel on the simulator served over HTTP."""
+    write_project(Path.cwd(), {name: {"url": sim.url, "key_env": "SIM_KEY"}})
+    monkeypatch.setenv("SIM_KEY", SECRET_KEY)
+
+
+def write_campaign(name: str, orders: list[str], extra: str = "", panel: str = "demo") -> Path:
+    folder = Path("campaigns")
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"campaign: {name}\npanel: {panel}\n{extra}orders:\n"
+        + "".join(f"  - {o}\n" for o in orders)
+    )
+    return path
+
+
+def followers(n: int, start: int = 0, service: int = 1, quantity: int = 100) -> list[str]:
+    return [
+        f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, quantity: {quantity}}}"
+        for i in range(start, start + n)
+    ]

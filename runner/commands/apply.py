@@ -154,7 +154,7 @@ def run(
                 try:
                     planned = planning.build(env, paths, store=store, apply_running=False)
                 except planning.InvalidCampaigns as exc:
-                    out(f"Error: {exc}")
+                    print(f"Error: {exc}", file=sys.stderr)
                     return EXIT_ERROR
                 plan, clients, saved = planned.plan, planned.clients, False
             try:

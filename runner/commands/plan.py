@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +116,7 @@ def run(
     try:
         planned = build(env, paths, refresh=not no_refresh, refresh_services=refresh_services)
     except InvalidCampaigns as exc:
-        out(f"Error: {exc}")
+        print(f"Error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     planned.close()
     plan = planned.plan
