@@ -71,10 +71,10 @@ def test_plan_text_over_http(run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPa
     http_project(sim, monkeypatch)
     write_campaign(
         "launch",
-        followers(2)
-        + [
+        [
+            *followers(2),
             "{id: d, service: 3, link: https://instagram.com/p/d, quantity: 77,"
-            " drip_feed: {runs: 3, interval: 15}}"
+            " drip_feed: {runs: 3, interval: 15}}",
         ],
     )
     result = run("--no-color", "plan")

@@ -56,7 +56,7 @@ class FaultPlan:
     """Which fault, if any, hits the next request."""
 
     rates: dict[str, float] = field(default_factory=dict)
-    actions: frozenset[str] | None = None  # rates apply to these actions only (None: all)
+    actions: frozenset[str] | None = None  # rates and latency hit only these (None: all)
     latency_ms: float = 0.0
     seed: int | None = None
     retry_after: int = 1

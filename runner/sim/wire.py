@@ -52,7 +52,9 @@ class SimEndpoint:
         action = form.get("action", "")
         self.requests += 1
         self.by_action[action] = self.by_action.get(action, 0) + 1
-        if self.faults.latency_ms:
+        if self.faults.latency_ms and (
+            self.faults.actions is None or action in self.faults.actions
+        ):
             time.sleep(self.faults.latency_ms / 1000.0)
         fault = self.faults.pick(action)
         if fault in BEFORE:

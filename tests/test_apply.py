@@ -1,0 +1,330 @@
+"""`smm apply` end to end against the simulated panel over HTTP: every order at most once,
+through faults, stale plans, concurrent applies and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.lock import StateLock
+from runner.sim.engine import SimPanel
+from runner.sim.faults import FaultPlan
+from runner.sim.server import BackgroundServer
+from runner.sim.wire import SimEndpoint
+from tests.conftest import REPO, SECRET_KEY, Runner, Sim, followers, http_project, write_campaign
+
+
+def state(run: Runner) -> dict[str, Any]:
+    result = run("state", "export")
+    assert result.code == 0, result.err
+    data: dict[str, Any] = json.loads(result.out)
+    return data
+
+
+def phases(run: Runner) -> dict[str, tuple[str, int | None]]:
+    return {o["address"]: (o["phase"], o["order_id"]) for o in state(run)["orders"]}
+
+
+def assert_once(sim: Sim, run: Runner) -> None:
+    """Every order the panel holds is recorded, and no address was ordered twice."""
+    held = sorted(o["order"] for o in sim.orders())  # type: ignore[type-var]
+    recorded = sorted(oid for _, oid in phases(run).values() if oid is not None)
+    assert held == recorded
+    links = [(o["service"], o["link"]) for o in sim.orders()]
+    assert len(links) == len(set(links))
+
+
+@pytest.fixture
+def project(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> Sim:
+    http_project(sim, monkeypatch)
+    return sim
+
+
+def test_clean_apply_then_nothing(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(3))
+    result = run("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert "Apply complete: 3 placed, 0 rejected, 0 in doubt" in result.out
+    assert {p for p, _ in phases(run).values()} == {"placed"}
+    assert_once(project, run)
+    adds = project.endpoint.by_action["add"]
+    again = run("apply", "--auto-approve")
+    assert again.code == 0 and "No changes. Nothing to apply." in again.out
+    assert project.endpoint.by_action["add"] == adds
+    assert len(project.orders()) == 3
+
+
+def test_no_terminal_and_no_auto_approve_refuses(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    result = run("apply")
+    assert result.code == 1
+    assert "pass --auto-approve" in result.err
+    assert project.orders() == []
+
+
+def test_json_events(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(2))
+    result = run("apply", "--auto-approve", "--json")
+    assert result.code == 0
+    events = [json.loads(line) for line in result.out.splitlines()]
+    assert [e["event"] for e in events] == ["start", "order", "order", "summary"]
+    assert events[0]["creates"] == 2 and events[0]["cost"] == "0.18"
+    assert {e["result"] for e in events[1:3]} == {"placed"}
+    assert events[-1]["ok"] and events[-1]["spent"] == "0.18"
+
+
+def test_saved_plan_applies_exactly_and_refuses_when_stale(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(2))
+    assert run("plan", "-o", "plan.json").code == 0
+    write_campaign("c", followers(3))  # the saved plan still says two
+    result = run("apply", "plan.json")  # no confirmation for a saved plan
+    assert result.code == 0, result.out + result.err
+    assert len(project.orders()) == 2
+    stale = run("apply", "plan.json")
+    assert stale.code == 1
+    assert "plan.json is stale" in stale.err and "run smm plan again" in stale.err
+    assert len(project.orders()) == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "phase", "exists"),
+    [
+        ("drop_after", "in_doubt", True),
+        ("bad_json", "in_doubt", True),
+        ("drop_before", "in_doubt", False),
+        ("server_error", "in_doubt", False),
+        ("html", "in_doubt", False),
+    ],
+)
+def test_faults_are_classified(
+    run: Runner, project: Sim, fault: str, phase: str, exists: bool
+) -> None:
+    write_campaign("c", followers(1))
+    project.faults.queue(fault, action="add")
+    result = run("apply", "--auto-approve")
+    assert result.code == 1
+    assert phases(run)["c/o0"] == (phase, None)
+    assert "smm state import c/o0 ORDER_ID, or smm state retry c/o0" in result.out
+    assert len(project.orders()) == (1 if exists else 0)
+    assert project.endpoint.by_action["add"] == 1  # never re-sent
+    # blocked: the next apply does not send it again
+    again = run("apply", "--auto-approve")
+    assert again.code == 0 and "? in-doubt  c/o0" in again.out
+    assert project.endpoint.by_action["add"] == 1
+
+
+def test_in_doubt_resolved_by_import(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    project.faults.queue("drop_after", action="add")
+    run("apply", "--auto-approve")
+    (held,) = project.orders()
+    result = run("state", "import", "c/o0", str(held["order"]), "--yes")
+    assert result.code == 0, result.err
+    assert phases(run)["c/o0"] == ("placed", held["order"])
+    assert run("apply", "--auto-approve").code == 0
+    assert len(project.orders()) == 1
+    history = [e["kind"] for e in json.loads(run("state", "show", "c/o0").out)["events"]]
+    assert history == ["submitting", "in_doubt", "imported", "status"]
+
+
+def test_in_doubt_resolved_by_retry(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    project.faults.queue("drop_before", action="add")
+    run("apply", "--auto-approve")
+    assert project.orders() == []
+    assert run("state", "retry", "c/o0", "--yes").code == 0
+    assert run("apply", "--auto-approve").code == 0
+    assert_once(project, run)
+    assert len(project.orders()) == 1
+
+
+def test_import_checks_the_order_exists(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    result = run("state", "import", "c/o0", "12345", "--yes")
+    assert result.code == 1 and "Incorrect order ID" in result.err
+    assert state(run)["orders"] == []
+
+
+def test_rate_limited_add_is_retried(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    project.faults.retry_after = 0
+    project.faults.queue("rate_limit", action="add", count=2)
+    assert run("apply", "--auto-approve").code == 0
+    assert project.endpoint.by_action["add"] == 3 and len(project.orders()) == 1
+
+
+def test_never_sent_is_rejected_and_planned_again(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    project.faults.retry_after = 0
+    project.faults.queue("rate_limit", action="add", count=20)
+    result = run("apply", "--auto-approve")
+    assert result.code == 1 and "c/o0: not sent" in result.out
+    assert phases(run)["c/o0"] == ("rejected", None)
+    project.faults.clear()
+    assert run("apply", "--auto-approve").code == 0
+    assert_once(project, run)
+
+
+def test_balance_is_checked_again_before_executing(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(2))
+    assert run("plan", "-o", "plan.json").code == 0
+    project.panel.set_balance(Decimal("0.09"))  # spent elsewhere since the plan was made
+    result = run("apply", "plan.json")
+    assert result.code == 1
+    assert "balance is now 0.09 USD, below the plan's cost 0.18" in result.err
+    assert project.orders() == []
+
+
+def test_panel_refusal_is_rejected_with_its_message(run: Runner, project: Sim) -> None:
+    write_campaign(
+        "c", [*followers(1), "{id: bad, service: 1, link: https://instagram.com/u0, quantity: 100}"]
+    )
+    result = run("apply", "--auto-approve")
+    assert result.code == 1
+    assert "warning: c/o0, c/bad: two active orders for service 1" in result.out
+    assert "You have active order with this link" in result.out
+    assert "(the next apply tries again)" in result.out
+    recorded = phases(run)
+    (loser,) = [a for a, (phase, _) in recorded.items() if phase == "rejected"]
+    (winner,) = [a for a, (phase, _) in recorded.items() if phase == "placed"]
+    plan = run("plan", "--json")
+    actions = {a["address"]: a for a in json.loads(plan.out)["actions"]}
+    assert actions[loser]["action"] == "create" and actions[winner]["action"] == "no-op"
+    assert "You have active order with this link" in actions[loser]["reason"]
+
+
+def test_lock_holder_is_named(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(1))
+    held = StateLock(Path(".smm/state.db"))
+    held.acquire()
+    try:
+        result = run("apply", "--auto-approve")
+    finally:
+        held.release()
+    assert result.code == 1
+    assert f"the state is locked by pid {os.getpid()} on " in result.err
+    assert project.orders() == []
+    assert run("apply", "--auto-approve", "--lock-timeout", "1").code == 0
+
+
+def _spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), "SIM_KEY": SECRET_KEY}
+
+
+@pytest.mark.parametrize("applies", [2, 4])
+def test_concurrent_applies_place_each_order_once(run: Runner, project: Sim, applies: int) -> None:
+    project.faults.latency_ms = 20
+    write_campaign("c", followers(20))
+    procs = [_spawn(["apply", "--auto-approve"], Path.cwd(), _env()) for _ in range(applies)]
+    results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    winners = [r for r in results if r[0] == 0 and "20 placed" in r[1]]
+    assert len(winners) == 1, results
+    losers = [r for r in results if r is not winners[0]]
+    for code, _out, err in losers:
+        assert (code == 0) or "the state is locked by pid" in err
+    assert len(project.orders()) == 20
+    assert_once(project, run)
+
+
+def test_ctrl_c_leaves_nothing_lost(run: Runner, project: Sim) -> None:
+    project.faults.latency_ms = 150
+    write_campaign("c", followers(30))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env())
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "Apply interrupted" in out and "not started" in out
+    recorded = phases(run)
+    held = {o["order"] for o in project.orders()}
+    assert 0 < len(held) < 30
+    assert {oid for _, oid in recorded.values() if oid} == held
+    assert all(p == "placed" for p, _ in recorded.values())  # in-flight ones finished
+    assert run("apply", "--auto-approve").code == 0  # the rest, once
+    assert len(project.orders()) == 30
+    assert_once(project, run)
+
+
+def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> None:
+    project.faults.latency_ms = 3000
+    project.faults.actions = frozenset({"add"})
+    write_campaign("c", followers(2))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env())
+    deadline = time.time() + 20
+    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 2:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    recorded = phases(run)
+    assert recorded == {"c/o0": ("in_doubt", None), "c/o1": ("in_doubt", None)}
+
+
+def test_a_killed_apply_leaves_submitting_as_in_doubt(run: Runner, project: Sim) -> None:
+    project.faults.latency_ms = 3000
+    project.faults.actions = frozenset({"add"})
+    write_campaign("c", followers(1))
+    proc = _spawn(["apply", "--auto-approve"], Path.cwd(), _env())
+    deadline = time.time() + 20
+    while time.time() < deadline and not project.endpoint.by_action.get("add"):
+        time.sleep(0.05)
+    proc.kill()
+    proc.communicate()
+    assert phases(run)["c/o0"] == ("submitting", None)
+    plan = run("plan", "--json")
+    assert [a["action"] for a in json.loads(plan.out)["actions"]] == ["in-doubt"]
+    project.faults.latency_ms = 0
+    again = run("apply", "--auto-approve")
+    assert again.code == 0 and phases(run)["c/o0"][0] == "in_doubt"
+
+
+def test_refill_and_cancel_through_batches(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1_000_000.0]
+    panel = SimPanel(":memory:", speed=60, clock=lambda: clock[0])
+    endpoint = SimEndpoint(panel, FaultPlan())
+    with BackgroundServer(endpoint) as server:
+        http_project(Sim(panel, endpoint, server.url), monkeypatch)
+        write_campaign("c", followers(3))
+        assert run("apply", "--auto-approve").code == 0
+        write_campaign(
+            "c",
+            [
+                "{id: o0, service: 1, link: https://instagram.com/u0, quantity: 100, refills: 1}",
+                "{id: o1, service: 1, link: https://instagram.com/u1, quantity: 100, cancel: true}",
+                "{id: o2, service: 1, link: https://instagram.com/u2, quantity: 100, refills: 1}",
+            ],
+        )
+        plan = json.loads(run("plan", "--json").out)
+        assert [a["action"] for a in plan["actions"]] == ["wait", "cancel", "wait"]
+        assert run("apply", "--auto-approve").code == 0
+        clock[0] += 3600
+        result = run("apply", "--auto-approve")
+        assert result.code == 0, result.out
+        assert "2 refills" in result.out
+        records = {o["address"]: o for o in state(run)["orders"]}
+        assert records["c/o1"]["cancel"]["ok"] is True
+        assert [r["refill_id"] is not None for r in records["c/o0"]["refills"]] == [True]
+        assert run("apply", "--auto-approve").out.endswith("No changes. Nothing to apply.\n")
