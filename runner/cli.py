@@ -352,7 +352,7 @@ def sim() -> None:
     "--fault-actions",
     default="",
     metavar="A,B",
-    help="Apply --fault rates only to these actions (e.g. add).",
+    help="Apply --fault rates and --latency-ms only to these actions (e.g. add).",
 )
 @click.option(
     "--speed",
