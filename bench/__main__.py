@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-ALL = ("validate",)
+ALL = ("validate", "plan", "apply")
 
 
 def main(argv: list[str]) -> int:

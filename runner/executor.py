@@ -67,6 +67,8 @@ class Outcome:
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    execute_seconds: float = 0.0
+    store_seconds: float = 0.0
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)

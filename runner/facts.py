@@ -117,15 +117,20 @@ def gather(
         if clients is not None:
             clients[name] = client
         try:
-            catalog = {s.id: s for s in services(client, cache, refresh_services)}
-            balance = client.balance()
-            statuses = client.status_many(status_ids.get(name, []))
+            # The three questions are independent: ask them at once.
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                catalog_f = pool.submit(services, client, cache, refresh_services)
+                balance_f = pool.submit(client.balance)
+                statuses_f = pool.submit(client.status_many, status_ids.get(name, []))
+                catalog = {s.id: s for s in catalog_f.result()}
+                balance = balance_f.result()
+                statuses = statuses_f.result()
         except SmmError as exc:
             return PanelFacts(name, error=exc.message)
         finally:
             if clients is None:
                 client.close()
-        return PanelFacts(name, catalog, balance, statuses)
+        return PanelFacts(name, catalog, balance, statuses, fetched_at=time.monotonic())
 
     if len(names) <= 1:
         return {name: one(name) for name in names}

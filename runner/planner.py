@@ -29,6 +29,7 @@ class PanelFacts:
     balance: Balance | None = None
     statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
     error: str | None = None
+    fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
 
 
 def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus | None:

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -58,9 +59,18 @@ def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
         )
 
 
-def recheck_balance(plan: Plan, clients: dict[str, PanelClient]) -> None:
+BALANCE_FRESH_SECONDS = 10.0
+
+
+def recheck_balance(
+    plan: Plan, clients: dict[str, PanelClient], fetched_at: float | None = None
+) -> None:
+    """The balance may have moved since the plan was made (a saved plan, a slow answer to
+    the prompt, another tool spending): ask again unless it was asked a moment ago."""
     from runner.plan import Kind
 
+    if fetched_at is not None and time.monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
+        return
     costs: dict[str, Decimal] = {}
     for action in plan.of_kind(Kind.CREATE):
         costs[action.panel] = costs.get(action.panel, Decimal(0)) + (action.cost or 0)
@@ -132,8 +142,6 @@ def run(
 ) -> int:
     from runner import lock, state
     from runner.commands import plan as planning
-    from runner.executor import Executor
-    from runner.plan import Kind
 
     project = env.project
     state_lock = lock.StateLock(project.state_path)
@@ -150,6 +158,7 @@ def run(
                     p: env.client(p) for p in {a.panel for a in plan.actions if a.kind.changes}
                 }
                 saved = True
+                fetched_at = None
             else:
                 try:
                     planned = planning.build(env, paths, store=store, apply_running=False)
@@ -157,18 +166,10 @@ def run(
                     print(f"Error: {exc}", file=sys.stderr)
                     return EXIT_ERROR
                 plan, clients, saved = planned.plan, planned.clients, False
+                fetched_at = planned.made_at
             try:
                 return _execute(
-                    env,
-                    plan,
-                    clients,
-                    store,
-                    saved,
-                    auto_approve,
-                    parallelism,
-                    fmt_,
-                    Executor,
-                    Kind,
+                    plan, clients, store, saved, auto_approve, parallelism, fmt_, fetched_at
                 )
             finally:
                 for client in clients.values():
@@ -180,7 +181,6 @@ def run(
 
 
 def _execute(
-    env: Env,
     plan: Plan,
     clients: dict[str, PanelClient],
     store: StateStore,
@@ -188,10 +188,11 @@ def _execute(
     auto_approve: bool,
     parallelism: int,
     fmt_: str,
-    executor_cls: type[Executor],
-    kinds: Any,
+    fetched_at: float | None,
 ) -> int:
     from runner.commands import plan as planning
+    from runner.executor import Executor
+    from runner.plan import Kind
 
     as_json = fmt_ == "json"
     if not as_json:
@@ -208,29 +209,32 @@ def _execute(
         return EXIT_OK
     if not saved:
         confirm(auto_approve)
-    recheck_balance(plan, clients)
-    total = len(plan.of_kind(kinds.CREATE, kinds.REFILL, kinds.CANCEL))
+    recheck_balance(plan, clients, fetched_at)
+    total = len(plan.of_kind(Kind.CREATE, Kind.REFILL, Kind.CANCEL))
     if as_json:
         _emit(
             {
                 "event": "start",
                 "actions": total,
-                "creates": plan.count(kinds.CREATE),
-                "refills": plan.count(kinds.REFILL),
-                "cancels": plan.count(kinds.CANCEL),
+                "creates": plan.count(Kind.CREATE),
+                "refills": plan.count(Kind.REFILL),
+                "cancels": plan.count(Kind.CANCEL),
                 "cost": str(plan.total_cost),
                 "state": {"lineage": plan.lineage, "serial": plan.serial},
             }
         )
     progress_ui = _Progress(total, enabled=not as_json and color_enabled())
-    executor = executor_cls(
+    executor = Executor(
         store,
         clients,
         parallelism=parallelism,
         on_outcome=lambda o: _on_outcome(o, as_json, progress_ui),
     )
+    started = time.perf_counter()
     with interrupts(executor, store, announce=not as_json), progress_ui:
         report = executor.run(plan)
+    report.execute_seconds = time.perf_counter() - started
+    report.store_seconds = executor.store_seconds
     _summary(report, as_json)
     if report.interrupted:
         return EXIT_INTERRUPTED if report.failed or report.count("skipped") else EXIT_ERROR
@@ -306,6 +310,10 @@ def _summary(report: Report, as_json: bool) -> None:
                 "interrupted": report.interrupted,
                 "counts": counts,
                 "spent": str(report.spent),
+                "timing": {
+                    "execute_seconds": round(report.execute_seconds, 4),
+                    "store_seconds": round(report.store_seconds, 4),
+                },
                 "failed": [o.to_json() for o in report.failed],
             }
         )

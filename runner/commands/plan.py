@@ -6,6 +6,7 @@ import datetime as _dt
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ class Planned:
     plan: Plan
     loaded: Loaded
     clients: dict[str, PanelClient]
+    made_at: float  # time.monotonic() when the panels were asked
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -66,6 +68,7 @@ def build(
     panels = {o.panel for o in loaded.orders}
     ids = facts.ids_to_refresh(records.values()) if refresh else {}
     clients: dict[str, PanelClient] = {}
+    made_at = time.monotonic()
     gathered = facts.gather(
         project,
         panels,
@@ -83,7 +86,7 @@ def build(
         state=info,
         apply_running=running,
     )
-    return Planned(result, loaded, clients)
+    return Planned(result, loaded, clients, made_at)
 
 
 def show(plan: Plan, fmt: str) -> None:

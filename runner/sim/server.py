@@ -1,11 +1,13 @@
 """``smm sim serve``: the simulated panel over real HTTP (loopback by default).
 
 ``POST /api/v2`` (any path) speaks the panel API; ``GET /_sim/orders`` lists the orders
-the simulator holds, read-only, for tests that check nothing was ordered twice.
+the simulator holds, read-only, for tests that check nothing was ordered twice;
+``GET /_sim/stats`` counts the requests received, by action.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +42,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/_sim/orders":
             self._send(200, self.server.endpoint.inspect(), {"Content-Type": "application/json"})
+        elif self.path.rstrip("/") == "/_sim/stats":
+            stats = {
+                "requests": self.server.endpoint.requests,
+                "by_action": self.server.endpoint.by_action,
+            }
+            self._send(200, json.dumps(stats).encode(), {"Content-Type": "application/json"})
         elif self.path.rstrip("/") in ("", "/healthz"):
             self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
         else:

@@ -1,0 +1,103 @@
+"""Apply 1,000 orders against `smm sim serve --latency-ms 50` with --parallelism 10.
+
+Target: within 1.3x the ideal 1000 x 50 ms / 10 = 5 s.  Reports the ratio for the whole
+command (start-up, plan, confirmation-free apply) and for the execution alone, and the
+state store's share of the execution time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import write_corpus
+
+ORDERS = 1000
+LATENCY_MS = 50
+PARALLELISM = 10
+
+
+def start_sim(
+    latency_ms: int, extra: list[str] | None = None, cwd: Path | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "runner",
+            "sim",
+            "serve",
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--balance",
+            "100000",
+            *(extra or []),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=cwd,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    return proc, line.split(" at ")[1].split(" ")[0]
+
+
+def write_project(folder: Path, url: str) -> dict[str, str]:
+    (folder / "smm.yaml").write_text(f"panels:\n  demo:\n    url: {url}\n    key_env: BENCH_KEY\n")
+    return {**os.environ, "BENCH_KEY": "bench-key"}
+
+
+def run() -> dict[str, object]:
+    ideal = ORDERS * LATENCY_MS / 1000 / PARALLELISM
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_corpus(folder / "campaigns", files=10, orders_per_file=ORDERS // 10)
+        sim, url = start_sim(LATENCY_MS)
+        try:
+            env = write_project(folder, url)
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "runner",
+                    "apply",
+                    "--auto-approve",
+                    "--parallelism",
+                    str(PARALLELISM),
+                    "--json",
+                ],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            total = time.perf_counter() - started
+        finally:
+            sim.terminate()
+            sim.wait()
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    summary = events[-1]
+    assert proc.returncode == 0 and summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]
+    execute = float(summary["timing"]["execute_seconds"])
+    store = float(summary["timing"]["store_seconds"])
+    return {
+        "name": f"apply {ORDERS} orders, latency {LATENCY_MS} ms, parallelism {PARALLELISM}",
+        "ideal_seconds": ideal,
+        "command_seconds": round(total, 3),
+        "command_ratio": round(total / ideal, 3),
+        "execute_seconds": round(execute, 3),
+        "execute_ratio": round(execute / ideal, 3),
+        "store_seconds": round(store, 3),
+        "store_share_of_execute": round(store / execute, 3),
+        "target_ratio": 1.3,
+    }

@@ -1,0 +1,101 @@
+"""`smm plan` on 10,000 placed orders in 100 files whose statuses must be refreshed.
+
+Checks the call counts (ceil(n/100) status calls, one balance call, at most one
+services call) and reports the time and the peak memory of the plan command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+from bench.apply import start_sim, write_project
+from bench.corpus import write_corpus
+from runner import campaign
+from runner.sim.engine import SimPanel
+from runner.state import open_store
+
+FILES = 100
+PER_FILE = 100
+
+
+def populate(folder: Path, data: Path) -> None:
+    """Orders on the panel and in the state, as if an apply had placed them."""
+    loaded = campaign.load([folder / "campaigns"])
+    assert not loaded.problems
+    panel = SimPanel(data, speed=0.001, balance=Decimal(1_000_000))
+    store = open_store(folder / ".smm" / "state.db")
+    with store.transaction() as tx:
+        for spec in loaded.orders:
+            params = spec.param_map
+            form = {"key": "k", "action": "add", "service": str(spec.service)}
+            for name, value in params.items():
+                if name == "drip_feed":
+                    form["runs"], form["interval"] = str(value["runs"]), str(value["interval"])
+                elif isinstance(value, list):
+                    form[name] = "\n".join(value)
+                else:
+                    form[name] = str(value)
+            status, body = panel.handle(form)
+            assert "order" in body, body
+            tx.import_order(
+                spec.address,
+                spec.campaign,
+                spec.panel,
+                spec.fingerprint(),
+                spec.to_json(),
+                body["order"],
+                None,
+            )
+    store.close()
+    panel.close()
+
+
+def run() -> dict[str, object]:
+    n = FILES * PER_FILE
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_corpus(folder / "campaigns", files=FILES, orders_per_file=PER_FILE)
+        data = folder / "sim.db"
+        populate(folder, data)
+        sim, url = start_sim(0, ["--data", str(data), "--speed", "0.001"])
+        try:
+            env = write_project(folder, url)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "runner", "plan", "--json"],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - started
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            stats_url = url.replace("/api/v2", "/_sim/stats")
+            with urllib.request.urlopen(stats_url) as answer:
+                stats = json.loads(answer.read())
+        finally:
+            sim.terminate()
+            sim.wait()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    plan = json.loads(proc.stdout)
+    assert plan["counts"]["no-op"] == n, plan["counts"]
+    calls = stats["by_action"]
+    assert calls.get("status") == math.ceil(n / 100), calls
+    assert calls.get("balance") == 1 and calls.get("services", 0) <= 1, calls
+    return {
+        "name": f"plan {n} placed orders in {FILES} files, statuses refreshed",
+        "seconds": round(seconds, 3),
+        "peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
+        "calls": calls,
+    }
