@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-ALL = ("validate", "plan", "apply")
+ALL = ("validate", "plan", "apply", "crash")
 
 
 def main(argv: list[str]) -> int:

@@ -50,6 +50,13 @@ def start_sim(
     return proc, line.split(" at ")[1].split(" ")[0]
 
 
+def stop_sim(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 def write_project(folder: Path, url: str) -> dict[str, str]:
     (folder / "smm.yaml").write_text(f"panels:\n  demo:\n    url: {url}\n    key_env: BENCH_KEY\n")
     return {**os.environ, "BENCH_KEY": "bench-key"}
@@ -83,8 +90,7 @@ def run() -> dict[str, object]:
             )
             total = time.perf_counter() - started
         finally:
-            sim.terminate()
-            sim.wait()
+            stop_sim(sim)
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     summary = events[-1]
     assert proc.returncode == 0 and summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]

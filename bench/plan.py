@@ -17,7 +17,7 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from bench.apply import start_sim, write_project
+from bench.apply import start_sim, stop_sim, write_project
 from bench.corpus import write_corpus
 from runner import campaign
 from runner.sim.engine import SimPanel
@@ -44,7 +44,7 @@ def populate(folder: Path, data: Path) -> None:
                     form[name] = "\n".join(value)
                 else:
                     form[name] = str(value)
-            status, body = panel.handle(form)
+            _status, body = panel.handle(form)
             assert "order" in body, body
             tx.import_order(
                 spec.address,
@@ -85,8 +85,7 @@ def run() -> dict[str, object]:
             with urllib.request.urlopen(stats_url) as answer:
                 stats = json.loads(answer.read())
         finally:
-            sim.terminate()
-            sim.wait()
+            stop_sim(sim)
     assert proc.returncode == 0, proc.stderr[-2000:]
     plan = json.loads(proc.stdout)
     assert plan["counts"]["no-op"] == n, plan["counts"]
