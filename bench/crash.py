@@ -189,10 +189,10 @@ def harness(trials_per_fault: int, concurrent_rounds: int, seed: int = 1) -> dic
     concurrency_ok = 0
     concurrency_runs = 0
     for fault in FAULTS:
-        extra = ["--latency-ms", "30", "--fault-actions", "add"]
+        extra = ["--fault-actions", "add", "--seed", str(seed)]
         if fault != "none":
             extra += ["--fault", f"{fault}=0.25"]
-        sim, url = start_sim(30, extra[2:] + ["--seed", str(seed)])
+        sim, url = start_sim(30, extra)
         try:
             for i in range(trials_per_fault):
                 trial(url, fault, rng, tally, i)
