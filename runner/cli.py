@@ -199,6 +199,63 @@ def apply(
     )
 
 
+@cli.command()
+@paths_argument
+@format_option(("text", "json"))
+@click.option(
+    "--lock-timeout",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Seconds to wait for a running apply.",
+)
+@pass_env
+def refresh(env: Env, paths: tuple[Path, ...], fmt: str, as_json: bool, lock_timeout: float) -> int:
+    """Record the current status of every unfinished order and open refill."""
+    from runner.commands import refresh as command
+
+    return command.run(env, paths, chosen_format(fmt, as_json), lock_timeout)
+
+
+@cli.command()
+@paths_argument
+@click.option("--refresh", "do_refresh", is_flag=True, help="Ask the panels first.")
+@click.option(
+    "--watch", is_flag=True, help="Refresh and redraw until every order is finished (Ctrl-C stops)."
+)
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds between refreshes with --watch.",
+)
+@click.option(
+    "--lock-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to wait for a running apply when refreshing.",
+)
+@format_option()
+@pass_env
+def status(
+    env: Env,
+    paths: tuple[Path, ...],
+    do_refresh: bool,
+    watch: bool,
+    interval: float,
+    lock_timeout: float,
+    fmt: str,
+    as_json: bool,
+) -> int:
+    """Per order: status, delivered/ordered, charge, refills; per campaign: spend vs budget."""
+    from runner.commands import status as command
+
+    return command.run(
+        env, paths, do_refresh, watch, interval, chosen_format(fmt, as_json), lock_timeout
+    )
+
+
 # --- panels -------------------------------------------------------------------------
 
 

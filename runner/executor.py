@@ -177,7 +177,11 @@ class Executor:
                 action.campaign,
                 action.panel,
                 action.fingerprint,
-                action.params or {},
+                {
+                    **(action.params or {}),
+                    "units": action.units,
+                    "service_type": action.service_type,
+                },
                 action.cost,
                 self.apply_id,
             )
