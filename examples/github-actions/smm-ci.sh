@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The steps of the smm GitHub Actions workflow, in one script, so the workflow and the
+# project's tests run exactly the same thing.
+#
+#   smm-ci.sh state-pull   fetch .smm/state.db from the state branch (if it exists yet)
+#   smm-ci.sh pr           validate, then plan as Markdown (job summary); exit 0 also
+#                          when the plan has changes: a pull request is where they are reviewed
+#   smm-ci.sh main         validate, save a plan, apply exactly that plan
+#   smm-ci.sh state-push   commit .smm/state.db to the state branch and push it
+#
+# Environment: SMM (the command, default "smm"), STATE_BRANCH (default "smm-state"),
+# GITHUB_STEP_SUMMARY (set by GitHub), and each panel's key variable (from a secret).
+set -uo pipefail
+SMM=${SMM:-smm}
+STATE_BRANCH=${STATE_BRANCH:-smm-state}
+STATE=.smm/state.db
+
+case "${1:-}" in
+  state-pull)
+    mkdir -p .smm
+    if git fetch -q origin "$STATE_BRANCH" 2>/dev/null; then
+      git show "FETCH_HEAD:state.db" > "$STATE"
+      echo "State restored from branch $STATE_BRANCH."
+    else
+      echo "No branch $STATE_BRANCH yet: starting with an empty state."
+    fi
+    ;;
+  pr)
+    $SMM validate || exit 1
+    $SMM plan --format markdown --detailed-exitcode > plan.md
+    code=$?
+    cat plan.md
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat plan.md >> "$GITHUB_STEP_SUMMARY"; fi
+    # 0: nothing to do; 2: changes for the reviewers; anything else fails the check.
+    if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then exit "$code"; fi
+    ;;
+  main)
+    $SMM validate || exit 1
+    $SMM plan -o plan.json --detailed-exitcode
+    code=$?
+    if [ "$code" -eq 0 ]; then echo "No changes."; exit 0; fi
+    if [ "$code" -ne 2 ]; then exit "$code"; fi
+    $SMM apply plan.json
+    ;;
+  state-push)
+    [ -f "$STATE" ] || { echo "No state to save."; exit 0; }
+    # Fold the write-ahead log into the file so the committed copy is complete.
+    python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$STATE"
+    export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-smm} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-smm@localhost}
+    export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
+    blob=$(git hash-object -w "$STATE")
+    tree=$(printf '100644 blob %s\tstate.db\n' "$blob" | git mktree)
+    parent=()
+    if git fetch -q origin "$STATE_BRANCH" 2>/dev/null; then parent=(-p FETCH_HEAD); fi
+    commit=$(git commit-tree "$tree" "${parent[@]}" -m "smm state after ${GITHUB_RUN_ID:-a local run}")
+    git push -q origin "$commit:refs/heads/$STATE_BRANCH"
+    echo "State saved to branch $STATE_BRANCH."
+    ;;
+  *)
+    echo "usage: smm-ci.sh state-pull|pr|main|state-push" >&2
+    exit 1
+    ;;
+esac

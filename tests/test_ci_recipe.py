@@ -1,0 +1,100 @@
+"""The GitHub Actions recipe's steps, run as the workflow runs them, against the simulated
+panel: a plan on a pull request, the apply of the saved plan on main, and a second run on
+main that does nothing, with the state carried between runs on its own branch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO, SECRET_KEY, Sim, followers
+
+SCRIPT = REPO / "examples" / "github-actions" / "smm-ci.sh"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def checkout(origin: Path, into: Path) -> Path:
+    """A fresh checkout, as every workflow run gets."""
+    subprocess.run(["git", "clone", "-q", str(origin), str(into)], check=True)
+    return into
+
+
+def step(cwd: Path, name: str, summary: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SMM": f"{sys.executable} -m runner",
+        "PYTHONPATH": str(REPO),
+        "SIM_KEY": SECRET_KEY,
+        "GITHUB_RUN_ID": "42",
+    }
+    if summary is not None:
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
+    return subprocess.run(
+        ["bash", str(SCRIPT), name], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_workflow_steps(sim: Sim, tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q", "-b", "main")
+    (seed / "smm.yaml").write_text(f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n")
+    (seed / "campaigns").mkdir()
+    (seed / "campaigns" / "launch.yaml").write_text(
+        "campaign: launch\npanel: shop\norders:\n" + "".join(f"  - {o}\n" for o in followers(3))
+    )
+    git(seed, "add", ".")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "campaigns")
+    git(seed, "push", "-q", str(origin), "main")
+
+    # a pull request: validate and plan, the plan in the job summary; nothing is ordered
+    pr = checkout(origin, tmp_path / "pr")
+    summary = tmp_path / "summary.md"
+    assert "No branch smm-state yet" in step(pr, "state-pull").stdout
+    result = step(pr, "pr", summary)
+    assert result.returncode == 0, result.stderr
+    assert "Plan: 3 to create, 0 to refill, 0 to cancel. Cost 0.27 USD" in summary.read_text()
+    assert sim.orders() == []
+
+    # main: apply the saved plan, then keep the state
+    main = checkout(origin, tmp_path / "main1")
+    assert step(main, "state-pull").returncode == 0
+    result = step(main, "main")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply complete: 3 placed" in result.stdout
+    assert (main / "plan.json").is_file()
+    assert step(main, "state-push").returncode == 0
+    assert "state.db" in git(origin, "ls-tree", "--name-only", "smm-state")
+
+    # main again, from a fresh checkout: the state comes back, nothing is ordered twice
+    again = checkout(origin, tmp_path / "main2")
+    assert "State restored from branch smm-state" in step(again, "state-pull").stdout
+    result = step(again, "main")
+    assert result.returncode == 0 and "No changes." in result.stdout
+    assert step(again, "state-push").returncode == 0
+    assert len(sim.orders()) == 3
+    assert git(origin, "rev-list", "--count", "smm-state").strip() == "2"
+
+
+def test_workflow_file_wires_the_steps() -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "smm.yml").read_text())
+    apply = workflow["jobs"]["apply"]
+    assert apply["concurrency"] == {"group": "smm-apply", "cancel-in-progress": False}
+    runs = [s.get("run", "") for s in apply["steps"]]
+    assert runs[-3:] == [
+        f"bash examples/github-actions/smm-ci.sh {n}" for n in ("state-pull", "main", "state-push")
+    ]
+    assert apply["steps"][-1]["if"] == "always()"
+    plan_runs = [s.get("run", "") for s in workflow["jobs"]["plan"]["steps"]]
+    assert "bash examples/github-actions/smm-ci.sh pr" in plan_runs

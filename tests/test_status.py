@@ -1,0 +1,157 @@
+"""`smm refresh` and `smm status` while orders progress on the simulated panel over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.sim.engine import SimPanel
+from runner.sim.faults import FaultPlan
+from runner.sim.server import BackgroundServer
+from runner.sim.wire import SimEndpoint
+from tests.conftest import Runner, Sim, http_project, write_campaign
+
+
+@pytest.fixture
+def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]]:
+    """The simulator over HTTP with a clock the test moves (speed 60: a minute a second)."""
+    clock = [1_000_000.0]
+    panel = SimPanel(":memory:", speed=60, seed=5, clock=lambda: clock[0])
+    endpoint = SimEndpoint(panel, FaultPlan())
+    with BackgroundServer(endpoint) as server:
+        sim = Sim(panel, endpoint, server.url)
+        http_project(sim, monkeypatch)
+        yield sim, clock
+    panel.close()
+
+
+ORDERS = [
+    "{id: big, service: 1, link: https://instagram.com/a, quantity: 1000, refills: 1}",
+    "{id: drip, service: 3, link: https://instagram.com/p/1, quantity: 100,"
+    " drip_feed: {runs: 3, interval: 10}}",
+    "{id: talk, service: 2, link: https://instagram.com/p/2, comments: [Nice, Wow]}",
+]
+
+
+def statuses(run: Runner) -> dict[str, dict[str, object]]:
+    result = run("status", "--json")
+    assert result.code == 0, result.err
+    return {o["address"]: o for o in json.loads(result.out)["orders"]}
+
+
+def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, list[float]]) -> None:
+    sim, clock = clocked
+    write_campaign("c", ORDERS, extra="budget: 5\n")
+    assert run("apply", "--auto-approve").code == 0
+    assert {a: o["status"] for a, o in statuses(run).items()} == {
+        "c/big": "-",
+        "c/drip": "-",
+        "c/talk": "-",
+    }
+    clock[0] += 6  # 6 sim-minutes: past pending, part-way through
+    result = run("refresh", "--json")
+    assert result.code == 0
+    assert json.loads(result.out) == {
+        "orders": 3,
+        "refills": 0,
+        "item_errors": 0,
+        "panel_errors": [],
+    }
+    assert sim.endpoint.by_action["status"] == 1  # one batch for three orders
+    now = statuses(run)
+    assert now["c/big"]["status"] == "In progress"
+    assert now["c/big"]["delivered"] == 500 and now["c/big"]["ordered"] == 1000
+    assert now["c/drip"]["delivered"] == 100 and now["c/drip"]["ordered"] == 300
+    assert now["c/talk"]["charge"] == "0.025"
+    clock[0] += 3600
+    assert run("status", "--refresh", "--json").code == 0
+    done = statuses(run)
+    assert {a: o["status"] for a, o in done.items()} == {
+        "c/big": "Completed",
+        "c/drip": "Completed",
+        "c/talk": "Completed",
+    }
+    assert done["c/drip"]["delivered"] == 300
+    campaigns = json.loads(run("status", "--json").out)["campaigns"]
+    assert campaigns == [{"campaign": "c", "spent": "0.962035", "budget": "5"}]
+    # the refill, then its status
+    assert run("apply", "--auto-approve").code == 0
+    assert statuses(run)["c/big"]["refills"] == "1 (requested)"
+    clock[0] += 3600
+    assert json.loads(run("refresh", "--json").out)["refills"] == 1
+    assert statuses(run)["c/big"]["refills"] == "1 (Completed)"
+    history = [e["kind"] for e in json.loads(run("state", "show", "c/big").out)["events"]]
+    assert history == ["submitting", "placed", "status", "status", "refill", "refill_status"]
+
+
+def test_status_table_text(run: Runner, clocked: tuple[Sim, list[float]]) -> None:
+    sim, clock = clocked
+    write_campaign("c", ORDERS[:1], extra="budget: 5\n")
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 3600
+    result = run("status", "--refresh")
+    assert result.code == 0
+    lines = [line for line in result.out.splitlines() if "c/big" in line]
+    assert len(lines) == 1
+    cells = [c.strip() for c in lines[0].strip("│ ").split("│")]
+    order = sim.orders()[0]["order"]
+    assert cells[:6] == ["c/big", str(order), "Completed", "1000/1000", "0.90", "-"]
+    assert "spent 0.90 USD of budget 5" in result.out
+    md = run("status", "--format", "markdown").out
+    assert f"| `c/big` | {order} | Completed | 1000/1000 | 0.90 | - |" in md
+
+
+def test_per_item_errors_are_recorded_not_fatal(
+    run: Runner, clocked: tuple[Sim, list[float]]
+) -> None:
+    sim, clock = clocked
+    write_campaign("c", ORDERS[:2])
+    assert run("apply", "--auto-approve").code == 0
+    gone = sim.orders()[0]["order"]
+    sim.panel._db.execute("DELETE FROM orders WHERE id = ?", (gone,))  # the panel forgot it
+    clock[0] += 600
+    result = run("refresh", "--json")
+    assert result.code == 0
+    assert json.loads(result.out)["item_errors"] == 1
+    rows = statuses(run)
+    lost = next(r for r in rows.values() if r["order_id"] == gone)
+    assert lost["note"] == "panel: Incorrect order ID"
+    other = next(r for r in rows.values() if r["order_id"] != gone)
+    assert other["status"] in ("In progress", "Completed")
+
+
+def test_in_doubt_and_rejected_are_highlighted(
+    run: Runner, clocked: tuple[Sim, list[float]]
+) -> None:
+    sim, _clock = clocked
+    write_campaign("c", ORDERS[:2])
+    sim.faults.queue("drop_after", action="add")
+    sim.faults.queue("drop_before", action="add")
+    run("apply", "--auto-approve", "--parallelism", "1")
+    rows = statuses(run)
+    assert {r["status"] for r in rows.values()} == {"IN DOUBT"}
+    assert "smm state import c/big ORDER_ID, or smm state retry c/big" in str(rows["c/big"]["note"])
+    text = run("--no-color", "status").out
+    assert "IN DOUBT" in text
+
+
+def test_watch_stops_when_everything_is_finished(
+    run: Runner, clocked: tuple[Sim, list[float]]
+) -> None:
+    sim, clock = clocked
+    write_campaign("c", ORDERS[2:])
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 3600
+    result = run("status", "--watch", "--interval", "0.1")
+    assert result.code == 0 and "Completed" in result.out
+
+
+def test_status_without_state(run: Runner) -> None:
+    Path("campaigns").mkdir()
+    result = run("status")
+    assert result.code == 1  # no campaign files
+    write_campaign("c", ORDERS[:1])
+    assert "No orders recorded yet" in run("status").out
