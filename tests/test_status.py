@@ -141,7 +141,7 @@ def test_in_doubt_and_rejected_are_highlighted(
 def test_watch_stops_when_everything_is_finished(
     run: Runner, clocked: tuple[Sim, list[float]]
 ) -> None:
-    sim, clock = clocked
+    _sim, clock = clocked
     write_campaign("c", ORDERS[2:])
     assert run("apply", "--auto-approve").code == 0
     clock[0] += 3600
