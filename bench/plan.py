@@ -20,6 +20,8 @@ from pathlib import Path
 from bench.apply import start_sim, stop_sim, write_project
 from bench.corpus import write_corpus
 from runner import campaign
+from runner.panel.client import encode_param
+from runner.panel.ordertypes import wire_params
 from runner.sim.engine import SimPanel
 from runner.state import open_store
 
@@ -35,15 +37,9 @@ def populate(folder: Path, data: Path) -> None:
     store = open_store(folder / ".smm" / "state.db")
     with store.transaction() as tx:
         for spec in loaded.orders:
-            params = spec.param_map
             form = {"key": "k", "action": "add", "service": str(spec.service)}
-            for name, value in params.items():
-                if name == "drip_feed":
-                    form["runs"], form["interval"] = str(value["runs"]), str(value["interval"])
-                elif isinstance(value, list):
-                    form[name] = "\n".join(value)
-                else:
-                    form[name] = str(value)
+            for name, value in wire_params(spec.param_map, None).items():
+                form[name] = encode_param(value)
             _status, body = panel.handle(form)
             assert "order" in body, body
             tx.import_order(

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from runner.panel import ordertypes
 from runner.panel.client import PanelClient, ParamValue
 from runner.panel.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
-from runner.panel.models import ItemError, ServiceType
-from runner.panel.ordertypes import BY_SERVICE_TYPE
+from runner.panel.models import ItemError
 from runner.plan import Action, Kind, Plan
 from runner.state import CancelRecord, RefillRecord, StateStore
 from runner.state.sqlite import now_iso
@@ -87,28 +87,9 @@ class Report:
 
 
 def wire_params(action: Action) -> dict[str, ParamValue]:
-    """The ``add`` parameters of a create: drip_feed becomes runs/interval, and a counted
-    list's quantity stays home (the panel counts the list)."""
+    """The ``add`` parameters of a create."""
     spec = action.params or {}
-    params: dict[str, Any] = dict(spec.get("params", {}))
-    out: dict[str, ParamValue] = {}
-    order_type = BY_SERVICE_TYPE.get(ServiceType(action.service_type or "Default"))
-    counted = order_type is not None and order_type.units in ("comments", "usernames")
-    for name, value in params.items():
-        if name == "drip_feed":
-            out["runs"] = int(value["runs"])
-            out["interval"] = int(value["interval"])
-        elif name == "quantity" and counted:
-            continue
-        elif isinstance(value, list):
-            out[name] = [str(v) for v in value]
-        elif isinstance(value, bool):
-            out[name] = int(value)
-        elif isinstance(value, int | str):
-            out[name] = value
-        else:
-            out[name] = str(value)
-    return out
+    return ordertypes.wire_params(spec.get("params", {}), action.service_type)
 
 
 class Executor:
@@ -223,46 +204,63 @@ class Executor:
         return groups
 
     def refills(self, actions: list[Action]) -> list[Outcome]:
-        outcomes = []
-        for panel, by_id in self._by_panel(actions).items():
-            at = now_iso()
-            try:
-                answers: Mapping[int, int | ItemError] = self.clients[panel].refill_many(by_id)
-            except PanelError as exc:
-                answers = {i: ItemError(exc.detail) for i in by_id}
-            records = []
-            for order_id, action in by_id.items():
-                answer = answers[order_id]
-                if isinstance(answer, ItemError):
-                    records.append((action.address, RefillRecord(at, None, answer.message)))
-                    outcomes.append(
-                        Outcome(action.address, REFILL_FAILED, answer.message, order_id)
-                    )
-                else:
-                    records.append((action.address, RefillRecord(at, answer)))
-                    outcomes.append(Outcome(action.address, REFILLED, f"refill {answer}", order_id))
-            self._record(_writer("refill", records))
-        return outcomes
+        return self._batch(
+            actions,
+            "refill",
+            lambda client, ids: client.refill_many(ids),
+            ok=lambda at, a, refill: (
+                RefillRecord(at, refill),
+                Outcome(a.address, REFILLED, f"refill {refill}", a.order_id),
+            ),
+            failed=lambda at, a, message: (
+                RefillRecord(at, None, message),
+                Outcome(a.address, REFILL_FAILED, message, a.order_id),
+            ),
+        )
 
     def cancels(self, actions: list[Action]) -> list[Outcome]:
+        return self._batch(
+            actions,
+            "cancel",
+            lambda client, ids: client.cancel(ids),
+            ok=lambda at, a, _: (
+                CancelRecord(at, True),
+                Outcome(a.address, CANCELLED, "", a.order_id),
+            ),
+            failed=lambda at, a, message: (
+                CancelRecord(at, False, message),
+                Outcome(a.address, CANCEL_FAILED, message, a.order_id),
+            ),
+        )
+
+    def _batch(
+        self,
+        actions: list[Action],
+        method: str,
+        call: Callable[[PanelClient, list[int]], Mapping[int, Any]],
+        ok: Callable[[str, Action, Any], tuple[Any, Outcome]],
+        failed: Callable[[str, Action, str], tuple[Any, Outcome]],
+    ) -> list[Outcome]:
+        """One batched call per panel (the client sends 100 ids a request); every answer,
+        success or per-item error, is recorded in one transaction per panel."""
         outcomes = []
         for panel, by_id in self._by_panel(actions).items():
             at = now_iso()
             try:
-                answers: Mapping[int, bool | ItemError] = self.clients[panel].cancel(by_id)
+                answers = call(self.clients[panel], list(by_id))
             except PanelError as exc:
                 answers = {i: ItemError(exc.detail) for i in by_id}
             records = []
             for order_id, action in by_id.items():
                 answer = answers[order_id]
-                if isinstance(answer, ItemError) or not answer:
+                if isinstance(answer, ItemError) or answer is False:
                     message = answer.message if isinstance(answer, ItemError) else "refused"
-                    records.append((action.address, CancelRecord(at, False, message)))
-                    outcomes.append(Outcome(action.address, CANCEL_FAILED, message, order_id))
+                    record, outcome = failed(at, action, message)
                 else:
-                    records.append((action.address, CancelRecord(at, True)))
-                    outcomes.append(Outcome(action.address, CANCELLED, "", order_id))
-            self._record(_writer("cancel", records))
+                    record, outcome = ok(at, action, answer)
+                records.append((action.address, record))
+                outcomes.append(outcome)
+            self._record(_writer(method, records))
         return outcomes
 
 

@@ -140,44 +140,35 @@ def run(
     lock_timeout: float,
     fmt_: str,
 ) -> int:
-    from runner import lock, state
     from runner.commands import plan as planning
+    from runner.state import locked
 
-    project = env.project
-    state_lock = lock.StateLock(project.state_path)
-    state_lock.acquire(timeout=lock_timeout)
-    try:
-        store = state.open_store(project.state_path)
-        try:
-            with store.transaction() as tx:
-                tx.abandon_submitting("an earlier apply stopped while sending it")
-            if is_plan_file(paths):
-                plan = load_plan(paths[0])
-                check_fresh(plan, store, paths[0])
-                clients = {
-                    p: env.client(p) for p in {a.panel for a in plan.actions if a.kind.changes}
-                }
-                saved = True
-                fetched_at = None
-            else:
-                try:
-                    planned = planning.build(env, paths, store=store, apply_running=False)
-                except planning.InvalidCampaigns as exc:
-                    print(f"Error: {exc}", file=sys.stderr)
-                    return EXIT_ERROR
-                plan, clients, saved = planned.plan, planned.clients, False
-                fetched_at = planned.made_at
+    with locked(env.project.state_path, lock_timeout) as store:
+        # We hold the lock, so no apply is alive: a leftover `submitting` is in doubt.
+        with store.transaction() as tx:
+            tx.abandon_submitting("an earlier apply stopped while sending it")
+        fetched_at: float | None = None
+        if is_plan_file(paths):
+            plan = load_plan(paths[0])
+            check_fresh(plan, store, paths[0])
+            panels = {a.panel for a in plan.actions if a.kind.changes}
+            clients = {p: env.client(p) for p in panels}
+            saved = True
+        else:
             try:
-                return _execute(
-                    plan, clients, store, saved, auto_approve, parallelism, fmt_, fetched_at
-                )
-            finally:
-                for client in clients.values():
-                    client.close()
+                planned = planning.build(env, paths, store=store, apply_running=False)
+            except planning.InvalidCampaigns as exc:
+                print(f"Error: {exc}", file=sys.stderr)
+                return EXIT_ERROR
+            plan, clients, saved = planned.plan, planned.clients, False
+            fetched_at = planned.made_at
+        try:
+            return _execute(
+                plan, clients, store, saved, auto_approve, parallelism, fmt_, fetched_at
+            )
         finally:
-            store.close()
-    finally:
-        state_lock.release()
+            for client in clients.values():
+                client.close()
 
 
 def _execute(

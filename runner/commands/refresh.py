@@ -141,19 +141,11 @@ def refresh_records(env: Env, store: StateStore, records: Iterable[OrderRecord])
 
 
 def run(env: Env, paths: tuple[Path, ...], fmt: str, lock_timeout: float) -> int:
-    from runner import lock, state
+    from runner.state import locked
 
     names = campaigns_in(paths)
-    held = lock.StateLock(env.project.state_path)
-    held.acquire(timeout=lock_timeout)
-    try:
-        store = state.open_store(env.project.state_path)
-        try:
-            result = refresh_records(env, store, store.records(names).values())
-        finally:
-            store.close()
-    finally:
-        held.release()
+    with locked(env.project.state_path, lock_timeout) as store:
+        result = refresh_records(env, store, store.records(names).values())
     if fmt == "json":
         out(json.dumps(result.to_json()))
     else:

@@ -11,8 +11,7 @@ from runner.money import fmt
 
 if TYPE_CHECKING:
     from runner.cli import Env
-    from runner.lock import StateLock
-    from runner.state import OrderRecord, StateReader, StateStore
+    from runner.state import OrderRecord, StateReader
 
 
 def _reader(env: Env) -> StateReader:
@@ -107,22 +106,19 @@ def _confirm(question: str, yes: bool) -> None:
         raise SmmError("cancelled: the state is unchanged")
 
 
-def _locked_store(env: Env, lock_timeout: float) -> tuple[StateLock, StateStore]:
-    from runner import lock, state
-
-    held = lock.StateLock(env.project.state_path)
-    held.acquire(timeout=lock_timeout)
-    return held, state.open_store(env.project.state_path)
-
-
 def import_(
-    env: Env, address: str, order_id: int, paths: tuple[object, ...], yes: bool, lock_timeout: float
+    env: Env,
+    address: str,
+    order_id: int,
+    paths: tuple[object, ...],
+    yes: bool,
+    lock_timeout: float,
 ) -> int:
     """Adopt an order that exists on the panel as the order of ADDRESS."""
     from pathlib import Path
 
     from runner import campaign
-    from runner.state import LastStatus
+    from runner.state import LastStatus, Phase, locked
     from runner.state.sqlite import now_iso
 
     loaded = campaign.load([Path(str(p)) for p in paths])
@@ -133,10 +129,9 @@ def import_(
     spec = next((o for o in loaded.orders if o.address == address), None)
     if spec is None:
         raise SmmError(f"{address}: no such order in the campaign files")
-    held, store = _locked_store(env, lock_timeout)
-    try:
+    with locked(env.project.state_path, lock_timeout) as store:
         record = store.record(address)
-        if record is not None and record.phase in ("placed",) and record.order_id != order_id:
+        if record is not None and record.phase is Phase.PLACED and record.order_id != order_id:
             raise SmmError(
                 f"{address} is already recorded as order {record.order_id}; "
                 "smm state forget it first if that is wrong"
@@ -165,23 +160,21 @@ def import_(
                     now_iso(),
                 ),
             )
-    finally:
-        store.close()
-        held.release()
     out(f"{address}: recorded as order {order_id} ({info.status}).")
     return EXIT_OK
 
 
 def retry(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
     """Declare an in-doubt order as not placed: the next apply places it."""
-    held, store = _locked_store(env, lock_timeout)
-    try:
+    from runner.state import Phase, locked
+
+    with locked(env.project.state_path, lock_timeout) as store:
         with store.transaction() as tx:
             tx.abandon_submitting("an earlier apply stopped while sending it", address)
         record = store.record(address)
         if record is None:
             raise SmmError(f"{address}: not in the state")
-        if record.phase != "in_doubt":
+        if record.phase is not Phase.IN_DOUBT:
             raise SmmError(f"{address} is {record.phase}, not in doubt; nothing to retry")
         _confirm(
             f"Declare that {address} was never placed? If the panel has it after all, the "
@@ -190,30 +183,21 @@ def retry(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
         )
         with store.transaction() as tx:
             tx.retry(address)
-    finally:
-        store.close()
-        held.release()
     out(f"{address}: marked as not placed; the next apply places it.")
     return EXIT_OK
 
 
 def forget(env: Env, address: str, yes: bool, lock_timeout: float) -> int:
     """Drop the record of ADDRESS (the panel's order, if any, is not touched)."""
-    held, store = _locked_store(env, lock_timeout)
-    try:
+    from runner.state import locked
+
+    with locked(env.project.state_path, lock_timeout) as store:
         record = store.record(address)
         if record is None:
             raise SmmError(f"{address}: not in the state")
-        _confirm(
-            f"Forget {address} ({record.phase}"
-            + (f", order {record.order_id}" if record.order_id else "")
-            + ")?",
-            yes,
-        )
+        order = f", order {record.order_id}" if record.order_id else ""
+        _confirm(f"Forget {address} ({record.phase}{order})?", yes)
         with store.transaction() as tx:
             tx.forget(address)
-    finally:
-        store.close()
-        held.release()
     out(f"{address}: forgotten.")
     return EXIT_OK

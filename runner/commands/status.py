@@ -244,19 +244,11 @@ def as_json(rows: list[Row], budgets: dict[str, Decimal | None]) -> str:
 
 
 def _refresh(env: Env, lock_timeout: float) -> None:
-    from runner import lock, state
     from runner.commands.refresh import refresh_records
+    from runner.state import locked
 
-    held = lock.StateLock(env.project.state_path)
-    held.acquire(timeout=lock_timeout)
-    try:
-        store = state.open_store(env.project.state_path)
-        try:
-            refresh_records(env, store, store.records().values())
-        finally:
-            store.close()
-    finally:
-        held.release()
+    with locked(env.project.state_path, lock_timeout) as store:
+        refresh_records(env, store, store.records().values())
 
 
 def run(

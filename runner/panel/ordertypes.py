@@ -140,3 +140,26 @@ def checked_quantity(order_type: OrderType, params: Mapping[str, Any]) -> int:
     if kind == "subscription":
         return int(params.get("max") or 0)
     return int(params.get("quantity") or 0)
+
+
+def wire_params(params: Mapping[str, Any], service_type: str | None) -> dict[str, Any]:
+    """The ``add`` parameters for an order's fields: drip_feed travels as runs/interval,
+    and a counted list's quantity stays home (the panel counts the list itself)."""
+    order_type = BY_SERVICE_TYPE.get(ServiceType(service_type or "Default"))
+    counted = order_type is not None and order_type.units in ("comments", "usernames")
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if name == "drip_feed":
+            out["runs"] = int(value["runs"])
+            out["interval"] = int(value["interval"])
+        elif name == "quantity" and counted:
+            continue
+        elif isinstance(value, list | tuple):
+            out[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            out[name] = int(value)
+        elif isinstance(value, int | str):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out

@@ -9,8 +9,8 @@ when the batch changed what is recorded about orders.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -236,6 +236,23 @@ def open_store(path: Path) -> StateStore:
     from runner.state.sqlite import SQLiteStore
 
     return SQLiteStore(path)
+
+
+@contextmanager
+def locked(path: Path, timeout: float = 0.0) -> Iterator[StateStore]:
+    """The store at ``path`` with the apply lock held: the one way to write the state."""
+    from runner.lock import StateLock
+
+    held = StateLock(path)
+    held.acquire(timeout=timeout)
+    try:
+        store = open_store(path)
+        try:
+            yield store
+        finally:
+            store.close()
+    finally:
+        held.release()
 
 
 def open_readonly(path: Path) -> StateReader:
