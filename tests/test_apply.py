@@ -3,6 +3,7 @@ through faults, stale plans, concurrent applies and Ctrl-C."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -328,3 +329,20 @@ def test_refill_and_cancel_through_batches(run: Runner, monkeypatch: pytest.Monk
         assert records["c/o1"]["cancel"]["ok"] is True
         assert [r["refill_id"] is not None for r in records["c/o0"]["refills"]] == [True]
         assert run("apply", "--auto-approve").out.endswith("No changes. Nothing to apply.\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "code", "placed"), [("yes\n", 0, 1), ("y\n", 1, 0)])
+def test_confirmation_on_a_terminal(
+    run: Runner, project: Sim, monkeypatch: pytest.MonkeyPatch, answer: str, code: int, placed: int
+) -> None:
+    write_campaign("c", followers(1))
+    monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+    result = run("apply")
+    assert result.code == code
+    assert "Place these orders? Only 'yes' will be accepted:" in result.out
+    assert len(project.orders()) == placed

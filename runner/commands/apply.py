@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from runner.console import color_enabled, console, out
+from runner.console import console, out
 from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, SmmError
 from runner.money import fmt
 
@@ -214,7 +214,7 @@ def _execute(
                 "state": {"lineage": plan.lineage, "serial": plan.serial},
             }
         )
-    progress_ui = _Progress(total, enabled=not as_json and color_enabled())
+    progress_ui = _Progress(total, enabled=not as_json and sys.stderr.isatty())
     executor = Executor(
         store,
         clients,

@@ -1,0 +1,27 @@
+"""The wheel carries the schemas, so `pip install .` then `smm validate` works anywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_wheel_ships_schemas_and_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("smm_runner-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "smm = runner.cli:entry" in archive.read(entry_points).decode()
+    assert {"runner/schemas/campaign.schema.json", "runner/schemas/project.schema.json"} <= names
+    assert "runner/cli.py" in names and "runner/sim/engine.py" in names
