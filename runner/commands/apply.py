@@ -123,7 +123,7 @@ def confirm(auto_approve: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise SmmError("no terminal to confirm on: pass --auto-approve to apply without asking")
-    answer = click.prompt(PROMPT, default="", show_default=False)
+    answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
     if answer.strip() != "yes":
         raise SmmError("apply cancelled: nothing was ordered")
 
@@ -278,6 +278,11 @@ def _on_outcome(outcome: Outcome, as_json: bool, progress_ui: _Progress) -> None
         out(f"  {outcome.address}: {outcome.result.replace('_', ' ')}{detail}{message}")
 
 
+def _currency(report: Report) -> str:
+    currencies = {o.currency for o in report.outcomes if o.currency}
+    return f" {currencies.pop()}" if len(currencies) == 1 else ""
+
+
 def _summary(report: Report, as_json: bool) -> None:
     counts = {
         r: report.count(r)
@@ -315,7 +320,7 @@ def _summary(report: Report, as_json: bool) -> None:
         f"placed, {counts['rejected'] + counts['not_sent']} rejected, {counts['in_doubt']} in "
         f"doubt, {counts['refill_requested']} refills, {counts['cancel_requested']} cancels"
         + (f", {counts['skipped']} not started" if counts["skipped"] else "")
-        + f". Spent {fmt(report.spent)}."
+        + f". Spent {fmt(report.spent)}{_currency(report)}."
     )
     for outcome in report.failed:
         hint = ""
