@@ -62,6 +62,20 @@ def sim_orders(url: str) -> list[dict[str, Any]]:
     return data
 
 
+def settle(url: str, timeout: float = 60.0) -> None:
+    """Wait until the panel has answered everything it received and nothing new comes."""
+    stats_url = url.replace("/api/v2", "/_sim/stats")
+    deadline = time.monotonic() + timeout
+    previous = -1
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(stats_url) as answer:
+            stats = json.loads(answer.read())
+        if stats["in_flight"] == 0 and stats["requests"] == previous:
+            return
+        previous = stats["requests"]
+        time.sleep(0.3)
+
+
 def project(folder: Path, url: str, name: str) -> dict[str, str]:
     (folder / "smm.yaml").write_text(f"panels:\n  sim:\n    url: {url}\n    key_env: CRASH_KEY\n")
     (folder / "campaigns").mkdir(exist_ok=True)
@@ -143,7 +157,7 @@ def trial(url: str, fault: str, rng: random.Random, tally: Tally, index: int) ->
         proc.wait()
         # A request the dead apply sent may still be inside the panel: look at the
         # panel's ground truth only once it has settled, as a person would.
-        time.sleep(0.5)
+        settle(url)
         for _ in range(30):  # faults keep striking the re-applies: repeat until settled
             resolve(folder, env, url, name, tally)
             result = smm(folder, env, "apply", "--auto-approve")

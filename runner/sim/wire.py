@@ -7,6 +7,7 @@ bytes) or ``DROP`` (close the connection without answering), applying the fault 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Final
@@ -42,16 +43,28 @@ class SimEndpoint:
         self.panel = panel
         self.faults = faults or FaultPlan()
         self.requests = 0
+        self.in_flight = 0
         self.by_action: dict[str, int] = {}
+        self._count = threading.Lock()
 
     def respond(self, body: bytes) -> Reply | str:
+        with self._count:
+            self.in_flight += 1
+        try:
+            return self._respond(body)
+        finally:
+            with self._count:
+                self.in_flight -= 1
+
+    def _respond(self, body: bytes) -> Reply | str:
         form = {
             k: v[-1]
             for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
         }
         action = form.get("action", "")
-        self.requests += 1
-        self.by_action[action] = self.by_action.get(action, 0) + 1
+        with self._count:
+            self.requests += 1
+            self.by_action[action] = self.by_action.get(action, 0) + 1
         if self.faults.latency_ms and (
             self.faults.actions is None or action in self.faults.actions
         ):
