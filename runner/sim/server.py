@@ -2,7 +2,7 @@
 
 ``POST /api/v2`` (any path) speaks the panel API; ``GET /_sim/orders`` lists the orders
 the simulator holds, read-only, for tests that check nothing was ordered twice;
-``GET /_sim/stats`` counts the requests received, by action.
+``GET /_sim/stats`` counts the requests received (by action) and those being answered.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path.rstrip("/") == "/_sim/stats":
             stats = {
                 "requests": self.server.endpoint.requests,
+                "in_flight": self.server.endpoint.in_flight,
                 "by_action": self.server.endpoint.by_action,
             }
             self._send(200, json.dumps(stats).encode(), {"Content-Type": "application/json"})
