@@ -4,6 +4,7 @@ names the right file, line and column, in one line, with no traceback."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,55 @@ def test_floats_are_decimals() -> None:
     )
     spec, _ = campaign.parse(doc)
     assert spec is not None and str(spec.budget) == "25.10"
+
+
+def _all_documents() -> list[tuple[str, object]]:
+    from runner.yamldoc import YamlError, load
+
+    docs: list[tuple[str, object]] = []
+    for path in [*sorted(BROKEN.glob("*.yaml")), *sorted((REPO / "campaigns").rglob("*.yaml"))]:
+        try:
+            docs.append(("campaign", load(path)))
+        except YamlError:
+            continue
+    docs.append(("project", load(REPO / "smm.yaml")))
+    return docs
+
+
+def test_fast_check_agrees_with_jsonschema() -> None:
+    """The compiled check decides validity exactly as jsonschema does, file by file."""
+    import jsonschema
+
+    from runner import schema as schema_module
+    from runner.yamldoc import Document
+
+    checked = 0
+    for name, doc in _all_documents():
+        assert isinstance(doc, Document)
+        fast = schema_module._fast_check(name)(doc.value)
+        full = schema_module._validator(name).is_valid(doc.value)
+        assert fast == full, doc.file
+        checked += 1
+    assert checked > 60
+    # and on values built to probe each keyword's edge
+    order = {"id": "a", "service": 1, "link": "https://x", "quantity": 1}
+    probes: list[object] = [
+        {"campaign": "c", "orders": [order]},
+        {"campaign": "c", "orders": [{**order, "quantity": True}]},
+        {"campaign": "c", "orders": [{**order, "quantity": Decimal("1.0")}]},
+        {"campaign": "c", "orders": [{**order, "delay": True}]},
+        {"campaign": "c", "orders": [{**order, "delay": 5}]},
+        {"campaign": "c", "budget": Decimal("0"), "orders": [order]},
+        {"campaign": "c", "budget": Decimal("0.01"), "orders": [order]},
+        {"campaign": "c", "defaults": {"id": "x"}, "orders": [order]},
+        {"campaign": "c", "defaults": {"service": 2}, "orders": [order]},
+        {"campaign": "c", "orders": [{**order, "comments": ["a", ""]}]},
+        {"campaign": "c", "orders": [{**order, "drip_feed": {"runs": 2}}]},
+        {"campaign": "c", "orders": []},
+        {"campaign": "c", "orders": [order], "extra": 1},
+        [],
+        None,
+    ]
+    validator = jsonschema.Draft202012Validator(schema_module.schema("campaign"))
+    for probe in probes:
+        assert schema_module._fast_check("campaign")(probe) == validator.is_valid(probe), probe
