@@ -249,25 +249,37 @@ class SQLiteStore:
     # --- writes -----------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[_Txn]:
+    def transaction(self, durable: bool = True) -> Iterator[_Txn]:
+        """One batch of writes, committed together or not at all.
+
+        ``durable=False`` lets the commit skip the fsync (WAL, synchronous=NORMAL): it
+        survives the process dying, not the machine losing power.  Only for writes whose
+        loss is safe, like an outcome after ``submitting`` (lost, it reads as in doubt)."""
         if self.readonly:
             raise StateError("the state store was opened read-only")
         with self._lock:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StateError(f"state store {self.path}: {exc}") from None
-            txn = _Txn(self._db)
-            try:
-                yield txn
-                if txn.changed:
-                    self._db.execute(
-                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'serial'"
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    raise StateError(f"state store {self.path}: {exc}") from None
+                txn = _Txn(self._db)
+                try:
+                    yield txn
+                    if txn.changed:
+                        self._db.execute(
+                            "UPDATE meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'serial'"
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
 
 class _Txn:
