@@ -105,12 +105,6 @@ ORDER_TYPES: tuple[OrderType, ...] = (
 
 BY_SERVICE_TYPE: dict[ServiceType, OrderType] = {t.service_type: t for t in ORDER_TYPES}
 BY_SLUG: dict[str, OrderType] = {t.slug: t for t in ORDER_TYPES}
-ALL_FIELDS: frozenset[str] = frozenset().union(*(t.fields for t in ORDER_TYPES))
-
-
-def candidates(fields: frozenset[str]) -> tuple[OrderType, ...]:
-    """The order types whose required fields are present and that take every field given."""
-    return tuple(t for t in ORDER_TYPES if t.required <= fields <= t.fields)
 
 
 def units(order_type: OrderType, params: Mapping[str, Any]) -> int | None:

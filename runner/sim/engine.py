@@ -122,6 +122,7 @@ class SimPanel:
         if str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
         with self._write():
             self._db.execute(
@@ -248,7 +249,6 @@ class SimPanel:
 
     def handle(self, form: Mapping[str, str]) -> tuple[int, Any]:
         """Answer one API request: (HTTP status, JSON-serialisable body)."""
-        self._db.row_factory = sqlite3.Row
         key = form.get("key", "")
         if not key or (self.keys is not None and key not in self.keys):
             return 200, {"error": "Invalid API key"}
@@ -515,7 +515,6 @@ class SimPanel:
     def orders(self) -> list[dict[str, Any]]:
         """Every order this account holds, with its current progress (for tests)."""
         with self._lock:
-            self._db.row_factory = sqlite3.Row
             now = self.clock()
             rows = self._db.execute("SELECT * FROM orders ORDER BY id").fetchall()
             out = []
