@@ -57,9 +57,28 @@ def stop_sim(proc: subprocess.Popen[str]) -> None:
         proc.stdout.close()
 
 
-def write_project(folder: Path, url: str) -> dict[str, str]:
-    (folder / "smm.yaml").write_text(f"panels:\n  demo:\n    url: {url}\n    key_env: BENCH_KEY\n")
-    return {**os.environ, "BENCH_KEY": "bench-key"}
+def write_project(folder: Path, url: str, panel: str = "demo") -> dict[str, str]:
+    """smm.yaml with one panel on the simulator; the environment to run smm in."""
+    (folder / "smm.yaml").write_text(
+        f"panels:\n  {panel}:\n    url: {url}\n    key_env: BENCH_KEY\n"
+    )
+    return {
+        **os.environ,
+        "BENCH_KEY": "bench-key",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+
+
+def smm(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 def run() -> dict[str, object]:
@@ -71,22 +90,8 @@ def run() -> dict[str, object]:
         try:
             env = write_project(folder, url)
             started = time.perf_counter()
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "runner",
-                    "apply",
-                    "--auto-approve",
-                    "--parallelism",
-                    str(PARALLELISM),
-                    "--json",
-                ],
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
+            proc = smm(
+                folder, env, "apply", "--auto-approve", "--parallelism", str(PARALLELISM), "--json"
             )
             total = time.perf_counter() - started
         finally:

@@ -9,7 +9,6 @@ few trials of the same code.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.apply import start_sim, stop_sim
+from bench.apply import smm, start_sim, stop_sim, write_project
 
 FAULTS = ("none", "rate_limit", "server_error", "html", "bad_json", "drop_before", "drop_after")
 ORDERS = 12
@@ -42,18 +41,6 @@ class Tally:
     @property
     def ok(self) -> bool:
         return self.duplicates == 0 and self.unrecorded == 0 and self.corrupt == 0
-
-
-def smm(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runner", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def sim_orders(url: str) -> list[dict[str, Any]]:
@@ -77,7 +64,7 @@ def settle(url: str, timeout: float = 60.0) -> None:
 
 
 def project(folder: Path, url: str, name: str) -> dict[str, str]:
-    (folder / "smm.yaml").write_text(f"panels:\n  sim:\n    url: {url}\n    key_env: CRASH_KEY\n")
+    env = write_project(folder, url, "sim")
     (folder / "campaigns").mkdir(exist_ok=True)
     lines = [f"campaign: {name}", "panel: sim", "orders:"]
     for i in range(ORDERS):
@@ -85,11 +72,7 @@ def project(folder: Path, url: str, name: str) -> dict[str, str]:
             f"  - {{id: o{i}, service: 1, link: https://instagram.com/{name}/{i}, quantity: 100}}"
         )
     (folder / "campaigns" / f"{name}.yaml").write_text("\n".join(lines) + "\n")
-    return {
-        **os.environ,
-        "CRASH_KEY": "crash-key",
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-    }
+    return env
 
 
 def records(folder: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import math
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from bench.apply import start_sim, stop_sim, write_project
+from bench.apply import smm, start_sim, stop_sim, write_project
 from bench.corpus import write_corpus
 from runner import campaign
 from runner.panel.client import encode_param
@@ -67,14 +65,7 @@ def run() -> dict[str, object]:
             env = write_project(folder, url)
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             started = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-m", "runner", "plan", "--json"],
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            proc = smm(folder, env, "plan", "--json")
             seconds = time.perf_counter() - started
             peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             stats_url = url.replace("/api/v2", "/_sim/stats")

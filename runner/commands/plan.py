@@ -29,7 +29,6 @@ class InvalidCampaigns(SmmError):
 @dataclass
 class Planned:
     plan: Plan
-    loaded: Loaded
     clients: dict[str, PanelClient]
     made_at: float  # time.monotonic() when the panels were asked
 
@@ -86,7 +85,7 @@ def build(
         state=info,
         apply_running=running,
     )
-    return Planned(result, loaded, clients, made_at)
+    return Planned(result, clients, made_at)
 
 
 def show(plan: Plan, fmt: str) -> None:

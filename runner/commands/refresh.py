@@ -140,12 +140,16 @@ def refresh_records(env: Env, store: StateStore, records: Iterable[OrderRecord])
     return result
 
 
-def run(env: Env, paths: tuple[Path, ...], fmt: str, lock_timeout: float) -> int:
+def refresh(env: Env, names: set[str] | None, lock_timeout: float) -> Refreshed:
+    """Refresh the recorded orders of these campaigns (all when None), under the lock."""
     from runner.state import locked
 
-    names = campaigns_in(paths)
     with locked(env.project.state_path, lock_timeout) as store:
-        result = refresh_records(env, store, store.records(names).values())
+        return refresh_records(env, store, store.records(names).values())
+
+
+def run(env: Env, paths: tuple[Path, ...], fmt: str, lock_timeout: float) -> int:
+    result = refresh(env, campaigns_in(paths), lock_timeout)
     if fmt == "json":
         out(json.dumps(result.to_json()))
     else:

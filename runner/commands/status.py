@@ -243,14 +243,6 @@ def as_json(rows: list[Row], budgets: dict[str, Decimal | None]) -> str:
     return json.dumps({"orders": [r.to_json() for r in rows], "campaigns": campaigns}, indent=2)
 
 
-def _refresh(env: Env, lock_timeout: float) -> None:
-    from runner.commands.refresh import refresh_records
-    from runner.state import locked
-
-    with locked(env.project.state_path, lock_timeout) as store:
-        refresh_records(env, store, store.records().values())
-
-
 def run(
     env: Env,
     paths: tuple[Path, ...],
@@ -260,8 +252,12 @@ def run(
     fmt_: str,
     lock_timeout: float,
 ) -> int:
+    from runner.commands.refresh import campaigns_in
+    from runner.commands.refresh import refresh as ask_panels
+
+    names = campaigns_in(paths) if refresh or watch else None
     if refresh or watch:
-        _refresh(env, lock_timeout)
+        ask_panels(env, names, lock_timeout)
     rows, budgets = collect(env, paths)
     if watch and fmt_ == "text":
         from rich.live import Live
@@ -269,7 +265,7 @@ def run(
         with Live(tables(rows, budgets), console=console(), auto_refresh=False) as live:
             while not finished(rows):
                 time.sleep(interval)
-                _refresh(env, lock_timeout)
+                ask_panels(env, names, lock_timeout)
                 rows, budgets = collect(env, paths)
                 live.update(tables(rows, budgets), refresh=True)
         return EXIT_OK

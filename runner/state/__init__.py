@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -213,7 +213,6 @@ class EmptyState:
     """The state before the first apply: nothing recorded, nothing created on disk."""
 
     path: Path
-    _records: dict[str, OrderRecord] = field(default_factory=dict)
 
     def info(self) -> StateInfo:
         return StateInfo(None, 0)
