@@ -396,7 +396,12 @@ def sim() -> None:
     type=click.IntRange(0, 65535),
     help="Port (0: any free port).",
 )
-@click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Delay every answer.")
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Answer each request this long after it arrives (the simulated work included).",
+)
 @click.option(
     "--fault",
     "faults",

@@ -13,11 +13,10 @@ Refills and cancels go through the batched calls, 100 ids a request.
 
 from __future__ import annotations
 
+import queue
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,8 @@ from runner.panel.errors import NotSent, OutcomeUnknown, PanelError, PanelReject
 from runner.panel.models import ItemError
 from runner.plan import Action, Kind, Plan
 from runner.state import CancelRecord, RefillRecord, StateStore
-from runner.state.sqlite import now_iso
+from runner.state.sqlite import StateError, now_iso
+from runner.state.writer import GroupWriter
 
 PLACED = "placed"
 REJECTED = "rejected"
@@ -39,6 +39,7 @@ REFILLED = "refill_requested"
 REFILL_FAILED = "refill_failed"
 CANCELLED = "cancel_requested"
 CANCEL_FAILED = "cancel_failed"
+NOT_STARTED = "interrupted before it started"
 FAILED = frozenset({REJECTED, NOT_SENT, IN_DOUBT, REFILL_FAILED, CANCEL_FAILED})
 
 
@@ -92,6 +93,11 @@ def wire_params(action: Action) -> dict[str, ParamValue]:
     return ordertypes.wire_params(spec.get("params", {}), action.service_type)
 
 
+# Orders recorded ``submitting`` ahead of the senders.  Enough to keep the senders fed;
+# small, because a crash leaves these (never sent) in doubt with those in flight.
+LOOKAHEAD = 2
+
+
 class Executor:
     def __init__(
         self,
@@ -110,51 +116,130 @@ class Executor:
         self.apply_id = uuid.uuid4().hex
         self.in_flight: set[str] = set()
         self._lock = threading.Lock()
+        self._writer: GroupWriter | None = None
         self.store_seconds = 0.0
 
     def _record(self, write: Callable[[Any], None], durable: bool = True) -> None:
-        """One committed transaction.  ``store_seconds`` counts the time the store is busy
-        with it (the lock is held from here to the commit), not the wait for the lock."""
-        with self.store.transaction(durable=durable) as tx:
-            started = time.perf_counter()
-            write(tx)
-        busy = time.perf_counter() - started
-        with self._lock:
-            self.store_seconds += busy
+        """Committed (durably, unless ``durable=False``) before this returns."""
+        self._running().write(write, durable=durable)
+
+    def _record_later(self, write: Callable[[Any], None]) -> None:
+        """Queued for the next group commit, without an fsync: only for writes whose loss
+        is safe, like an outcome after ``submitting`` (lost, it reads as in doubt)."""
+        self._running().write(write, durable=False, wait=False)
+
+    def _running(self) -> GroupWriter:
+        if self._writer is None:
+            raise StateError("the executor is not running")
+        return self._writer
+
+    def abandon_in_flight(self, reason: str) -> None:
+        """Stopping now: what is in flight may have reached the panel, so it is recorded as
+        in doubt (after the outcomes already queued, which stay as they are)."""
+        addresses = sorted(self.in_flight)
+
+        def write(tx: Any) -> None:
+            for address in addresses:
+                tx.abandon_submitting(reason, address)
+
+        try:
+            self._record(write)
+        except StateError:  # the writer is closed or failed: write directly
+            with self.store.transaction() as tx:
+                write(tx)
 
     def run(self, plan: Plan) -> Report:
+        self._writer = writer = GroupWriter(self.store)
+        try:
+            return self._run(plan)
+        finally:
+            writer.close()
+            self.store_seconds = writer.busy_seconds
+
+    def _run(self, plan: Plan) -> Report:
         report = Report()
+
+        def done(outcome: Outcome) -> None:
+            report.outcomes.append(outcome)
+            self.on_outcome(outcome)
+
         creates = plan.of_kind(Kind.CREATE)
         if creates:
-            with ThreadPoolExecutor(max_workers=min(self.parallelism, len(creates))) as pool:
-                futures = [pool.submit(self.create, action) for action in creates]
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    report.outcomes.append(outcome)
-                    self.on_outcome(outcome)
+            self._creates(creates, done)
         for kind, batch in ((Kind.REFILL, self.refills), (Kind.CANCEL, self.cancels)):
             actions = plan.of_kind(kind)
             if not actions:
                 continue
             if self.stop.is_set():
                 for action in actions:
-                    outcome = Outcome(action.address, SKIPPED, "interrupted before it started")
-                    report.outcomes.append(outcome)
-                    self.on_outcome(outcome)
+                    done(Outcome(action.address, SKIPPED, NOT_STARTED))
                 continue
             for outcome in batch(actions):
-                report.outcomes.append(outcome)
-                self.on_outcome(outcome)
+                done(outcome)
         report.interrupted = self.stop.is_set()
         return report
 
     # --- creates ------------------------------------------------------------------
 
-    def create(self, action: Action) -> Outcome:
-        if self.stop.is_set():
-            return Outcome(action.address, SKIPPED, "interrupted before it started")
+    def _creates(self, creates: list[Action], done: Callable[[Outcome], None]) -> None:
+        """A pipeline: one thread records ``submitting`` (durably) a few orders ahead of
+        the senders, so no sender waits for the disk between two requests; ``parallelism``
+        senders place the orders.  Every action ends in exactly one outcome or error."""
+        ready: queue.Queue[Action | None] = queue.Queue(maxsize=LOOKAHEAD)
+        results: queue.Queue[Outcome | BaseException] = queue.Queue()
+        senders = min(self.parallelism, len(creates))
+
+        def prepare() -> None:
+            try:
+                for action in creates:
+                    if self.stop.is_set():
+                        results.put(Outcome(action.address, SKIPPED, NOT_STARTED))
+                        continue
+                    try:
+                        self._begin(action)
+                    except BaseException as exc:
+                        self.stop.set()
+                        results.put(exc)
+                        continue
+                    ready.put(action)
+            finally:
+                for _ in range(senders):
+                    ready.put(None)
+
+        def send() -> None:
+            while (action := ready.get()) is not None:
+                try:
+                    results.put(self._send(action))
+                except BaseException as exc:
+                    self.stop.set()
+                    results.put(exc)
+
+        threads = [threading.Thread(target=prepare, name="smm-prepare", daemon=True)]
+        threads += [
+            threading.Thread(target=send, name=f"smm-send-{i}", daemon=True) for i in range(senders)
+        ]
+        for thread in threads:
+            thread.start()
+        error: BaseException | None = None
+        try:
+            for _ in creates:
+                result = results.get()
+                if isinstance(result, BaseException):
+                    error = error or result
+                else:
+                    done(result)
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            for thread in threads:
+                thread.join()
+        if error is not None:
+            raise error
+
+    def _begin(self, action: Action) -> None:
+        """Record ``submitting`` and commit: from here on the order may be placed."""
         assert action.service is not None and action.fingerprint is not None
-        client = self.clients[action.panel]
         self._record(
             lambda tx: tx.begin_submit(
                 action.address,
@@ -172,33 +257,44 @@ class Executor:
         )
         with self._lock:
             self.in_flight.add(action.address)
+
+    def _send(self, action: Action) -> Outcome:
+        """Send ``add`` for an action whose ``submitting`` is committed; record the
+        outcome.  Interrupted before sending, the record is withdrawn."""
+        assert action.service is not None
         try:
-            order_id = client.add(action.service, wire_params(action))
+            if self.stop.is_set():
+                self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
+                return Outcome(action.address, SKIPPED, NOT_STARTED)
+            return self._add(action)
+        finally:
+            with self._lock:
+                self.in_flight.discard(action.address)
+
+    def _add(self, action: Action) -> Outcome:
+        assert action.service is not None
+        try:
+            order_id = self.clients[action.panel].add(action.service, wire_params(action))
         except PanelRejected as exc:
             reason = exc.reason
-            self._record(lambda tx: tx.rejected(action.address, reason), durable=False)
+            self._record_later(lambda tx: tx.rejected(action.address, reason))
             return Outcome(action.address, REJECTED, reason)
         except NotSent as exc:
             reason = exc.detail
-            self._record(
-                lambda tx: tx.rejected(action.address, reason, not_sent=True), durable=False
-            )
+            self._record_later(lambda tx: tx.rejected(action.address, reason, not_sent=True))
             return Outcome(action.address, NOT_SENT, reason)
         except OutcomeUnknown as exc:
             reason = exc.detail
-            self._record(lambda tx: tx.in_doubt(action.address, reason), durable=False)
+            self._record_later(lambda tx: tx.in_doubt(action.address, reason))
             return Outcome(action.address, IN_DOUBT, reason)
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
             self._record(lambda tx: tx.in_doubt(action.address, reason))
             raise
-        finally:
-            with self._lock:
-                self.in_flight.discard(action.address)
-        # Lost to a power cut, this write would leave `submitting`, read as in doubt:
-        # safe without an fsync.  The `submitting` record above is always durable.
-        self._record(lambda tx: tx.placed(action.address, order_id), durable=False)
+        # Lost to a crash or a power cut, this write would leave `submitting`, read as in
+        # doubt: safe to queue.  The `submitting` record above is always durable.
+        self._record_later(lambda tx: tx.placed(action.address, order_id))
         return Outcome(action.address, PLACED, "", order_id, action.cost, action.currency)
 
     # --- refills and cancels ----------------------------------------------------------

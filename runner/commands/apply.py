@@ -84,7 +84,7 @@ def recheck_balance(
 
 
 @contextmanager
-def interrupts(executor: Executor, store: StateStore, announce: bool) -> Iterator[None]:
+def interrupts(executor: Executor, announce: bool) -> Iterator[None]:
     """First Ctrl-C: start nothing new, let requests in flight finish and be recorded.
     Second: stop now; what is in flight is recorded as in doubt."""
     if threading.current_thread() is not threading.main_thread():
@@ -105,9 +105,7 @@ def interrupts(executor: Executor, store: StateStore, announce: bool) -> Iterato
                     flush=True,
                 )
             return
-        with store.transaction() as tx:
-            for address in sorted(executor.in_flight):
-                tx.abandon_submitting("apply stopped by a second Ctrl-C", address)
+        executor.abandon_in_flight("apply stopped by a second Ctrl-C")
         print("\nStopped. Orders in flight are recorded as in doubt.", file=sys.stderr, flush=True)
         os._exit(EXIT_INTERRUPTED)
 
@@ -222,7 +220,7 @@ def _execute(
         on_outcome=lambda o: _on_outcome(o, as_json, progress_ui),
     )
     started = time.perf_counter()
-    with interrupts(executor, store, announce=not as_json), progress_ui:
+    with interrupts(executor, announce=not as_json), progress_ui:
         report = executor.run(plan)
     report.execute_seconds = time.perf_counter() - started
     report.store_seconds = executor.store_seconds

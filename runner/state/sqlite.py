@@ -288,6 +288,19 @@ class _Txn:
         self.changed = False
         self.at = now_iso()
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        changed = self.changed
+        self.db.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO part")
+            self.db.execute("RELEASE part")
+            self.changed = changed
+            raise
+        self.db.execute("RELEASE part")
+
     def _update(self, address: str, **fields: Any) -> None:
         fields["updated_at"] = self.at
         names = ", ".join(f"{k} = ?" for k in fields)
@@ -468,6 +481,16 @@ class _Txn:
         )
         self.changed = True
         self.event(address, "imported", {"order_id": order_id})
+
+    def withdraw(self, address: str, reason: str) -> None:
+        """A ``submitting`` record whose ``add`` was surely never sent: as if never made."""
+        cursor = self.db.execute(
+            "DELETE FROM orders WHERE address = ? AND phase = ?", (address, Phase.SUBMITTING)
+        )
+        if cursor.rowcount != 1:
+            raise StateError(f"{address}: not being submitted")
+        self.changed = True
+        self.event(address, "withdrawn", {"reason": reason})
 
     def retry(self, address: str) -> None:
         self._update(address, phase=Phase.REJECTED, error="declared not placed (state retry)")

@@ -1,0 +1,144 @@
+"""Group commit: writes from many threads share transactions (and fsyncs).
+
+Apply's workers each record ``submitting`` before sending an order and the outcome after.
+Committed one by one, ten workers queue behind one store and each pays a commit.  Here a
+single writer thread takes everything queued while the previous commit ran and commits it
+in one transaction, each write in its own savepoint so one refused write (say, an address
+already placed) fails alone.
+
+A write whose loss would be unsafe (``submitting``) is made with ``wait=True``: the caller
+goes on only once it is committed, durably.  A write whose loss is safe (an outcome: lost,
+the order reads as in doubt, never as not placed) may be queued with ``wait=False``; a
+failure of such a write is raised by the next write, ``flush`` or ``close``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runner.state import StateStore, Transaction
+from runner.state.sqlite import StateError
+
+Write = Callable[[Transaction], None]
+
+
+@dataclass
+class _Pending:
+    write: Write
+    durable: bool
+    done: threading.Event | None
+    error: BaseException | None = field(default=None)
+
+
+class GroupWriter:
+    """Commits the writes of many threads together; FIFO, so one address's writes keep
+    their order.  ``busy_seconds`` is the time spent inside transactions."""
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._closed = False
+        self._failure: BaseException | None = None
+        self.busy_seconds = 0.0
+        self.commits = 0
+        self._thread = threading.Thread(target=self._run, name="smm-state-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, write: Write, *, durable: bool = True, wait: bool = True) -> None:
+        pending = _Pending(write, durable, threading.Event() if wait else None)
+        with self._cond:
+            self._raise_failure()
+            if self._closed:
+                raise StateError("the state writer is closed")
+            self._queue.append(pending)
+            self._cond.notify()
+        if pending.done is not None:
+            pending.done.wait()
+            if pending.error is not None:
+                raise pending.error
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything queued so far is committed; False on timeout."""
+        marker = _Pending(lambda tx: None, False, threading.Event())
+        with self._cond:
+            if self._closed:
+                return True
+            self._queue.append(marker)
+            self._cond.notify()
+        assert marker.done is not None
+        finished = marker.done.wait(timeout)
+        if finished:
+            with self._cond:
+                self._raise_failure()
+        return finished
+
+    def close(self) -> None:
+        """Commit what is queued, stop the thread; raise a queued write's failure."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+        with self._cond:
+            self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        started = time.perf_counter()
+        try:
+            self._transaction(batch, isolate=False)
+        except _Refused:
+            # A write raised: the batch was rolled back; commit it again with each write
+            # in a savepoint, so only the refused write fails.
+            self._transaction(batch, isolate=True)
+        self.busy_seconds += time.perf_counter() - started
+        self.commits += 1
+        for pending in batch:
+            if pending.done is not None:
+                pending.done.set()
+            elif pending.error is not None:
+                with self._cond:
+                    self._failure = self._failure or pending.error
+
+    def _transaction(self, batch: list[_Pending], isolate: bool) -> None:
+        try:
+            with self._store.transaction(durable=any(p.durable for p in batch)) as tx:
+                for pending in batch:
+                    if not isolate:
+                        try:
+                            pending.write(tx)
+                        except Exception:
+                            raise _Refused() from None
+                        continue
+                    try:
+                        with tx.savepoint():
+                            pending.write(tx)
+                    except Exception as exc:
+                        pending.error = exc
+        except _Refused:
+            raise
+        except BaseException as exc:
+            # The commit itself failed: nothing of the batch is recorded.
+            for pending in batch:
+                pending.error = pending.error or exc
+
+
+class _Refused(Exception):
+    """A write of an optimistic batch raised."""
