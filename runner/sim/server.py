@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,6 +27,13 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 64 * 1024
     disable_nagle_algorithm = True
     server_version = "smm-sim/1"
+
+    arrived = 0.0
+
+    def parse_request(self) -> bool:
+        # The request line is in: the simulated latency runs from here.
+        self.arrived = time.monotonic()
+        return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -60,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, b"Payload Too Large", {"Content-Type": "text/plain"})
             return
         body = self.rfile.read(length)
-        reply = self.server.endpoint.respond(body)
+        reply = self.server.endpoint.respond(body, self.arrived)
         if reply == DROP or isinstance(reply, str):
             self.close_connection = True
             try:

@@ -47,17 +47,18 @@ class SimEndpoint:
         self.by_action: dict[str, int] = {}
         self._count = threading.Lock()
 
-    def respond(self, body: bytes) -> Reply | str:
+    def respond(self, body: bytes, arrived: float | None = None) -> Reply | str:
+        """The answer to one request; ``arrived`` (time.monotonic()) starts the latency
+        (by default: now)."""
         with self._count:
             self.in_flight += 1
         try:
-            return self._respond(body)
+            return self._respond(body, time.monotonic() if arrived is None else arrived)
         finally:
             with self._count:
                 self.in_flight -= 1
 
-    def _respond(self, body: bytes) -> Reply | str:
-        started = time.monotonic()
+    def _respond(self, body: bytes, arrived: float) -> Reply | str:
         form = {
             k: v[-1]
             for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
@@ -72,7 +73,7 @@ class SimEndpoint:
         ):
             # The latency is the time to answer, the panel's own work included: a client
             # can reach the ideal of N requests x latency, and a benchmark measures it.
-            remaining = started + self.faults.latency_ms / 1000.0 - time.monotonic()
+            remaining = arrived + self.faults.latency_ms / 1000.0 - time.monotonic()
             if remaining > 0:
                 time.sleep(remaining)
         return reply
