@@ -2,7 +2,9 @@
 
 Target: within 1.3x the ideal 1000 x 50 ms / 10 = 5 s.  Reports the ratio for the whole
 command (start-up, plan, confirmation-free apply) and for the execution alone, and the
-state store's share of the execution time.
+state store's share of the execution time: how long the state writer thread spent in
+transactions.  It works beside the senders (``submitting`` is recorded ahead of them), so
+that share is not added to the execution time.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from typing import Any
 from bench.apply import smm, start_sim, stop_sim, write_project
 
 FAULTS = ("none", "rate_limit", "server_error", "html", "bad_json", "drop_before", "drop_after")
-ORDERS = 12
+ORDERS = 24
 
 
 @dataclass
@@ -49,17 +49,34 @@ def sim_orders(url: str) -> list[dict[str, Any]]:
     return data
 
 
+def stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url.replace("/api/v2", "/_sim/stats")) as answer:
+        data: dict[str, Any] = json.loads(answer.read())
+    return data
+
+
+def adds(url: str) -> int:
+    return int(stats(url)["by_action"].get("add", 0))
+
+
+def wait_for_adds(
+    url: str, before: int, proc: subprocess.Popen[bytes], timeout: float = 20
+) -> None:
+    """Until the apply has sent its first order (or ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and adds(url) == before:
+        time.sleep(0.01)
+
+
 def settle(url: str, timeout: float = 60.0) -> None:
     """Wait until the panel has answered everything it received and nothing new comes."""
-    stats_url = url.replace("/api/v2", "/_sim/stats")
     deadline = time.monotonic() + timeout
     previous = -1
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(stats_url) as answer:
-            stats = json.loads(answer.read())
-        if stats["in_flight"] == 0 and stats["requests"] == previous:
+        now = stats(url)
+        if now["in_flight"] == 0 and now["requests"] == previous:
             return
-        previous = stats["requests"]
+        previous = now["requests"]
         time.sleep(0.3)
 
 
@@ -117,6 +134,7 @@ def trial(url: str, fault: str, rng: random.Random, tally: Tally, index: int) ->
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = project(folder, url, name)
+        adds_before = adds(url)
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -133,7 +151,11 @@ def trial(url: str, fault: str, rng: random.Random, tally: Tally, index: int) ->
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.2, 1.6))
+        if rng.random() < 0.2:
+            time.sleep(rng.uniform(0.05, 0.6))  # at start-up, planning or placing
+        else:
+            wait_for_adds(url, adds_before, proc)  # while it places orders
+            time.sleep(rng.uniform(0.0, 0.15))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             tally.killed_mid_apply += 1

@@ -8,6 +8,10 @@ outcome and commit.  The panel's answer decides the outcome:
 - surely never reached the panel   -> rejected as not sent (after the client's retries)
 - anything else                    -> in doubt: never re-sent without a person deciding
 
+Creates run as a pipeline: one thread records ``submitting`` a few orders ahead, the
+``parallelism`` senders send, and one writer thread commits the outcomes in groups
+(``runner.state.writer``), so neither disk nor lock stands between two requests.
+
 Refills and cancels go through the batched calls, 100 ids a request.
 """
 
@@ -119,9 +123,9 @@ class Executor:
         self._writer: GroupWriter | None = None
         self.store_seconds = 0.0
 
-    def _record(self, write: Callable[[Any], None], durable: bool = True) -> None:
-        """Committed (durably, unless ``durable=False``) before this returns."""
-        self._running().write(write, durable=durable)
+    def _record(self, write: Callable[[Any], None]) -> None:
+        """Committed, durably, before this returns."""
+        self._running().write(write)
 
     def _record_later(self, write: Callable[[Any], None]) -> None:
         """Queued for the next group commit, without an fsync: only for writes whose loss

@@ -6,13 +6,17 @@ import json
 import os
 import sqlite3
 import stat
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from runner.state import LastStatus, Phase, open_readonly, open_store
+from runner.state import LastStatus, Phase, Transaction, open_readonly, open_store
 from runner.state.sqlite import SCHEMA_VERSION, StateError
+from runner.state.writer import GroupWriter
 from tests.conftest import Runner, followers, write_campaign
 
 
@@ -63,6 +67,85 @@ def test_never_submits_a_placed_order_again(tmp_path: Path) -> None:
         tx.begin_submit("c/a", "c", "demo", "fp", {}, None, "run2")
     record = store.record("c/a")
     assert record is not None and record.order_id == 7
+
+
+def _submit(address: str) -> Callable[[Transaction], None]:
+    return lambda tx: tx.begin_submit(address, "c", "demo", "fp", {}, None, "run")
+
+
+def _placed(address: str, order_id: int) -> Callable[[Transaction], None]:
+    return lambda tx: tx.placed(address, order_id)
+
+
+def test_group_writer_commits_many_threads_together(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    writer = GroupWriter(store)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: writer.write(_submit(f"c/o{i}")), range(64)))
+    # Outcomes queued without waiting keep their order after their address's submit.
+    for i in range(64):
+        writer.write(_placed(f"c/o{i}", 1000 + i), durable=False, wait=False)
+    writer.close()
+    records = store.records()
+    assert len(records) == 64
+    assert all(r.phase is Phase.PLACED for r in records.values())
+    assert writer.commits < 64 + 64  # some writes shared a commit
+
+
+def test_group_writer_a_refused_write_fails_alone(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    with store.transaction() as tx:
+        tx.begin_submit("c/placed", "c", "demo", "fp", {}, None, "run")
+        tx.placed("c/placed", 7)
+    serial = store.info().serial
+    writer = GroupWriter(store)
+    results: dict[str, BaseException | None] = {}
+    start = threading.Barrier(6)
+
+    def submit(address: str) -> None:
+        start.wait()
+        try:
+            writer.write(_submit(address))
+            results[address] = None
+        except StateError as exc:
+            results[address] = exc
+
+    threads = [threading.Thread(target=submit, args=(f"c/n{i}",)) for i in range(5)]
+    threads.append(threading.Thread(target=submit, args=("c/placed",)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    assert isinstance(results.pop("c/placed"), StateError)
+    assert set(results) == {f"c/n{i}" for i in range(5)} and not any(results.values())
+    record = store.record("c/placed")
+    assert record is not None and record.phase is Phase.PLACED and record.order_id == 7
+    assert store.info().serial > serial
+
+
+def test_group_writer_raises_a_queued_write_failure(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    writer = GroupWriter(store)
+    writer.write(lambda tx: tx.placed("c/missing", 1), durable=False, wait=False)
+    with pytest.raises(StateError, match="c/missing: not in the state"):
+        writer.close()
+
+
+def test_withdraw_only_takes_back_a_submitting_record(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    with store.transaction() as tx:
+        tx.begin_submit("c/a", "c", "demo", "fp", {}, None, "run")
+        tx.withdraw("c/a", "interrupted before it started")
+    assert store.record("c/a") is None
+    assert [e.kind for e in store.events("c/a")] == ["submitting", "withdrawn"]
+    with store.transaction() as tx:
+        tx.begin_submit("c/b", "c", "demo", "fp", {}, None, "run")
+        tx.placed("c/b", 9)
+    with pytest.raises(StateError, match="not being submitted"), store.transaction() as tx:
+        tx.withdraw("c/b", "never")
+    record = store.record("c/b")
+    assert record is not None and record.phase is Phase.PLACED
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
