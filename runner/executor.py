@@ -265,7 +265,6 @@ class Executor:
     def _send(self, action: Action) -> Outcome:
         """Send ``add`` for an action whose ``submitting`` is committed; record the
         outcome.  Interrupted before sending, the record is withdrawn."""
-        assert action.service is not None
         try:
             if self.stop.is_set():
                 self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))

@@ -9,7 +9,7 @@ already placed) fails alone.
 A write whose loss would be unsafe (``submitting``) is made with ``wait=True``: the caller
 goes on only once it is committed, durably.  A write whose loss is safe (an outcome: lost,
 the order reads as in doubt, never as not placed) may be queued with ``wait=False``; a
-failure of such a write is raised by the next write, ``flush`` or ``close``.
+failure of such a write is raised by the next write or by ``close``.
 """
 
 from __future__ import annotations
@@ -61,21 +61,6 @@ class GroupWriter:
             if pending.error is not None:
                 raise pending.error
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued so far is committed; False on timeout."""
-        marker = _Pending(lambda tx: None, False, threading.Event())
-        with self._cond:
-            if self._closed:
-                return True
-            self._queue.append(marker)
-            self._cond.notify()
-        assert marker.done is not None
-        finished = marker.done.wait(timeout)
-        if finished:
-            with self._cond:
-                self._raise_failure()
-        return finished
-
     def close(self) -> None:
         """Commit what is queued, stop the thread; raise a queued write's failure."""
         with self._cond:
@@ -103,11 +88,17 @@ class GroupWriter:
     def _commit(self, batch: list[_Pending]) -> None:
         started = time.perf_counter()
         try:
-            self._transaction(batch, isolate=False)
-        except _Refused:
-            # A write raised: the batch was rolled back; commit it again with each write
-            # in a savepoint, so only the refused write fails.
-            self._transaction(batch, isolate=True)
+            with self._store.transaction(durable=any(p.durable for p in batch)) as tx:
+                for pending in batch:
+                    try:
+                        with tx.savepoint():  # a refused write fails alone
+                            pending.write(tx)
+                    except Exception as exc:
+                        pending.error = exc
+        except BaseException as exc:
+            # The commit itself failed: nothing of the batch is recorded.
+            for pending in batch:
+                pending.error = pending.error or exc
         self.busy_seconds += time.perf_counter() - started
         self.commits += 1
         for pending in batch:
@@ -116,29 +107,3 @@ class GroupWriter:
             elif pending.error is not None:
                 with self._cond:
                     self._failure = self._failure or pending.error
-
-    def _transaction(self, batch: list[_Pending], isolate: bool) -> None:
-        try:
-            with self._store.transaction(durable=any(p.durable for p in batch)) as tx:
-                for pending in batch:
-                    if not isolate:
-                        try:
-                            pending.write(tx)
-                        except Exception:
-                            raise _Refused() from None
-                        continue
-                    try:
-                        with tx.savepoint():
-                            pending.write(tx)
-                    except Exception as exc:
-                        pending.error = exc
-        except _Refused:
-            raise
-        except BaseException as exc:
-            # The commit itself failed: nothing of the batch is recorded.
-            for pending in batch:
-                pending.error = pending.error or exc
-
-
-class _Refused(Exception):
-    """A write of an optimistic batch raised."""
