@@ -20,6 +20,9 @@ from typing import IO
 
 from runner.errors import SmmError
 
+# How long a process that found the lock taken waits for the holder to write its name.
+_NAME_GRACE = 1.0
+
 
 class LockHeld(SmmError):
     """Another apply holds the state lock."""
@@ -58,19 +61,28 @@ class StateLock:
     def acquire(self, timeout: float = 0.0) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
         while True:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.close()
+                now = time.monotonic()
+                if now >= deadline:
                     holder = read_holder(self.path)
+                    # The holder writes its name just after taking the lock: a
+                    # process that lost the race by microseconds finds the file
+                    # still empty.  Look again for a moment before giving up on
+                    # the name (or taking the lock, if it was released meanwhile).
+                    if holder is None and now - start < _NAME_GRACE:
+                        time.sleep(0.01)
+                        continue
+                    fh.close()
                     who = str(holder) if holder else "another process"
                     hint = "" if timeout else " (wait for it with --lock-timeout)"
                     raise LockHeld(f"the state is locked by {who}{hint}") from None
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+                time.sleep(min(0.2, max(0.0, deadline - now)))
         holder = Holder(
             socket.gethostname(),
             os.getpid(),
