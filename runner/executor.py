@@ -32,7 +32,7 @@ from runner.panel.models import ItemError
 from runner.plan import Action, Kind, Plan
 from runner.state import CancelRecord, RefillRecord, StateStore
 from runner.state.sqlite import StateError, now_iso
-from runner.state.writer import GroupWriter
+from runner.state.writer import GroupWriter, Receipt
 
 PLACED = "placed"
 REJECTED = "rejected"
@@ -97,6 +97,9 @@ def wire_params(action: Action) -> dict[str, ParamValue]:
     return ordertypes.wire_params(spec.get("params", {}), action.service_type)
 
 
+# An order's outcome and the receipt of its queued record (None when nothing was queued).
+Sent = tuple[Outcome, Receipt | None]
+
 # Orders recorded ``submitting`` ahead of the senders.  Enough to keep the senders fed;
 # small, because a crash leaves these (never sent) in doubt with those in flight.
 LOOKAHEAD = 2
@@ -127,10 +130,10 @@ class Executor:
         """Committed, durably, before this returns."""
         self._running().write(write)
 
-    def _record_later(self, write: Callable[[Any], None]) -> None:
+    def _record_later(self, write: Callable[[Any], None]) -> Receipt:
         """Queued for the next group commit, without an fsync: only for writes whose loss
         is safe, like an outcome after ``submitting`` (lost, it reads as in doubt)."""
-        self._running().write(write, durable=False, wait=False)
+        return self._running().write(write, durable=False, wait=False)
 
     def _running(self) -> GroupWriter:
         if self._writer is None:
@@ -190,14 +193,14 @@ class Executor:
         the senders, so no sender waits for the disk between two requests; ``parallelism``
         senders place the orders.  Every action ends in exactly one outcome or error."""
         ready: queue.Queue[Action | None] = queue.Queue(maxsize=LOOKAHEAD)
-        results: queue.Queue[Outcome | BaseException] = queue.Queue()
+        results: queue.Queue[Sent | BaseException] = queue.Queue()
         senders = min(self.parallelism, len(creates))
 
         def prepare() -> None:
             try:
                 for action in creates:
                     if self.stop.is_set():
-                        results.put(Outcome(action.address, SKIPPED, NOT_STARTED))
+                        results.put((Outcome(action.address, SKIPPED, NOT_STARTED), None))
                         continue
                     try:
                         self._begin(action)
@@ -230,8 +233,14 @@ class Executor:
                 result = results.get()
                 if isinstance(result, BaseException):
                     error = error or result
-                else:
-                    done(result)
+                    continue
+                outcome, receipt = result
+                # Reported once recorded, so what the user sees is never ahead of the
+                # state.  Only this thread waits: the senders go on.
+                if receipt is None or receipt.committed():
+                    done(outcome)
+                else:  # the failure is raised by the next write or at close
+                    self.stop.set()
         except BaseException:
             self.stop.set()
             raise
@@ -262,34 +271,36 @@ class Executor:
         with self._lock:
             self.in_flight.add(action.address)
 
-    def _send(self, action: Action) -> Outcome:
+    def _send(self, action: Action) -> Sent:
         """Send ``add`` for an action whose ``submitting`` is committed; record the
         outcome.  Interrupted before sending, the record is withdrawn."""
         try:
             if self.stop.is_set():
                 self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
-                return Outcome(action.address, SKIPPED, NOT_STARTED)
+                return Outcome(action.address, SKIPPED, NOT_STARTED), None
             return self._add(action)
         finally:
             with self._lock:
                 self.in_flight.discard(action.address)
 
-    def _add(self, action: Action) -> Outcome:
+    def _add(self, action: Action) -> Sent:
         assert action.service is not None
         try:
             order_id = self.clients[action.panel].add(action.service, wire_params(action))
         except PanelRejected as exc:
             reason = exc.reason
-            self._record_later(lambda tx: tx.rejected(action.address, reason))
-            return Outcome(action.address, REJECTED, reason)
+            receipt = self._record_later(lambda tx: tx.rejected(action.address, reason))
+            return Outcome(action.address, REJECTED, reason), receipt
         except NotSent as exc:
             reason = exc.detail
-            self._record_later(lambda tx: tx.rejected(action.address, reason, not_sent=True))
-            return Outcome(action.address, NOT_SENT, reason)
+            receipt = self._record_later(
+                lambda tx: tx.rejected(action.address, reason, not_sent=True)
+            )
+            return Outcome(action.address, NOT_SENT, reason), receipt
         except OutcomeUnknown as exc:
             reason = exc.detail
-            self._record_later(lambda tx: tx.in_doubt(action.address, reason))
-            return Outcome(action.address, IN_DOUBT, reason)
+            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason))
+            return Outcome(action.address, IN_DOUBT, reason), receipt
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
@@ -297,8 +308,9 @@ class Executor:
             raise
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in
         # doubt: safe to queue.  The `submitting` record above is always durable.
-        self._record_later(lambda tx: tx.placed(action.address, order_id))
-        return Outcome(action.address, PLACED, "", order_id, action.cost, action.currency)
+        receipt = self._record_later(lambda tx: tx.placed(action.address, order_id))
+        placed = Outcome(action.address, PLACED, "", order_id, action.cost, action.currency)
+        return placed, receipt
 
     # --- refills and cancels ----------------------------------------------------------
 

@@ -247,6 +247,38 @@ def test_concurrent_applies_place_each_order_once(run: Runner, project: Sim, app
     assert_once(project, run)
 
 
+def test_json_events_never_run_ahead_of_the_state(
+    run: Runner, project: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order's event is printed once its outcome is committed: killed right after it,
+    the state still says what the output said."""
+    from runner.commands import apply as apply_command
+    from runner.state import open_readonly
+    from runner.state.writer import GroupWriter
+
+    commit = GroupWriter._commit
+
+    def slow_commit(self: GroupWriter, batch: Any) -> None:
+        time.sleep(0.03)  # a slow disk: outcomes wait in the queue
+        commit(self, batch)
+
+    seen: dict[str, str] = {}
+    emit = apply_command._emit
+
+    def checking_emit(event: dict[str, Any]) -> None:
+        if "address" in event:
+            record = open_readonly(Path(".smm/state.db")).record(event["address"])
+            seen[event["address"]] = record.phase.value if record else "none"
+        emit(event)
+
+    monkeypatch.setattr(GroupWriter, "_commit", slow_commit)
+    monkeypatch.setattr(apply_command, "_emit", checking_emit)
+    write_campaign("c", followers(12))
+    result = run("apply", "--auto-approve", "--format", "json", "--parallelism", "4")
+    assert result.code == 0, result.err
+    assert seen == {f"c/o{i}": "placed" for i in range(12)}
+
+
 def test_ctrl_c_leaves_nothing_lost(run: Runner, project: Sim) -> None:
     project.faults.latency_ms = 150
     write_campaign("c", followers(30))

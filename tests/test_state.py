@@ -83,8 +83,10 @@ def test_group_writer_commits_many_threads_together(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: writer.write(_submit(f"c/o{i}")), range(64)))
     # Outcomes queued without waiting keep their order after their address's submit.
-    for i in range(64):
-        writer.write(_placed(f"c/o{i}", 1000 + i), durable=False, wait=False)
+    receipts = [
+        writer.write(_placed(f"c/o{i}", 1000 + i), durable=False, wait=False) for i in range(64)
+    ]
+    assert all(r.committed() for r in receipts)
     writer.close()
     records = store.records()
     assert len(records) == 64
@@ -127,7 +129,8 @@ def test_group_writer_a_refused_write_fails_alone(tmp_path: Path) -> None:
 def test_group_writer_raises_a_queued_write_failure(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
     writer = GroupWriter(store)
-    writer.write(lambda tx: tx.placed("c/missing", 1), durable=False, wait=False)
+    receipt = writer.write(lambda tx: tx.placed("c/missing", 1), durable=False, wait=False)
+    assert receipt.committed() is False  # the caller can tell, without waiting for close
     with pytest.raises(StateError, match="c/missing: not in the state"):
         writer.close()
 

@@ -9,7 +9,9 @@ already placed) fails alone.
 A write whose loss would be unsafe (``submitting``) is made with ``wait=True``: the caller
 goes on only once it is committed, durably.  A write whose loss is safe (an outcome: lost,
 the order reads as in doubt, never as not placed) may be queued with ``wait=False``; a
-failure of such a write is raised by the next write or by ``close``.
+failure of such a write is raised by the next write or by ``close``.  Either way
+``write`` returns a ``Receipt``, so whoever reports the write to the user can wait for it
+to be committed first.
 """
 
 from __future__ import annotations
@@ -26,11 +28,20 @@ Write = Callable[[Transaction], None]
 
 
 @dataclass
-class _Pending:
+class Receipt:
+    """One queued write: ``done`` is set once its transaction ended; ``error`` says why it
+    was not recorded, if it was not."""
+
     write: Write
     durable: bool
-    done: threading.Event | None
-    error: BaseException | None = field(default=None)
+    waited: bool  # the writing thread waits for it, so its failure is raised there
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def committed(self) -> bool:
+        """Wait for the write's transaction; whether the write is recorded."""
+        self.done.wait()
+        return self.error is None
 
 
 class GroupWriter:
@@ -40,7 +51,7 @@ class GroupWriter:
     def __init__(self, store: StateStore) -> None:
         self._store = store
         self._cond = threading.Condition()
-        self._queue: list[_Pending] = []
+        self._queue: list[Receipt] = []
         self._closed = False
         self._failure: BaseException | None = None
         self.busy_seconds = 0.0
@@ -48,18 +59,19 @@ class GroupWriter:
         self._thread = threading.Thread(target=self._run, name="smm-state-writer", daemon=True)
         self._thread.start()
 
-    def write(self, write: Write, *, durable: bool = True, wait: bool = True) -> None:
-        pending = _Pending(write, durable, threading.Event() if wait else None)
+    def write(self, write: Write, *, durable: bool = True, wait: bool = True) -> Receipt:
+        pending = Receipt(write, durable, wait)
         with self._cond:
             self._raise_failure()
             if self._closed:
                 raise StateError("the state writer is closed")
             self._queue.append(pending)
             self._cond.notify()
-        if pending.done is not None:
+        if wait:
             pending.done.wait()
             if pending.error is not None:
                 raise pending.error
+        return pending
 
     def close(self) -> None:
         """Commit what is queued, stop the thread; raise a queued write's failure."""
@@ -85,7 +97,7 @@ class GroupWriter:
                 batch, self._queue = self._queue, []
             self._commit(batch)
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[Receipt]) -> None:
         started = time.perf_counter()
         try:
             with self._store.transaction(durable=any(p.durable for p in batch)) as tx:
@@ -102,8 +114,7 @@ class GroupWriter:
         self.busy_seconds += time.perf_counter() - started
         self.commits += 1
         for pending in batch:
-            if pending.done is not None:
-                pending.done.set()
-            elif pending.error is not None:
+            if not pending.waited and pending.error is not None:
                 with self._cond:
                     self._failure = self._failure or pending.error
+            pending.done.set()
