@@ -113,17 +113,7 @@ def refresh_records(env: Env, store: StateStore, records: Iterable[OrderRecord])
                         ),
                     )
                 else:
-                    tx.status(
-                        record.address,
-                        LastStatus(
-                            str(info.status),
-                            info.remains,
-                            info.start_count,
-                            info.charge,
-                            info.currency,
-                            at,
-                        ),
-                    )
+                    tx.status(record.address, LastStatus.answered(info, at))
             for refill in record.open_refills:
                 assert refill.refill_id is not None
                 if refill.refill_id not in answer.refills:

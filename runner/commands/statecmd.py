@@ -149,17 +149,7 @@ def import_(
                 order_id,
                 None,
             )
-            tx.status(
-                address,
-                LastStatus(
-                    str(info.status),
-                    info.remains,
-                    info.start_count,
-                    info.charge,
-                    info.currency,
-                    now_iso(),
-                ),
-            )
+            tx.status(address, LastStatus.answered(info, now_iso()))
     out(f"{address}: recorded as order {order_id} ({info.status}).")
     return EXIT_OK
 

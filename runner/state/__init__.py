@@ -14,7 +14,10 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from runner.panel.models import OrderInfo
 
 
 class Phase(enum.StrEnum):
@@ -33,6 +36,11 @@ class LastStatus:
     currency: str | None
     checked_at: str
     error: str | None = None  # the panel's per-item error, when it answered one
+
+    @classmethod
+    def answered(cls, info: OrderInfo, at: str) -> LastStatus:
+        """What the panel's ``status`` answer for the order said, at ``at``."""
+        return cls(str(info.status), info.remains, info.start_count, info.charge, info.currency, at)
 
     def to_json(self) -> dict[str, Any]:
         return {
