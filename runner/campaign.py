@@ -17,17 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from runner.errors import Location, SmmError
-from runner.panel.models import ServiceType
-from runner.panel.ordertypes import (
+from runner.api.models import ServiceType
+from runner.api.ordertypes import (
     BY_SLUG,
     COMMON_FIELDS,
     LIST_FIELDS,
     ORDER_TYPES,
     OrderType,
 )
+from runner.errors import Location, NoFiles, YamlError
 from runner.schema import Problem, format_path, validate
-from runner.yamldoc import Document, JsonPath, YamlError
+from runner.yamldoc import Document, JsonPath
 from runner.yamldoc import load as load_yaml
 
 DEFAULT_PATH = Path("campaigns")
@@ -126,10 +126,6 @@ class Loaded:
     @property
     def orders(self) -> list[OrderSpec]:
         return [o for c in self.campaigns for o in c.orders]
-
-
-class NoFiles(SmmError):
-    """No campaign files where the user pointed."""
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:

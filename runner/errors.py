@@ -1,8 +1,30 @@
-"""The expected-error base class and the one top-level handler that maps errors to exit codes.
+"""Every error smm raises on purpose, and the one mapping from an error to an exit code.
 
-Every error a user can cause (bad file, missing key variable, panel refusal, ...) is an
-``SmmError``: it is printed as one line and exits 1.  Anything else is a bug: a short
-message, the traceback written to ``.smm/crash.log``, exit 3.
+An error a user, a file, a disk or a panel can cause is an ``SmmError``: it reaches the
+CLI's handler (``runner.cli.main``, which calls ``exit_code``), is printed as one line
+(with ``file:line:col`` when it has a location) and exits 1.  Anything else is a bug:
+a short message, the traceback (secrets redacted) in ``.smm/crash.log``, exit 3::
+
+    SmmError                      one line, exit 1
+    ├── ConfigError               smm.yaml or the environment (unknown panel, key variable)
+    ├── CampaignError             campaign files
+    │   ├── YamlError             not acceptable YAML (syntax, duplicate keys, size, tags)
+    │   ├── NoFiles               no campaign files where the user pointed
+    │   └── InvalidCampaigns      files with problems (``details`` lists them)
+    ├── StateError                the state store cannot be used (damaged, locked, full)
+    │   └── LockHeld              another process holds the lock; names the holder
+    ├── PlanFileError             a saved plan that cannot be applied
+    │   └── StalePlan             the state or the rates moved on since it was made
+    ├── Declined                  the user said no at a prompt (nothing was changed)
+    └── PanelError                a panel call failed
+        ├── PanelRejected         the panel answered and said no: {"error": "..."}
+        ├── NotSent               surely never reached the panel (no connection, HTTP 429)
+        └── OutcomeUnknown        may have been processed: timeout, reset, 5xx, HTML,
+            │                     an unreadable or oversized body, no answer in time
+            └── UnexpectedResponse  valid JSON of the wrong shape, or out-of-bounds numbers
+
+Messages never contain an API key: keys travel only in POST bodies, bodies are never
+quoted, and every panel text is redacted (``redact``) before it is shown or stored.
 """
 
 from __future__ import annotations
@@ -34,12 +56,15 @@ class Location:
 
 
 class SmmError(Exception):
-    """An expected error: printed as one line, exit code 1."""
+    """An expected error: printed as one line (after its ``details``, if any), exit 1."""
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(
+        self, message: str, location: Location | None = None, details: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        self.details = details
 
     def __str__(self) -> str:
         if self.location is not None:
@@ -49,6 +74,100 @@ class SmmError(Exception):
 
 class ConfigError(SmmError):
     """The project file or the environment is wrong (unknown panel, missing key variable...)."""
+
+
+class CampaignError(SmmError):
+    """Campaign files cannot be used."""
+
+
+class YamlError(CampaignError):
+    """A file is not acceptable YAML for smm."""
+
+
+class NoFiles(CampaignError):
+    """No campaign files where the user pointed."""
+
+
+class InvalidCampaigns(CampaignError):
+    """Campaign files have problems; ``details`` holds one line per problem."""
+
+
+class StateError(SmmError):
+    """The state store cannot be used."""
+
+
+class LockHeld(StateError):
+    """Another process holds the state lock."""
+
+
+class PlanFileError(SmmError):
+    """A saved plan cannot be applied."""
+
+
+class StalePlan(PlanFileError):
+    """The state (or a rate) moved on since the saved plan was made."""
+
+
+class Declined(SmmError):
+    """The user answered no at a confirmation prompt."""
+
+
+class PanelError(SmmError):
+    """A panel call failed."""
+
+    def __init__(self, panel: str, message: str) -> None:
+        message = redact(message)
+        super().__init__(f"panel {panel}: {message}")
+        self.panel = panel
+        self.detail = message
+
+
+class PanelRejected(PanelError):
+    """The panel answered with ``{"error": ...}``: the request was processed and refused."""
+
+    def __init__(self, panel: str, reason: str, http_status: int = 200) -> None:
+        super().__init__(panel, reason)
+        self.reason = self.detail
+        self.http_status = http_status
+
+
+class NotSent(PanelError):
+    """The request surely never reached the panel (no connection, or HTTP 429)."""
+
+    def __init__(self, panel: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(panel, message)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(PanelError):
+    """The request may or may not have been processed by the panel."""
+
+    def __init__(self, panel: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(panel, message)
+        self.retry_after = retry_after
+
+
+class UnexpectedResponse(OutcomeUnknown):
+    """The panel answered JSON that does not have the documented shape."""
+
+
+# --- the mapping to exit codes ---------------------------------------------------------
+
+
+def exit_code(exc: BaseException) -> int:
+    """Report ``exc`` on stderr the way its kind asks, and return the exit code."""
+    if isinstance(exc, SmmError):
+        for line in exc.details:
+            print(line)
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(exc, KeyboardInterrupt):
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_ERROR
+    report_bug(exc)
+    return EXIT_BUG
 
 
 def crash_log_path() -> Path:
@@ -73,16 +192,19 @@ def report_bug(exc: BaseException) -> None:
     )
 
 
+# --- secrets ---------------------------------------------------------------------------
+
 _SECRETS: set[str] = set()
 
 
 def register_secret(value: str) -> None:
-    """Remember a secret so that crash logs and log output never show it."""
+    """Remember a secret so that no message, log line or stored text shows it."""
     if value:
         _SECRETS.add(value)
 
 
 def redact(text: str) -> str:
     for secret in _SECRETS:
-        text = text.replace(secret, "***")
+        if secret in text:
+            text = text.replace(secret, "***")
     return text

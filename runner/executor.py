@@ -21,80 +21,21 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from runner.panel import ordertypes
+from runner.api import ordertypes
+from runner.api.models import ItemError
+from runner.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.outcome import NOT_STARTED, Outcome, Report, Result
 from runner.panel.client import PanelClient, ParamValue
-from runner.panel.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
-from runner.panel.models import ItemError
 from runner.plan import Action, Kind, Plan
-from runner.state import CancelRecord, RefillRecord, StateStore
-from runner.state.sqlite import StateError, now_iso
+from runner.state import CancelRecord, RefillRecord, StateError, StateStore, now_iso
 from runner.state.writer import GroupWriter, Receipt
-
-PLACED = "placed"
-REJECTED = "rejected"
-NOT_SENT = "not_sent"
-IN_DOUBT = "in_doubt"
-SKIPPED = "skipped"
-REFILLED = "refill_requested"
-REFILL_FAILED = "refill_failed"
-CANCELLED = "cancel_requested"
-CANCEL_FAILED = "cancel_failed"
-NOT_STARTED = "interrupted before it started"
-FAILED = frozenset({REJECTED, NOT_SENT, IN_DOUBT, REFILL_FAILED, CANCEL_FAILED})
-
-
-@dataclass(frozen=True)
-class Outcome:
-    address: str
-    result: str
-    message: str = ""
-    order_id: int | None = None
-    cost: Decimal | None = None
-    currency: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "event": "order",
-            "address": self.address,
-            "result": self.result,
-            "order_id": self.order_id,
-            "message": self.message,
-            "cost": None if self.cost is None else str(self.cost),
-            "currency": self.currency,
-        }
-
-
-@dataclass
-class Report:
-    outcomes: list[Outcome] = field(default_factory=list)
-    interrupted: bool = False
-    execute_seconds: float = 0.0
-    store_seconds: float = 0.0
-
-    def count(self, result: str) -> int:
-        return sum(1 for o in self.outcomes if o.result == result)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.result in FAILED]
-
-    @property
-    def spent(self) -> Decimal:
-        return sum((o.cost or Decimal(0) for o in self.outcomes if o.result == PLACED), Decimal(0))
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.interrupted and not self.count(SKIPPED)
 
 
 def wire_params(action: Action) -> dict[str, ParamValue]:
     """The ``add`` parameters of a create."""
-    spec = action.params or {}
-    return ordertypes.wire_params(spec.get("params", {}), action.service_type)
+    return ordertypes.wire_params(action.fields, action.service_type)
 
 
 # An order's outcome and the receipt of its queued record (None when nothing was queued).
@@ -179,7 +120,7 @@ class Executor:
                 continue
             if self.stop.is_set():
                 for action in actions:
-                    done(Outcome(action.address, SKIPPED, NOT_STARTED))
+                    done(Outcome(action.address, Result.SKIPPED, NOT_STARTED))
                 continue
             for outcome in batch(actions):
                 done(outcome)
@@ -200,7 +141,7 @@ class Executor:
             try:
                 for action in creates:
                     if self.stop.is_set():
-                        results.put((Outcome(action.address, SKIPPED, NOT_STARTED), None))
+                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
                         self._begin(action)
@@ -260,7 +201,7 @@ class Executor:
                 action.panel,
                 action.fingerprint,
                 {
-                    **(action.params or {}),
+                    **(action.spec or {}),
                     "units": action.units,
                     "service_type": action.service_type,
                 },
@@ -277,7 +218,7 @@ class Executor:
         try:
             if self.stop.is_set():
                 self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
-                return Outcome(action.address, SKIPPED, NOT_STARTED), None
+                return Outcome(action.address, Result.SKIPPED, NOT_STARTED), None
             return self._add(action)
         finally:
             with self._lock:
@@ -290,17 +231,17 @@ class Executor:
         except PanelRejected as exc:
             reason = exc.reason
             receipt = self._record_later(lambda tx: tx.rejected(action.address, reason))
-            return Outcome(action.address, REJECTED, reason), receipt
+            return Outcome(action.address, Result.REJECTED, reason), receipt
         except NotSent as exc:
             reason = exc.detail
             receipt = self._record_later(
                 lambda tx: tx.rejected(action.address, reason, not_sent=True)
             )
-            return Outcome(action.address, NOT_SENT, reason), receipt
+            return Outcome(action.address, Result.NOT_SENT, reason), receipt
         except OutcomeUnknown as exc:
             reason = exc.detail
             receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason))
-            return Outcome(action.address, IN_DOUBT, reason), receipt
+            return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
@@ -309,7 +250,7 @@ class Executor:
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in
         # doubt: safe to queue.  The `submitting` record above is always durable.
         receipt = self._record_later(lambda tx: tx.placed(action.address, order_id))
-        placed = Outcome(action.address, PLACED, "", order_id, action.cost, action.currency)
+        placed = Outcome(action.address, Result.PLACED, "", order_id, action.cost, action.currency)
         return placed, receipt
 
     # --- refills and cancels ----------------------------------------------------------
@@ -328,11 +269,11 @@ class Executor:
             lambda client, ids: client.refill_many(ids),
             ok=lambda at, a, refill: (
                 RefillRecord(at, refill),
-                Outcome(a.address, REFILLED, f"refill {refill}", a.order_id),
+                Outcome(a.address, Result.REFILL_REQUESTED, f"refill {refill}", a.order_id),
             ),
             failed=lambda at, a, message: (
                 RefillRecord(at, None, message),
-                Outcome(a.address, REFILL_FAILED, message, a.order_id),
+                Outcome(a.address, Result.REFILL_FAILED, message, a.order_id),
             ),
         )
 
@@ -343,11 +284,11 @@ class Executor:
             lambda client, ids: client.cancel(ids),
             ok=lambda at, a, _: (
                 CancelRecord(at, True),
-                Outcome(a.address, CANCELLED, "", a.order_id),
+                Outcome(a.address, Result.CANCEL_REQUESTED, "", a.order_id),
             ),
             failed=lambda at, a, message: (
                 CancelRecord(at, False, message),
-                Outcome(a.address, CANCEL_FAILED, message, a.order_id),
+                Outcome(a.address, Result.CANCEL_FAILED, message, a.order_id),
             ),
         )
 

@@ -12,7 +12,7 @@ def cost(rate: Decimal, units: int) -> Decimal:
     return rate * units / THOUSAND
 
 
-def fmt(amount: Decimal | None) -> str:
+def format_amount(amount: Decimal | None) -> str:
     """At least two decimals, and every significant digit beyond: 0.90, 0.012345."""
     if amount is None:
         return "unbounded"

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from runner.errors import Location
-from runner.money import fmt
+from runner.money import format_amount
 
 PLAN_FORMAT = 1
 
@@ -81,8 +81,14 @@ class Action:
     status: str | None = None
     fingerprint: str | None = None
     campaign: str = ""
-    params: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    spec: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     location: Location | None = field(default=None, compare=False)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The order type's fields of a create (what ``add`` carries), as in the file."""
+        inner = (self.spec or {}).get("params")
+        return dict(inner) if isinstance(inner, dict) else {}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,7 +107,7 @@ class Action:
             "status": self.status,
             "fingerprint": self.fingerprint,
             "reason": self.reason,
-            "params": self.params,
+            "spec": self.spec,
             "location": _loc_json(self.location),
         }
 
@@ -123,7 +129,7 @@ class Action:
             status=data.get("status"),
             fingerprint=data.get("fingerprint"),
             campaign=data.get("campaign", ""),
-            params=data.get("params"),
+            spec=data.get("spec"),
             location=_loc_from(data.get("location")),
         )
 
@@ -263,12 +269,12 @@ class Plan:
         costs = [p for p in self.panels if p.cost or self.count(Kind.CREATE)]
         if len(costs) == 1:
             p = costs[0]
-            of = "" if p.balance is None else f" of {fmt(p.balance)} {p.currency} balance"
-            text += f" Cost {fmt(p.cost)} {p.currency}{of}."
+            of = "" if p.balance is None else f" of {format_amount(p.balance)} {p.currency} balance"
+            text += f" Cost {format_amount(p.cost)} {p.currency}{of}."
         elif costs:
             parts = [
-                f"{fmt(p.cost)} {p.currency} on {p.name}"
-                + ("" if p.balance is None else f" (balance {fmt(p.balance)})")
+                f"{format_amount(p.cost)} {p.currency} on {p.name}"
+                + ("" if p.balance is None else f" (balance {format_amount(p.balance)})")
                 for p in costs
             ]
             text += " Cost " + "; ".join(parts) + "."

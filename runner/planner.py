@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
+from runner.api.ordertypes import BY_SERVICE_TYPE, checked_quantity, units
 from runner.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
-from runner.money import cost, fmt
-from runner.panel.models import Balance, ItemError, OrderInfo, OrderStatus, Service
-from runner.panel.ordertypes import BY_SERVICE_TYPE, checked_quantity, units
+from runner.money import cost, format_amount
 from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan
 from runner.state import OrderRecord, Phase, StateInfo
 
@@ -255,7 +255,7 @@ class _Planner:
             units=count,
             cost=amount,
             currency=currency,
-            params=spec.to_json(),
+            spec=spec.to_json(),
         )
 
     def placed(
@@ -326,8 +326,9 @@ class _Planner:
         total = spent + planned
         if total > campaign.budget:
             self.error(
-                f"campaign {campaign.name}: spend {fmt(total)} (recorded {fmt(spent)} + "
-                f"planned {fmt(planned)}) is above its budget {fmt(campaign.budget)}",
+                f"campaign {campaign.name}: spend {format_amount(total)} (recorded "
+                f"{format_amount(spent)} + planned {format_amount(planned)}) is above its "
+                f"budget {format_amount(campaign.budget)}",
                 campaign.budget_location or campaign.location,
             )
 
@@ -399,8 +400,8 @@ class _Planner:
             if bal is not None and total > bal.amount:
                 first = next(a for a in self.actions if a.kind is Kind.CREATE and a.panel == name)
                 self.error(
-                    f"panel {name}: the plan costs {fmt(total)} {bal.currency}, above the "
-                    f"balance of {fmt(bal.amount)} {bal.currency}",
+                    f"panel {name}: the plan costs {format_amount(total)} {bal.currency}, "
+                    f"above the balance of {format_amount(bal.amount)} {bal.currency}",
                     first.location,
                 )
         return panels

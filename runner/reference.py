@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runner.panel.ordertypes import ORDER_TYPES
+from runner.api.ordertypes import ORDER_TYPES
 from runner.schema import schema
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from runner.errors import Location, SmmError
+from runner.errors import Location, YamlError
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -32,10 +32,6 @@ _PLAIN_TAGS = frozenset(
 )
 
 JsonPath = tuple[str | int, ...]
-
-
-class YamlError(SmmError):
-    """A file is not acceptable YAML for smm."""
 
 
 @dataclass

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from runner.lock import StateLock
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
+from runner.state.lock import StateLock
 from tests.conftest import REPO, SECRET_KEY, Runner, Sim, followers, http_project, write_campaign
 
 
@@ -263,16 +263,16 @@ def test_json_events_never_run_ahead_of_the_state(
         commit(self, batch)
 
     seen: dict[str, str] = {}
-    emit = apply_command._emit
+    emit = apply_command.TerminalView.emit
 
-    def checking_emit(event: dict[str, Any]) -> None:
+    def checking_emit(self: apply_command.TerminalView, event: dict[str, Any]) -> None:
         if "address" in event:
-            record = open_readonly(Path(".smm/state.db")).record(event["address"])
-            seen[event["address"]] = record.phase.value if record else "none"
-        emit(event)
+            record = open_readonly(Path(".smm/state.db")).record(str(event["address"]))
+            seen[str(event["address"])] = record.phase.value if record else "none"
+        emit(self, event)
 
     monkeypatch.setattr(GroupWriter, "_commit", slow_commit)
-    monkeypatch.setattr(apply_command, "_emit", checking_emit)
+    monkeypatch.setattr(apply_command.TerminalView, "emit", checking_emit)
     write_campaign("c", followers(12))
     result = run("apply", "--auto-approve", "--format", "json", "--parallelism", "4")
     assert result.code == 0, result.err

@@ -99,7 +99,7 @@ def test_bad_project_file_names_its_place(run: Runner) -> None:
 
 
 def test_a_bug_exits_3_with_a_crash_log(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from runner.commands import panels
+    from runner.workflows import panels
 
     def boom(*args: object) -> None:
         raise RuntimeError(f"kaboom {SECRET_KEY}")

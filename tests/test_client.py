@@ -9,10 +9,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from runner.errors import ConfigError
+from runner.api.models import ItemError, OrderStatus, RefillStatus, ServiceType
+from runner.errors import ConfigError, NotSent, OutcomeUnknown, PanelRejected, UnexpectedResponse
 from runner.panel.client import PanelClient, RetryPolicy, check_url
-from runner.panel.errors import NotSent, OutcomeUnknown, PanelRejected, UnexpectedResponse
-from runner.panel.models import ItemError, OrderStatus, RefillStatus, ServiceType
 from runner.panel.ratelimit import RateLimiter, parse_rate
 from tests.conftest import SECRET_KEY, Sim
 

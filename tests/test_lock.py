@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.lock import LockHeld, StateLock, lock_path
+from runner.errors import LockHeld
+from runner.state.lock import StateLock, lock_path
 
 
 def test_loser_waits_for_the_winner_to_write_its_name(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from runner import campaign
+from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service, ServiceType
 from runner.campaign import CampaignSpec
-from runner.panel.models import Balance, ItemError, OrderInfo, OrderStatus, Service, ServiceType
 from runner.plan import Kind, Plan
 from runner.planner import PanelFacts, make_plan
 from runner.state import (

@@ -111,7 +111,7 @@ def test_examples_are_valid(run: Runner) -> None:
     assert result.code == 0, result.out
     assert result.out.strip() == "Valid: 18 campaigns, 20 orders in 18 files."
     stems = {p.stem for p in (REPO / "campaigns" / "examples").glob("*.yaml")}
-    from runner.panel.ordertypes import ORDER_TYPES
+    from runner.api.ordertypes import ORDER_TYPES
 
     assert stems == {t.slug.replace("_", "-") for t in ORDER_TYPES}
 
@@ -209,7 +209,8 @@ def test_floats_are_decimals() -> None:
 
 
 def _all_documents() -> list[tuple[str, object]]:
-    from runner.yamldoc import YamlError, load
+    from runner.errors import YamlError
+    from runner.yamldoc import load
 
     docs: list[tuple[str, object]] = []
     for path in [*sorted(BROKEN.glob("*.yaml")), *sorted((REPO / "campaigns").rglob("*.yaml"))]:

@@ -1,332 +1,139 @@
-"""``smm apply``: plan (or load a saved plan), confirm, execute, record, report."""
+"""``smm apply``: plan (or a saved plan), confirm, execute, and show each outcome."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from runner.console import console, out
-from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, SmmError
-from runner.money import fmt
+from runner.commands.options import (
+    format_option,
+    lock_timeout_option,
+    out,
+    pass_context,
+    paths_argument,
+    show,
+)
+from runner.workflows.context import Context
 
 if TYPE_CHECKING:
-    from runner.cli import Env
-    from runner.executor import Executor, Outcome, Report
-    from runner.panel.client import PanelClient
+    from runner.outcome import Outcome
     from runner.plan import Plan
-    from runner.state import StateStore
-
-PROMPT = "Place these orders? Only 'yes' will be accepted:"
+    from runner.render.apply import Progress
 
 
-class StalePlan(SmmError):
-    """The state moved on since the saved plan was made."""
+class TerminalView:
+    """Apply as a person sees it: the plan, the prompt, a live bar on a terminal (a line
+    per outcome elsewhere), or one JSON event per line."""
 
+    def __init__(self, output: str, auto_approve: bool) -> None:
+        self.as_json = output == "json"
+        self.auto_approve = auto_approve
+        self.progress: Progress | None = None
 
-def is_plan_file(paths: tuple[Path, ...]) -> bool:
-    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".json"
+    def emit(self, data: dict[str, object]) -> None:
+        from runner.render.apply import event
 
+        out(event(data))
 
-def load_plan(path: Path) -> Plan:
-    from runner.plan import Plan
+    def show_plan(self, plan: Plan) -> None:
+        from runner.render import plan as render
 
-    try:
-        return Plan.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SmmError(f"{path}: not a saved plan ({exc})") from None
-
-
-def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
-    info = store.info()
-    fresh_store = plan.lineage is None and info.serial == 0
-    if not fresh_store and (plan.lineage != info.lineage or plan.serial != info.serial):
-        raise StalePlan(
-            f"{path} is stale: it was made against state serial {plan.serial}"
-            f"{'' if plan.lineage == info.lineage else ' of another state store'}, and the "
-            f"state is now at serial {info.serial}; run smm plan again"
-        )
-
-
-BALANCE_FRESH_SECONDS = 10.0
-
-
-def recheck_balance(
-    plan: Plan, clients: dict[str, PanelClient], fetched_at: float | None = None
-) -> None:
-    """The balance may have moved since the plan was made (a saved plan, a slow answer to
-    the prompt, another tool spending): ask again unless it was asked a moment ago."""
-    from runner.plan import Kind
-
-    if fetched_at is not None and time.monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
-        return
-    costs: dict[str, Decimal] = {}
-    for action in plan.of_kind(Kind.CREATE):
-        costs[action.panel] = costs.get(action.panel, Decimal(0)) + (action.cost or 0)
-    for panel, total in sorted(costs.items()):
-        balance = clients[panel].balance()
-        if total > balance.amount:
-            raise SmmError(
-                f"panel {panel}: the balance is now {fmt(balance.amount)} {balance.currency}, "
-                f"below the plan's cost {fmt(total)}; nothing was ordered"
-            )
-
-
-@contextmanager
-def interrupts(executor: Executor, announce: bool) -> Iterator[None]:
-    """First Ctrl-C: start nothing new, let requests in flight finish and be recorded.
-    Second: stop now; what is in flight is recorded as in doubt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    presses = 0
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        nonlocal presses
-        presses += 1
-        executor.stop.set()
-        if presses == 1:
-            if announce:
-                print(
-                    "\nInterrupted: starting nothing new; waiting for requests in flight "
-                    "(Ctrl-C again to stop now, leaving them in doubt).",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        if self.as_json:
+            if plan.errors:
+                self.emit({"event": "error", "errors": [c.to_json() for c in plan.errors]})
+            elif not plan.has_changes:
+                self.emit({"event": "summary", "changes": 0, "ok": True})
             return
-        executor.abandon_in_flight("apply stopped by a second Ctrl-C")
-        print("\nStopped. Orders in flight are recorded as in doubt.", file=sys.stderr, flush=True)
-        os._exit(EXIT_INTERRUPTED)
+        show(render.text(plan))
+        if not plan.errors and not plan.has_changes:
+            out("No changes. Nothing to apply.")
 
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    def confirm(self, plan: Plan) -> None:
+        from runner.errors import Declined
+        from runner.render.apply import PROMPT
+
+        if self.auto_approve:
+            return
+        if not sys.stdin.isatty():
+            raise Declined("no terminal to confirm on: pass --auto-approve to apply without asking")
+        answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
+        if answer.strip() != "yes":
+            raise Declined("apply cancelled: nothing was ordered")
+
+    def started(self, plan: Plan) -> None:
+        from runner.console import console
+        from runner.plan import Kind
+        from runner.render.apply import Progress, start_event
+
+        if self.as_json:
+            self.emit(start_event(plan))
+        elif sys.stderr.isatty():
+            total = len(plan.of_kind(Kind.CREATE, Kind.REFILL, Kind.CANCEL))
+            self.progress = Progress(total, console(stderr=True))
+            self.progress.start()
+
+    def outcome(self, outcome: Outcome) -> None:
+        from runner.render.apply import outcome_line
+
+        if self.as_json:
+            self.emit(outcome.to_json())
+        elif self.progress is not None:
+            self.progress.advance(outcome)
+        else:
+            out(outcome_line(outcome))
+
+    def notice(self, text: str) -> None:
+        if not self.as_json:
+            print(text, file=sys.stderr, flush=True)
+
+    def stopped(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
-def confirm(auto_approve: bool) -> None:
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise SmmError("no terminal to confirm on: pass --auto-approve to apply without asking")
-    answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
-    if answer.strip() != "yes":
-        raise SmmError("apply cancelled: nothing was ordered")
-
-
-def _emit(event: dict[str, Any]) -> None:
-    out(json.dumps(event, default=str))
-
-
-def run(
-    env: Env,
+@click.command()
+@paths_argument
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--parallelism",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Orders placed at once (each panel's rate_limit still applies).",
+)
+@lock_timeout_option(what="another apply to finish")
+@format_option(("text", "json"))
+@pass_context
+def apply(
+    ctx: Context,
     paths: tuple[Path, ...],
     auto_approve: bool,
     parallelism: int,
     lock_timeout: float,
-    fmt_: str,
+    output: str,
 ) -> int:
-    from runner.commands import plan as planning
-    from runner.state import locked
+    """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
+    from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+    from runner.outcome import Result
+    from runner.render import apply as render
+    from runner.workflows.applying import apply as run
 
-    with locked(env.project.state_path, lock_timeout) as store:
-        # We hold the lock, so no apply is alive: a leftover `submitting` is in doubt.
-        with store.transaction() as tx:
-            tx.abandon_submitting("an earlier apply stopped while sending it")
-        fetched_at: float | None = None
-        if is_plan_file(paths):
-            plan = load_plan(paths[0])
-            check_fresh(plan, store, paths[0])
-            panels = {a.panel for a in plan.actions if a.kind.changes}
-            clients = {p: env.client(p) for p in panels}
-            saved = True
-        else:
-            try:
-                planned = planning.build(env, paths, store=store, apply_running=False)
-            except planning.InvalidCampaigns as exc:
-                print(f"Error: {exc}", file=sys.stderr)
-                return EXIT_ERROR
-            plan, clients, saved = planned.plan, planned.clients, False
-            fetched_at = planned.made_at
-        try:
-            return _execute(
-                plan, clients, store, saved, auto_approve, parallelism, fmt_, fetched_at
-            )
-        finally:
-            for client in clients.values():
-                client.close()
-
-
-def _execute(
-    plan: Plan,
-    clients: dict[str, PanelClient],
-    store: StateStore,
-    saved: bool,
-    auto_approve: bool,
-    parallelism: int,
-    fmt_: str,
-    fetched_at: float | None,
-) -> int:
-    from runner.commands import plan as planning
-    from runner.executor import Executor
-    from runner.plan import Kind
-
-    as_json = fmt_ == "json"
-    if not as_json:
-        planning.show(plan, "text")
-    if plan.errors:
-        if as_json:
-            _emit({"event": "error", "errors": [c.to_json() for c in plan.errors]})
-        return EXIT_ERROR
-    if not plan.has_changes:
-        if as_json:
-            _emit({"event": "summary", "changes": 0, "ok": True})
-        else:
-            out("No changes. Nothing to apply.")
-        return EXIT_OK
-    if not saved:
-        confirm(auto_approve)
-    recheck_balance(plan, clients, fetched_at)
-    total = len(plan.of_kind(Kind.CREATE, Kind.REFILL, Kind.CANCEL))
-    if as_json:
-        _emit(
-            {
-                "event": "start",
-                "actions": total,
-                "creates": plan.count(Kind.CREATE),
-                "refills": plan.count(Kind.REFILL),
-                "cancels": plan.count(Kind.CANCEL),
-                "cost": str(plan.total_cost),
-                "state": {"lineage": plan.lineage, "serial": plan.serial},
-            }
-        )
-    progress_ui = _Progress(total, enabled=not as_json and sys.stderr.isatty())
-    executor = Executor(
-        store,
-        clients,
-        parallelism=parallelism,
-        on_outcome=lambda o: _on_outcome(o, as_json, progress_ui),
-    )
-    started = time.perf_counter()
-    with interrupts(executor, announce=not as_json), progress_ui:
-        report = executor.run(plan)
-    report.execute_seconds = time.perf_counter() - started
-    report.store_seconds = executor.store_seconds
-    _summary(report, as_json)
+    view = TerminalView(output, auto_approve)
+    applied = run(ctx, paths, view, parallelism=parallelism, lock_timeout=lock_timeout)
+    report = applied.report
+    if report is None:
+        return EXIT_ERROR if applied.plan.errors else EXIT_OK
+    if view.as_json:
+        view.emit(render.summary_event(report))
+    else:
+        out("")
+        for line in render.summary(report):
+            out(line)
     if report.interrupted:
-        return EXIT_INTERRUPTED if report.failed or report.count("skipped") else EXIT_ERROR
+        stopped = report.failed or report.count(Result.SKIPPED)
+        return EXIT_INTERRUPTED if stopped else EXIT_ERROR
     return EXIT_OK if report.ok else EXIT_ERROR
-
-
-class _Progress:
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.spent = Decimal(0)
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self._progress = Progress(
-                TextColumn("[bold]Applying"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("spent {task.fields[spent]}"),
-                console=console(stderr=True),
-                transient=True,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task("apply", total=self.total, spent="0.00")
-        return self
-
-    def advance(self, outcome: Outcome) -> None:
-        if outcome.cost is not None and outcome.result == "placed":
-            self.spent += outcome.cost
-        if self._progress is not None:
-            self._progress.update(self._task, advance=1, spent=fmt(self.spent))
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(None, None, None)
-
-
-def _on_outcome(outcome: Outcome, as_json: bool, progress_ui: _Progress) -> None:
-    if as_json:
-        _emit(outcome.to_json())
-        return
-    progress_ui.advance(outcome)
-    if not progress_ui.enabled:
-        detail = f" order {outcome.order_id}" if outcome.order_id else ""
-        message = f": {outcome.message}" if outcome.message else ""
-        out(f"  {outcome.address}: {outcome.result.replace('_', ' ')}{detail}{message}")
-
-
-def _currency(report: Report) -> str:
-    currencies = {o.currency for o in report.outcomes if o.currency}
-    return f" {currencies.pop()}" if len(currencies) == 1 else ""
-
-
-def _summary(report: Report, as_json: bool) -> None:
-    counts = {
-        r: report.count(r)
-        for r in (
-            "placed",
-            "rejected",
-            "not_sent",
-            "in_doubt",
-            "refill_requested",
-            "refill_failed",
-            "cancel_requested",
-            "cancel_failed",
-            "skipped",
-        )
-    }
-    if as_json:
-        _emit(
-            {
-                "event": "summary",
-                "ok": report.ok,
-                "interrupted": report.interrupted,
-                "counts": counts,
-                "spent": str(report.spent),
-                "timing": {
-                    "execute_seconds": round(report.execute_seconds, 4),
-                    "store_seconds": round(report.store_seconds, 4),
-                },
-                "failed": [o.to_json() for o in report.failed],
-            }
-        )
-        return
-    out("")
-    out(
-        f"Apply {'interrupted' if report.interrupted else 'complete'}: {counts['placed']} "
-        f"placed, {counts['rejected'] + counts['not_sent']} rejected, {counts['in_doubt']} in "
-        f"doubt, {counts['refill_requested']} refills, {counts['cancel_requested']} cancels"
-        + (f", {counts['skipped']} not started" if counts["skipped"] else "")
-        + f". Spent {fmt(report.spent)}{_currency(report)}."
-    )
-    for outcome in report.failed:
-        hint = ""
-        if outcome.result == "in_doubt":
-            hint = (
-                f" (resolve: smm state import {outcome.address} ORDER_ID, or "
-                f"smm state retry {outcome.address})"
-            )
-        elif outcome.result in ("rejected", "not_sent"):
-            hint = " (the next apply tries again)"
-        out(f"  {outcome.address}: {outcome.result.replace('_', ' ')}: {outcome.message}{hint}")

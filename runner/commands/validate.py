@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from runner.console import out
-from runner.errors import EXIT_ERROR, EXIT_OK
+import click
+
+from runner.commands.options import format_option, out, paths_argument
 
 
-def run(paths: tuple[Path, ...], fmt: str) -> int:
-    from runner import campaign
+@click.command()
+@paths_argument
+@format_option(("text", "json"))
+def validate(paths: tuple[Path, ...], output: str) -> int:
+    """Check campaign files (default: campaigns/) offline; errors as file:line:col."""
+    from runner.errors import EXIT_ERROR, EXIT_OK
+    from runner.render import validation as render
+    from runner.workflows import campaigns
 
-    loaded = campaign.load(list(paths))
-    if fmt == "json":
-        out(json.dumps([p.to_json() for p in loaded.problems], indent=2))
+    loaded = campaigns.check(paths)
+    if output == "json":
+        out(render.problems_json(loaded))
     else:
-        for problem in loaded.problems:
-            out(str(problem))
-        files = len(loaded.files)
-        if loaded.problems:
-            bad = len({p.location.file for p in loaded.problems})
-            out(
-                f"{len(loaded.problems)} error{'s' if len(loaded.problems) != 1 else ''} "
-                f"in {bad} of {files} file{'s' if files != 1 else ''}."
-            )
-        else:
-            out(
-                f"Valid: {len(loaded.campaigns)} campaign"
-                f"{'s' if len(loaded.campaigns) != 1 else ''}, {len(loaded.orders)} orders "
-                f"in {files} file{'s' if files != 1 else ''}."
-            )
+        for line in render.problems_text(loaded):
+            out(line)
     return EXIT_ERROR if loaded.problems else EXIT_OK

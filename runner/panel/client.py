@@ -1,7 +1,7 @@
 """The panel client: one method per API action, typed results, classified failures.
 
 Each attempt of a call ends in a parsed JSON body or in one of the errors of
-``runner.panel.errors``.  Reads and the naturally idempotent writes (refill, cancel)
+``runner.errors``.  Reads and the naturally idempotent writes (refill, cancel)
 retry on ``NotSent`` and ``OutcomeUnknown`` with exponential backoff and jitter,
 honouring ``Retry-After``; ``add`` retries only on ``NotSent``, because a repeated
 ``add`` places (and charges) a second order.
@@ -24,15 +24,7 @@ import httpx
 import tenacity
 
 from runner import __version__
-from runner.errors import ConfigError, register_secret
-from runner.panel.errors import (
-    NotSent,
-    OutcomeUnknown,
-    PanelError,
-    PanelRejected,
-    UnexpectedResponse,
-)
-from runner.panel.models import (
+from runner.api.models import (
     Balance,
     ItemError,
     OrderInfo,
@@ -41,6 +33,15 @@ from runner.panel.models import (
     Service,
     item_error,
     parse_int,
+)
+from runner.errors import (
+    ConfigError,
+    NotSent,
+    OutcomeUnknown,
+    PanelError,
+    PanelRejected,
+    UnexpectedResponse,
+    register_secret,
 )
 from runner.panel.ratelimit import RateLimiter
 

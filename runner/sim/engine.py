@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from runner.panel.ordertypes import ORDER_TYPES
+from runner.api.ordertypes import ORDER_TYPES
 from runner.sim.catalog import BY_ID, CATALOG, SimService
 
 INCORRECT_ORDER = "Incorrect order ID"

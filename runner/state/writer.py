@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runner.state import StateStore, Transaction
-from runner.state.sqlite import StateError
+from runner.errors import StateError
+from runner.state.model import StateStore, Transaction
 
 Write = Callable[[Transaction], None]
 

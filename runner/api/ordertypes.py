@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner.panel.models import ServiceType
+from runner.api.models import ServiceType
 
 LIST_FIELDS = frozenset({"comments", "usernames", "hashtags", "keywords", "groups"})
 # Fields of every order, whatever its type; the rest belong to order types.

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.api.models import Service
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
-from runner.panel.models import Service
 from runner.planner import PanelFacts
 from runner.project import Project
 from runner.state import OrderRecord, Phase
@@ -72,7 +72,7 @@ def services(client: PanelClient, cache: ServicesCache, refresh: bool = False) -
 
 def ids_to_refresh(records: Iterable[OrderRecord]) -> dict[str, list[int]]:
     """Placed orders whose last known status is not terminal, by panel."""
-    from runner.panel.models import OrderStatus
+    from runner.api.models import OrderStatus
 
     wanted: dict[str, list[int]] = {}
     for record in records:

@@ -1,12 +1,16 @@
-"""``smm sim serve``: run the simulated panel over HTTP until Ctrl-C."""
+"""``smm sim serve``: the simulated panel over HTTP until Ctrl-C."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from runner.console import out
 from runner.errors import SmmError
+from runner.sim.engine import SimPanel
+from runner.sim.faults import FaultPlan
+from runner.sim.server import SimHTTPServer
+from runner.sim.wire import SimEndpoint
 
 
 def serve(
@@ -14,21 +18,18 @@ def serve(
     host: str,
     port: int,
     latency_ms: float,
-    faults: tuple[str, ...],
+    faults: Sequence[str],
     fault_actions: str,
     speed: float,
     seed: int,
     start_balance: str,
-    keys: tuple[str, ...],
+    keys: Sequence[str],
     data: Path | None,
     partial_rate: float,
     quirks: bool,
+    listening: Callable[[str], None],
 ) -> None:
-    from runner.sim.engine import SimPanel
-    from runner.sim.faults import FaultPlan
-    from runner.sim.server import SimHTTPServer
-    from runner.sim.wire import SimEndpoint
-
+    """Serve until interrupted; ``listening`` gets the URL once the port is open."""
     try:
         amount = Decimal(start_balance)
         actions = frozenset(a.strip() for a in fault_actions.split(",") if a.strip()) or None
@@ -47,8 +48,9 @@ def serve(
     try:
         server = SimHTTPServer(SimEndpoint(panel, plan), host, port)
     except OSError as exc:
+        panel.close()
         raise SmmError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    out(f"smm sim: panel API at {server.url} (orders: GET /_sim/orders; Ctrl-C stops)")
+    listening(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

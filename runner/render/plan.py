@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from runner.money import fmt
+from runner.money import format_amount
 from runner.plan import Action, Kind, Plan
 
 _STYLE = {
@@ -34,8 +34,7 @@ SHOWN = (
 def _units(action: Action) -> str:
     if action.units is None:
         return "unbounded"
-    params = action.params or {}
-    drip = (params.get("params") or {}).get("drip_feed")
+    drip = action.fields.get("drip_feed")
     if isinstance(drip, dict):
         per_run = action.units // int(drip["runs"])
         return f"{action.units} ({per_run} x {drip['runs']} runs, every {drip['interval']} min)"
@@ -68,7 +67,11 @@ def text(plan: Plan) -> str:
             )
             if action.link:
                 lines.append(f"      link     {escape(action.link)}")
-            cost = "unbounded" if action.cost is None else f"{fmt(action.cost)} {action.currency}"
+            cost = (
+                "unbounded"
+                if action.cost is None
+                else f"{format_amount(action.cost)} {action.currency}"
+            )
             lines.append(f"      units    {_units(action)}   cost {cost}")
     if shown:
         lines.append("")
@@ -82,11 +85,11 @@ def text(plan: Plan) -> str:
             budget = ""
             if c.budget is not None:
                 budget = (
-                    f"   budget {fmt(c.budget)}: spent {fmt(c.spent)}, "
-                    f"after {fmt(c.spent + c.cost)}"
+                    f"   budget {format_amount(c.budget)}: spent {format_amount(c.spent)}, "
+                    f"after {format_amount(c.spent + c.cost)}"
                 )
             extra = " + unbounded" if c.unbounded else ""
-            lines.append(f"  {escape(c.name):<32} {fmt(c.cost)}{extra}{budget}")
+            lines.append(f"  {escape(c.name):<32} {format_amount(c.cost)}{extra}{budget}")
     if plan.panels:
         lines.append("")
         lines.append("Balance:")
@@ -94,8 +97,8 @@ def text(plan: Plan) -> str:
             if p.balance is None:
                 continue
             lines.append(
-                f"  {escape(p.name):<32} {fmt(p.balance)} {p.currency} -> "
-                f"{fmt(p.after)} {p.currency} after {fmt(p.cost)}"
+                f"  {escape(p.name):<32} {format_amount(p.balance)} {p.currency} -> "
+                f"{format_amount(p.after)} {p.currency} after {format_amount(p.cost)}"
             )
     for check in plan.warnings:
         lines.append(f"[yellow]{escape(str(check))}[/]")
@@ -125,7 +128,9 @@ def markdown(plan: Plan) -> str:
                 ""
                 if a.kind is not Kind.CREATE
                 else (
-                    "unbounded" if a.cost is None else f"{fmt(a.cost)} {a.currency or ''}".strip()
+                    "unbounded"
+                    if a.cost is None
+                    else f"{format_amount(a.cost)} {a.currency or ''}".strip()
                 )
             )
             units = "" if a.kind is not Kind.CREATE else _units(a)
@@ -142,9 +147,9 @@ def markdown(plan: Plan) -> str:
     if plan.panels:
         out += ["| panel | balance | cost | after |", "|---|---:|---:|---:|"]
         for p in plan.panels:
-            bal = "?" if p.balance is None else f"{fmt(p.balance)} {p.currency}"
-            after = "?" if p.after is None else f"{fmt(p.after)} {p.currency}"
-            out.append(f"| {p.name} | {bal} | {fmt(p.cost)} {p.currency} | {after} |")
+            bal = "?" if p.balance is None else f"{format_amount(p.balance)} {p.currency}"
+            after = "?" if p.after is None else f"{format_amount(p.after)} {p.currency}"
+            out.append(f"| {p.name} | {bal} | {format_amount(p.cost)} {p.currency} | {after} |")
         out.append("")
     if plan.checks:
         for check in plan.checks:

@@ -18,14 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from runner.errors import SmmError
+from runner.errors import LockHeld
 
 # How long a process that found the lock taken waits for the holder to write its name.
 _NAME_GRACE = 1.0
-
-
-class LockHeld(SmmError):
-    """Another apply holds the state lock."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""``smm sim ...``: the built-in simulated panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner.commands.options import out
+
+
+@click.group()
+def sim() -> None:
+    """The built-in simulated panel."""
+
+
+@sim.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Answer each request this long after it arrives (the simulated work included).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND=RATE",
+    help="Inject faults: rate_limit, server_error, html, bad_json, drop_before, "
+    "drop_after; RATE from 0 to 1. Repeatable.",
+)
+@click.option(
+    "--fault-actions",
+    default="",
+    metavar="A,B",
+    help="Apply --fault rates and --latency-ms only to these actions (e.g. add).",
+)
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="How much faster than real time orders progress.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option(
+    "--balance",
+    "start_balance",
+    default="250.00",
+    show_default=True,
+    help="Starting balance (USD).",
+)
+@click.option("--key", "keys", multiple=True, help="Accept only these API keys (default: any).")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the panel's data in this SQLite file (default: in memory).",
+)
+@click.option(
+    "--partial-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of orders that end Partial.",
+)
+@click.option(
+    "--quirks",
+    is_flag=True,
+    help="Answer with the variants some panels use (string ids, lower-case types, "
+    "Cancelled, bare-string errors).",
+)
+def serve(
+    host: str,
+    port: int,
+    latency_ms: float,
+    faults: tuple[str, ...],
+    fault_actions: str,
+    speed: float,
+    seed: int,
+    start_balance: str,
+    keys: tuple[str, ...],
+    data: Path | None,
+    partial_rate: float,
+    quirks: bool,
+) -> None:
+    """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
+    from runner.workflows import simulator
+
+    simulator.serve(
+        host=host,
+        port=port,
+        latency_ms=latency_ms,
+        faults=faults,
+        fault_actions=fault_actions,
+        speed=speed,
+        seed=seed,
+        start_balance=start_balance,
+        keys=keys,
+        data=data,
+        partial_rate=partial_rate,
+        quirks=quirks,
+        listening=lambda url: out(
+            f"smm sim: panel API at {url} (orders: GET /_sim/orders; Ctrl-C stops)"
+        ),
+    )

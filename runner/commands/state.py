@@ -1,0 +1,116 @@
+"""``smm state ...``: inspect and repair what is recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from runner.commands.options import (
+    confirmer,
+    format_option,
+    lock_timeout_option,
+    out,
+    pass_context,
+    show,
+    yes_option,
+)
+from runner.workflows.context import Context
+
+
+@click.group()
+def state() -> None:
+    """Inspect and repair the state (what smm knows about every order)."""
+
+
+@state.command("list")
+@format_option(("text", "json"))
+@pass_context
+def list_(ctx: Context, output: str) -> None:
+    """Every recorded address with its phase, panel order id and last status."""
+    from runner.render import state as render
+    from runner.workflows import inspect
+
+    info, records = inspect.records(ctx)
+    if output == "json":
+        out(render.records_json(info, records))
+    elif not records:
+        out(f"No orders recorded in {ctx.state_path}.")
+    else:
+        show(render.records_table(info, records))
+
+
+@state.command("show")
+@click.argument("address")
+@pass_context
+def show_(ctx: Context, address: str) -> None:
+    """Everything recorded about ADDRESS (campaign/order), with its history, as JSON."""
+    from runner.workflows import inspect
+
+    out(json.dumps(inspect.show(ctx, address), indent=2))
+
+
+@state.command("export")
+@pass_context
+def export(ctx: Context) -> None:
+    """The whole state as JSON."""
+    from runner.workflows import inspect
+
+    out(json.dumps(inspect.export(ctx).to_json(), indent=2))
+
+
+@state.command("import")
+@click.argument("address")
+@click.argument("order_id", type=click.IntRange(1))
+@click.option(
+    "--campaigns",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    default=("campaigns",),
+    show_default=True,
+    help="Where ADDRESS is defined.",
+)
+@yes_option
+@lock_timeout_option()
+@pass_context
+def import_(
+    ctx: Context,
+    address: str,
+    order_id: int,
+    paths: tuple[Path, ...],
+    yes: bool,
+    lock_timeout: float,
+) -> None:
+    """Record panel order ORDER_ID (checked with the panel) as ADDRESS's order."""
+    from runner.workflows import repair
+
+    info = repair.import_order(ctx, address, order_id, paths, confirmer(yes), lock_timeout)
+    out(f"{address}: recorded as order {order_id} ({info.status}).")
+
+
+@state.command("retry")
+@click.argument("address")
+@yes_option
+@lock_timeout_option()
+@pass_context
+def retry(ctx: Context, address: str, yes: bool, lock_timeout: float) -> None:
+    """Declare an in-doubt ADDRESS as never placed, so the next apply places it."""
+    from runner.workflows import repair
+
+    repair.retry(ctx, address, confirmer(yes), lock_timeout)
+    out(f"{address}: marked as not placed; the next apply places it.")
+
+
+@state.command("forget")
+@click.argument("address")
+@yes_option
+@lock_timeout_option()
+@pass_context
+def forget(ctx: Context, address: str, yes: bool, lock_timeout: float) -> None:
+    """Drop ADDRESS's record (the panel's order is not touched)."""
+    from runner.workflows import repair
+
+    repair.forget(ctx, address, confirmer(yes), lock_timeout)
+    out(f"{address}: forgotten.")

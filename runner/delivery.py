@@ -1,0 +1,156 @@
+"""Where each recorded order's delivery stands, as values: what ``smm status`` shows.
+
+The status workflow builds the rows from the state; the renderers print them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from runner.api.models import OrderStatus, RefillStatus
+from runner.state import OrderRecord, Phase
+
+
+@dataclass(frozen=True)
+class Row:
+    address: str
+    campaign: str
+    phase: Phase
+    order_id: int | None
+    status: str
+    delivered: int | None
+    ordered: int | None
+    charge: Decimal | None
+    currency: str | None
+    refills: str
+    refills_open: bool
+    age: str
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "campaign": self.campaign,
+            "phase": str(self.phase),
+            "order_id": self.order_id,
+            "status": self.status,
+            "delivered": self.delivered,
+            "ordered": self.ordered,
+            "charge": None if self.charge is None else str(self.charge),
+            "currency": self.currency,
+            "refills": self.refills,
+            "age": self.age,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The rows of every recorded order in scope, and each loaded campaign's budget."""
+
+    rows: list[Row]
+    budgets: dict[str, Decimal | None] = field(default_factory=dict)
+
+    @property
+    def campaigns(self) -> list[str]:
+        return sorted({r.campaign for r in self.rows})
+
+    def of(self, campaign: str) -> list[Row]:
+        return [r for r in self.rows if r.campaign == campaign]
+
+    def spent(self, campaign: str) -> Decimal:
+        return sum((r.charge or Decimal(0) for r in self.of(campaign)), Decimal(0))
+
+    @property
+    def finished(self) -> bool:
+        """Every placed order is in a final status and has no refill under way."""
+        for r in self.rows:
+            if r.phase is not Phase.PLACED:
+                continue
+            if r.status == "-" or not OrderStatus(r.status).terminal or r.refills_open:
+                return False
+        return True
+
+
+def age(created: str, now: _dt.datetime) -> str:
+    try:
+        then = _dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return "-"
+    seconds = int((now - then).total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d"
+
+
+_PHASE_STATUS = {
+    Phase.IN_DOUBT: "IN DOUBT",
+    Phase.REJECTED: "REJECTED",
+    Phase.SUBMITTING: "SUBMITTING",
+}
+
+
+def row(record: OrderRecord, now: _dt.datetime) -> Row:
+    last = record.last
+    units = record.spec.get("units")
+    ordered = units if isinstance(units, int) else None
+    delivered = None
+    if last is not None and last.remains is not None and ordered is not None:
+        delivered = max(0, ordered - last.remains)
+    status = _PHASE_STATUS.get(record.phase) or (last.status if last and last.status else "-")
+    note = ""
+    if record.phase is Phase.IN_DOUBT:
+        note = f"smm state import {record.address} ORDER_ID, or smm state retry {record.address}"
+    elif record.phase is Phase.REJECTED:
+        note = record.error or ""
+    elif record.phase is Phase.PLACED and last is not None and last.error:
+        note = f"panel: {last.error}"
+    if record.cancel is not None:
+        note = (note + "; " if note else "") + (
+            "cancel requested" if record.cancel.ok else f"cancel refused: {record.cancel.error}"
+        )
+    made = [r for r in record.refills if r.ok]
+    refills = "-"
+    if made:
+        refills = f"{len(made)} ({made[-1].status or 'requested'})"
+    refills_open = any(r.status is None or not RefillStatus(r.status).terminal for r in made)
+    return Row(
+        record.address,
+        record.campaign,
+        record.phase,
+        record.order_id,
+        status,
+        delivered,
+        ordered,
+        last.charge if last else None,
+        last.currency if last else None,
+        refills,
+        refills_open,
+        age(record.created_at, now),
+        note,
+    )
+
+
+@dataclass
+class Refreshed:
+    """What one refresh learned: answers recorded, and what could not be asked."""
+
+    orders: int = 0
+    refills: int = 0
+    item_errors: int = 0
+    panel_errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "orders": self.orders,
+            "refills": self.refills,
+            "item_errors": self.item_errors,
+            "panel_errors": self.panel_errors,
+        }

@@ -1,0 +1,255 @@
+"""The state's values and the interface every store backend implements.
+
+Records are frozen values; writes happen inside ``store.transaction()``, which commits
+all of a batch or nothing, and bumps the ``serial`` when the batch changed what is
+recorded about orders.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from runner.api.models import OrderInfo
+
+
+def now_iso() -> str:
+    """Now, as the state writes times: UTC, milliseconds, a trailing Z."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Phase(enum.StrEnum):
+    SUBMITTING = "submitting"
+    PLACED = "placed"
+    REJECTED = "rejected"
+    IN_DOUBT = "in_doubt"
+
+
+@dataclass(frozen=True)
+class LastStatus:
+    status: str
+    remains: int | None
+    start_count: int | None
+    charge: Decimal | None
+    currency: str | None
+    checked_at: str
+    error: str | None = None  # the panel's per-item error, when it answered one
+
+    @classmethod
+    def answered(cls, info: OrderInfo, at: str) -> LastStatus:
+        """What the panel's ``status`` answer for the order said, at ``at``."""
+        return cls(str(info.status), info.remains, info.start_count, info.charge, info.currency, at)
+
+    @classmethod
+    def unanswered(cls, previous: LastStatus | None, error: str, at: str) -> LastStatus:
+        """What we knew before, and the per-item error the panel answered instead."""
+        if previous is None:
+            return cls("", None, None, None, None, at, error)
+        return replace(previous, checked_at=at, error=error)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "remains": self.remains,
+            "start_count": self.start_count,
+            "charge": None if self.charge is None else str(self.charge),
+            "currency": self.currency,
+            "checked_at": self.checked_at,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class RefillRecord:
+    requested_at: str
+    refill_id: int | None
+    error: str | None = None
+    status: str | None = None
+    checked_at: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refill_id is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requested_at": self.requested_at,
+            "refill_id": self.refill_id,
+            "error": self.error,
+            "status": self.status,
+            "checked_at": self.checked_at,
+        }
+
+
+@dataclass(frozen=True)
+class CancelRecord:
+    requested_at: str
+    ok: bool
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"requested_at": self.requested_at, "ok": self.ok, "error": self.error}
+
+
+@dataclass(frozen=True)
+class Event:
+    at: str
+    address: str
+    kind: str
+    detail: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "address": self.address,
+            "kind": self.kind,
+            "detail": dict(self.detail),
+        }
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    address: str
+    campaign: str
+    panel: str
+    fingerprint: str
+    phase: Phase
+    spec: Mapping[str, Any]
+    order_id: int | None = None
+    estimated_cost: Decimal | None = None
+    error: str | None = None
+    last: LastStatus | None = None
+    refills: tuple[RefillRecord, ...] = ()
+    cancel: CancelRecord | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def refills_made(self) -> int:
+        """Refill requests the panel accepted."""
+        return sum(1 for r in self.refills if r.ok)
+
+    @property
+    def open_refills(self) -> list[RefillRecord]:
+        from runner.api.models import RefillStatus
+
+        return [
+            r
+            for r in self.refills
+            if r.ok and (r.status is None or not RefillStatus(r.status).terminal)
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "campaign": self.campaign,
+            "panel": self.panel,
+            "phase": str(self.phase),
+            "order_id": self.order_id,
+            "fingerprint": self.fingerprint,
+            "estimated_cost": None if self.estimated_cost is None else str(self.estimated_cost),
+            "error": self.error,
+            "last_status": self.last.to_json() if self.last else None,
+            "refills": [r.to_json() for r in self.refills],
+            "cancel": self.cancel.to_json() if self.cancel else None,
+            "spec": dict(self.spec),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    lineage: str | None
+    serial: int
+
+
+class Transaction(Protocol):
+    """The writes of one batch; all or nothing."""
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A part of the batch undone alone when it raises."""
+        ...
+
+    def begin_submit(
+        self,
+        address: str,
+        campaign: str,
+        panel: str,
+        fingerprint: str,
+        spec: Mapping[str, Any],
+        cost: Decimal | None,
+        apply_id: str,
+    ) -> None: ...
+    def placed(self, address: str, order_id: int, how: str = "add") -> None: ...
+    def rejected(self, address: str, reason: str, not_sent: bool = False) -> None: ...
+    def in_doubt(self, address: str, reason: str) -> None: ...
+    def withdraw(self, address: str, reason: str) -> None: ...
+    def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]: ...
+    def status(self, address: str, last: LastStatus) -> None: ...
+    def refill(self, address: str, record: RefillRecord) -> None: ...
+    def refill_status(
+        self, address: str, refill_id: int, status: str | None, error: str | None, at: str
+    ) -> None: ...
+    def cancel(self, address: str, record: CancelRecord) -> None: ...
+    def import_order(
+        self,
+        address: str,
+        campaign: str,
+        panel: str,
+        fingerprint: str,
+        spec: Mapping[str, Any],
+        order_id: int,
+        cost: Decimal | None,
+    ) -> None: ...
+    def retry(self, address: str) -> None: ...
+    def forget(self, address: str) -> None: ...
+    def event(self, address: str, kind: str, detail: Mapping[str, Any]) -> None: ...
+
+
+class StateReader(Protocol):
+    """What the planner and the read-only commands need."""
+
+    path: Path
+
+    def info(self) -> StateInfo: ...
+    def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
+    def record(self, address: str) -> OrderRecord | None: ...
+    def events(self, address: str | None = None) -> list[Event]: ...
+    def close(self) -> None: ...
+
+
+class StateStore(StateReader, Protocol):
+    """A store that can also be written, one transaction at a time."""
+
+    def transaction(self, durable: bool = True) -> AbstractContextManager[Transaction]: ...
+    def apply_id(self, address: str) -> str | None: ...
+
+
+@dataclass
+class EmptyState:
+    """The state before the first apply: nothing recorded, nothing created on disk."""
+
+    path: Path
+
+    def info(self) -> StateInfo:
+        return StateInfo(None, 0)
+
+    def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
+        return {}
+
+    def record(self, address: str) -> OrderRecord | None:
+        return None
+
+    def events(self, address: str | None = None) -> list[Event]:
+        return []
+
+    def close(self) -> None:
+        pass

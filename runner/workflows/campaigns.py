@@ -1,0 +1,35 @@
+"""The one way workflows load campaign files: every problem of every file, or the specs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from runner import campaign
+from runner.campaign import Loaded
+from runner.errors import InvalidCampaigns
+
+
+def load(paths: Sequence[Path]) -> Loaded:
+    """The campaigns under ``paths`` (default: campaigns/); every problem raises."""
+    loaded = campaign.load(list(paths))
+    if loaded.problems:
+        n = len(loaded.problems)
+        raise InvalidCampaigns(
+            f"{n} error{'s' if n != 1 else ''} in the campaign files",
+            details=tuple(str(p) for p in loaded.problems),
+        )
+    return loaded
+
+
+def check(paths: Sequence[Path]) -> Loaded:
+    """The campaigns and their problems, without raising (``smm validate``)."""
+    return campaign.load(list(paths))
+
+
+def names_in(paths: Sequence[Path]) -> set[str] | None:
+    """The campaign names under ``paths``; None (every campaign) when none were named and
+    the default folder does not exist."""
+    if not paths and not campaign.DEFAULT_PATH.exists():
+        return None
+    return {c.name for c in load(paths).campaigns}

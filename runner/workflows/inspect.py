@@ -1,0 +1,55 @@
+"""``smm state list / show / export``: what the state holds, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runner.errors import SmmError
+from runner.state import Event, OrderRecord, StateInfo, open_readonly
+from runner.workflows.context import Context
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    info: StateInfo
+    records: dict[str, OrderRecord]
+    events: list[Event]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lineage": self.info.lineage,
+            "serial": self.info.serial,
+            "orders": [r.to_json() for r in self.records.values()],
+            "events": [e.to_json() for e in self.events],
+        }
+
+
+def records(ctx: Context) -> tuple[StateInfo, dict[str, OrderRecord]]:
+    reader = open_readonly(ctx.state_path)
+    try:
+        return reader.info(), reader.records()
+    finally:
+        reader.close()
+
+
+def show(ctx: Context, address: str) -> dict[str, Any]:
+    """Everything recorded about ``address``, with its history, as JSON values."""
+    reader = open_readonly(ctx.state_path)
+    try:
+        record = reader.record(address)
+        if record is None:
+            raise SmmError(f"{address}: not in the state")
+        data = record.to_json()
+        data["events"] = [e.to_json() for e in reader.events(address)]
+        return data
+    finally:
+        reader.close()
+
+
+def export(ctx: Context) -> Snapshot:
+    reader = open_readonly(ctx.state_path)
+    try:
+        return Snapshot(reader.info(), reader.records(), reader.events())
+    finally:
+        reader.close()

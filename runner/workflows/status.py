@@ -1,0 +1,38 @@
+"""``smm status``: where each recorded order stands, from the state (refreshed first on
+request)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from runner import campaign
+from runner.delivery import Overview, row
+from runner.state import open_readonly
+from runner.workflows import campaigns
+from runner.workflows.context import Context
+from runner.workflows.refreshing import refresh_campaigns
+
+
+def overview(
+    ctx: Context, paths: Sequence[Path], *, refresh: bool = False, lock_timeout: float = 10.0
+) -> Overview:
+    """The rows of every recorded order of the campaigns under ``paths`` (every campaign
+    in the state when no campaign folder exists), asking the panels first if ``refresh``."""
+    budgets: dict[str, Decimal | None] = {}
+    names: set[str] | None = None
+    if paths or campaign.DEFAULT_PATH.exists():
+        loaded = campaigns.load(paths)
+        budgets = {c.name: c.budget for c in loaded.campaigns}
+        names = set(budgets)
+    if refresh:
+        refresh_campaigns(ctx, names, lock_timeout)
+    reader = open_readonly(ctx.state_path)
+    try:
+        records = reader.records(names)
+    finally:
+        reader.close()
+    now = _dt.datetime.now(_dt.UTC)
+    return Overview([row(r, now) for r in records.values()], budgets)
