@@ -14,6 +14,7 @@ import pytest
 
 from runner.cli import main
 from runner.panel import client
+from runner.panel.http import RetryPolicy
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
@@ -34,7 +35,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("NO_COLOR", raising=False)
     # Real backoff waits make a failing-panel test take seconds; keep the policy, shrink time.
     monkeypatch.setattr(
-        client, "DEFAULT_RETRY", client.RetryPolicy(attempts=4, initial=0.001, max_wait=0.01)
+        client, "DEFAULT_RETRY", RetryPolicy(attempts=4, initial=0.001, max_wait=0.01)
     )
     return work
 

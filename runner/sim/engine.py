@@ -15,48 +15,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from runner.api.ordertypes import ORDER_TYPES
-from runner.sim.catalog import BY_ID, CATALOG, SimService
+from runner.sim import lifecycle
+from runner.sim.catalog import BY_ID, CATALOG
+from runner.sim.lifecycle import PENDING_SECONDS, Progress
+from runner.sim.requests import Refusal, check_add
 
 INCORRECT_ORDER = "Incorrect order ID"
 ACTIVE_LINK = "You have active order with this link. Please wait until order being completed."
-PENDING_SECONDS = 60.0  # sim-seconds an order waits before delivery starts
-SUBSCRIPTION_DELAYS = frozenset(
-    {
-        0,
-        5,
-        10,
-        15,
-        20,
-        30,
-        40,
-        50,
-        60,
-        90,
-        120,
-        150,
-        180,
-        210,
-        240,
-        270,
-        300,
-        360,
-        420,
-        480,
-        540,
-        600,
-    }
-)
 
-# Required and optional parameters of ``add`` per service type (panel-api.md).
-TYPE_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    str(t.service_type): t.wire_fields() for t in ORDER_TYPES
-}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,21 +43,9 @@ CREATE TABLE IF NOT EXISTS refills (
 """
 
 
-class _Refusal(Exception):
-    """A request the panel answers with ``{"error": message}``."""
-
-
 def money(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text if "." in text else text + ".00" if text != "0" else "0"
-
-
-@dataclass(frozen=True)
-class Progress:
-    status: str
-    delivered: int
-    remains: int
-    charge: Decimal
 
 
 class SimPanel:
@@ -170,63 +128,8 @@ class SimPanel:
 
     # --- time and progress --------------------------------------------------------
 
-    def _elapsed(self, since: float, now: float) -> float:
-        return max(0.0, (now - since) * self.speed)
-
-    @staticmethod
-    def _run_seconds(quantity: int) -> float:
-        return max(300.0, quantity * 0.6)
-
-    def _delivered(self, row: sqlite3.Row, elapsed: float) -> int:
-        runs, quantity, interval = row["runs"], row["quantity"], row["interval"]
-        total = 0
-        for run in range(runs):
-            start = PENDING_SECONDS + run * interval * 60.0
-            if elapsed <= start:
-                break
-            span = self._run_seconds(quantity)
-            if runs > 1:
-                span = min(span, max(30.0, interval * 60.0 * 0.8))
-            total += min(quantity, int(quantity * (elapsed - start) / span))
-        return total
-
-    def _end_elapsed(self, row: sqlite3.Row) -> float:
-        span = self._run_seconds(row["quantity"])
-        if row["runs"] > 1:
-            span = min(span, max(30.0, row["interval"] * 60.0 * 0.8))
-        return float(PENDING_SECONDS + (row["runs"] - 1) * row["interval"] * 60.0 + span)
-
-    def _rate(self, row: sqlite3.Row) -> Decimal:
-        return BY_ID[row["service"]].rate
-
     def progress(self, row: sqlite3.Row, now: float) -> Progress:
-        units = row["units"]
-        charge = Decimal(row["charge"])
-        service = BY_ID[row["service"]]
-        if service.type == "Subscriptions" and units == 0:
-            status = "Pending" if self._elapsed(row["created"], now) < PENDING_SECONDS else "Active"
-            if row["canceled_at"] is not None:
-                status = "Canceled"
-            return Progress(status, 0, 0, charge)
-        cap = units if row["partial"] is None else int(units * row["partial"])
-        if row["canceled_at"] is not None:
-            delivered = min(
-                cap, self._delivered(row, self._elapsed(row["created"], row["canceled_at"]))
-            )
-            if delivered == 0:
-                return Progress("Canceled", 0, units, Decimal(0))
-            return Progress(
-                "Partial", delivered, units - delivered, self._rate(row) * delivered / 1000
-            )
-        elapsed = self._elapsed(row["created"], now)
-        delivered = min(cap, self._delivered(row, elapsed))
-        if elapsed < PENDING_SECONDS:
-            return Progress("Pending", 0, units, charge)
-        if elapsed < self._end_elapsed(row) or delivered < cap:
-            return Progress("In progress", delivered, units - delivered, charge)
-        if cap < units:
-            return Progress("Partial", cap, units - cap, self._rate(row) * cap / 1000)
-        return Progress("Completed", units, 0, charge)
+        return lifecycle.progress(row, now, self.speed)
 
     def _settle(self, now: float) -> None:
         """Refund partial orders that finished since the last look."""
@@ -259,7 +162,7 @@ class SimPanel:
         try:
             with self._write():
                 return 200, handler(form, self.clock())
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return 200, {"error": str(refusal)}
 
     def _action_services(self, form: Mapping[str, str], now: float) -> Any:
@@ -278,40 +181,14 @@ class SimPanel:
     def _action_balance(self, form: Mapping[str, str], now: float) -> Any:
         return {"balance": format(self._balance(now), "f"), "currency": self.currency}
 
-    def _int(self, form: Mapping[str, str], name: str, error: str) -> int:
-        try:
-            return int(form.get(name, "").strip())
-        except ValueError:
-            raise _Refusal(error) from None
-
     def _action_add(self, form: Mapping[str, str], now: float) -> Any:
-        service = self._service(form.get("service", ""))
-        required, optional = TYPE_PARAMS[service.type]
-        for name in sorted(required):
-            if not form.get(name, "").strip():
-                raise _Refusal(_MISSING.get(name, f"Incorrect {name}"))
-        link = form.get("link", "").strip()
-        if "link" in required and (not link or any(c.isspace() for c in link)):
-            raise _Refusal("Bad link")
-        runs, interval = 1, 0
-        if form.get("runs") or form.get("interval"):
-            if "runs" not in optional or not service.dripfeed:
-                raise _Refusal("Drip-feed is not available for this service")
-            runs = self._int(form, "runs", "Incorrect runs")
-            interval = self._int(form, "interval", "Incorrect interval")
-            if runs < 2 or interval < 1:
-                raise _Refusal("Incorrect drip-feed runs or interval")
-        units, quantity = self._units(service, form)
-        if quantity < service.min:
-            raise _Refusal(f"Quantity less than minimal {service.min}")
-        if quantity > service.max:
-            raise _Refusal(f"Quantity more than maximum {service.max}")
-        total = units * runs
-        charge = service.rate * total / 1000
+        new = check_add(form)
+        service, link, runs = new.service, new.link, new.runs
+        charge = service.rate * new.total / 1000
         if charge > self._balance(now):
-            raise _Refusal("Not enough funds on balance")
+            raise Refusal("Not enough funds on balance")
         if link and self._active_on_link(service.id, link, now):
-            raise _Refusal(ACTIVE_LINK)
+            raise Refusal(ACTIVE_LINK)
         ident = self._next_id("next_order")
         rng = random.Random(f"{self.seed}:order:{ident}")
         partial = rng.uniform(0.3, 0.95) if rng.random() < self.partial_rate else None
@@ -323,10 +200,10 @@ class SimPanel:
                 ident,
                 service.id,
                 link or None,
-                units,
+                new.units,
                 runs,
-                interval,
-                total,
+                new.interval,
+                new.total,
                 str(charge),
                 now,
                 rng.randint(0, 25_000),
@@ -336,50 +213,6 @@ class SimPanel:
         )
         self._set_meta("balance", str(Decimal(self._meta("balance")) - charge))
         return {"order": ident}
-
-    def _service(self, raw: str) -> SimService:
-        try:
-            service = BY_ID.get(int(raw.strip()))
-        except ValueError:
-            service = None
-        if service is None:
-            raise _Refusal("Incorrect service ID")
-        if service.disabled:
-            raise _Refusal("Disabled service ID")
-        return service
-
-    def _units(self, service: SimService, form: Mapping[str, str]) -> tuple[int, int]:
-        """(units charged per run, the number checked against min..max)."""
-        kind = service.type
-
-        def lines(name: str) -> list[str]:
-            return [x for x in form.get(name, "").replace("\r\n", "\n").split("\n") if x.strip()]
-
-        if kind in ("Package", "Custom Comments Package"):
-            return 1, 1
-        if kind in ("Custom Comments", "Comment Replies"):
-            n = len(lines("comments"))
-            return n, n
-        if kind == "Mentions Custom List":
-            n = len(lines("usernames"))
-            return n, n
-        if kind == "Subscriptions":
-            lo = self._int(form, "min", "Incorrect min")
-            hi = self._int(form, "max", "Incorrect max")
-            if lo > hi:
-                raise _Refusal("Min cannot be greater than max")
-            if form.get("delay", "").strip():
-                delay = self._int(form, "delay", "Incorrect delay")
-                if delay not in SUBSCRIPTION_DELAYS:
-                    raise _Refusal("Incorrect delay")
-            if lo < service.min:
-                return 0, lo
-            posts = self._int(form, "posts", "Incorrect posts") if form.get("posts") else 0
-            return posts * hi, hi
-        if kind == "Poll" and self._int(form, "answer_number", "Incorrect answer number") < 1:
-            raise _Refusal("Incorrect answer number")
-        quantity = self._int(form, "quantity", "Incorrect quantity")
-        return quantity, quantity
 
     def _active_on_link(self, service: int, link: str, now: float) -> bool:
         rows = self._db.execute(
@@ -423,7 +256,7 @@ class SimPanel:
         if not many:
             row = self._order(ids[0])
             if row is None:
-                raise _Refusal(INCORRECT_ORDER)
+                raise Refusal(INCORRECT_ORDER)
             return self._status_of(row, now)
         out: dict[str, Any] = {}
         for raw in ids:
@@ -436,12 +269,12 @@ class SimPanel:
     def _refill_one(self, raw: str, now: float) -> int:
         row = self._order(raw)
         if row is None:
-            raise _Refusal(INCORRECT_ORDER)
+            raise Refusal(INCORRECT_ORDER)
         if not BY_ID[row["service"]].refill or self.progress(row, now).status not in (
             "Completed",
             "Partial",
         ):
-            raise _Refusal("Order not eligible for refill.")
+            raise Refusal("Order not eligible for refill.")
         ident = self._next_id("next_refill")
         self._db.execute("INSERT INTO refills VALUES (?, ?, ?)", (ident, row["id"], now))
         return ident
@@ -454,8 +287,8 @@ class SimPanel:
         for raw in ids:
             try:
                 out.append({"order": int(raw), "refill": self._refill_one(raw, now)})
-            except (_Refusal, ValueError) as exc:
-                text = str(exc) if isinstance(exc, _Refusal) else INCORRECT_ORDER
+            except (Refusal, ValueError) as exc:
+                text = str(exc) if isinstance(exc, Refusal) else INCORRECT_ORDER
                 out.append({"order": _int_or(raw), "refill": {"error": text}})
         return out
 
@@ -465,8 +298,8 @@ class SimPanel:
         except ValueError:
             row = None
         if row is None:
-            raise _Refusal("Refill not found")
-        elapsed = self._elapsed(row["created"], now)
+            raise Refusal("Refill not found")
+        elapsed = lifecycle.elapsed(row["created"], now, self.speed)
         if elapsed < PENDING_SECONDS:
             return "Pending"
         return "In progress" if elapsed < PENDING_SECONDS + 300 else "Completed"
@@ -479,21 +312,21 @@ class SimPanel:
         for raw in ids:
             try:
                 out.append({"refill": int(raw), "status": self._refill_status(raw, now)})
-            except (_Refusal, ValueError):
+            except (Refusal, ValueError):
                 out.append({"refill": _int_or(raw), "status": {"error": "Refill not found"}})
         return out
 
     def _cancel_one(self, raw: str, now: float) -> None:
         row = self._order(raw)
         if row is None:
-            raise _Refusal(INCORRECT_ORDER)
+            raise Refusal(INCORRECT_ORDER)
         prog = self.progress(row, now)
         if not BY_ID[row["service"]].cancel or prog.status not in (
             "Pending",
             "In progress",
             "Active",
         ):
-            raise _Refusal("Order not eligible for cancel.")
+            raise Refusal("Order not eligible for cancel.")
         self._db.execute("UPDATE orders SET canceled_at = ? WHERE id = ?", (now, row["id"]))
         after = self.progress(self._order(raw), now)  # type: ignore[arg-type]
         refund = Decimal(row["charge"]) - after.charge
@@ -506,7 +339,7 @@ class SimPanel:
             try:
                 self._cancel_one(raw, now)
                 out.append({"order": int(raw), "cancel": 1})
-            except _Refusal as exc:
+            except Refusal as exc:
                 out.append({"order": _int_or(raw), "cancel": {"error": str(exc)}})
         return out
 
@@ -538,23 +371,6 @@ class SimPanel:
     def set_balance(self, amount: Decimal) -> None:
         with self._write():
             self._set_meta("balance", str(amount))
-
-
-_MISSING = {
-    "link": "Bad link",
-    "quantity": "Incorrect quantity",
-    "comments": "Comments are required",
-    "usernames": "Usernames are required",
-    "hashtags": "Hashtags are required",
-    "hashtag": "Hashtag is required",
-    "username": "Username is required",
-    "media": "Media URL is required",
-    "keywords": "Keywords are required",
-    "groups": "Groups are required",
-    "answer_number": "Incorrect answer number",
-    "min": "Incorrect min",
-    "max": "Incorrect max",
-}
 
 
 def _int_or(raw: str) -> int | str:

@@ -6,7 +6,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
 from runner.errors import ConfigError
-from runner.panel.client import PanelClient, RetryPolicy
+from runner.panel.client import PanelClient
+from runner.panel.http import RetryPolicy
 from runner.project import PanelConfig, Project
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from runner.panel import client as client_module
+from runner.panel.http import RetryPolicy
 from tests.conftest import (
     Runner,
     Sim,
@@ -172,7 +173,7 @@ def test_unreachable_panel_is_one_error(run: Runner, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(
         client_module,
         "DEFAULT_RETRY",
-        client_module.RetryPolicy(attempts=2, initial=0.001, max_wait=0.001),
+        RetryPolicy(attempts=2, initial=0.001, max_wait=0.001),
     )
     Path("smm.yaml").write_text(
         "panels:\n  local:\n    url: http://127.0.0.1:9/api/v2\n    key_env: K\n"

@@ -11,7 +11,8 @@ import pytest
 
 from runner.api.models import ItemError, OrderStatus, RefillStatus, ServiceType
 from runner.errors import ConfigError, NotSent, OutcomeUnknown, PanelRejected, UnexpectedResponse
-from runner.panel.client import PanelClient, RetryPolicy, check_url
+from runner.panel.client import PanelClient
+from runner.panel.http import RetryPolicy, check_url
 from runner.panel.ratelimit import RateLimiter, parse_rate
 from tests.conftest import SECRET_KEY, Sim
 
@@ -263,7 +264,7 @@ def test_rate_limit_spaces_calls() -> None:
 
 def test_client_applies_its_rate_limit(sim: Sim) -> None:
     with client_for(sim, rate_limit="6000/min") as client:
-        assert client._limiter is not None and client._limiter.interval == 0.01
+        assert client._http.limiter is not None and client._http.limiter.interval == 0.01
         client.balance()
 
 
