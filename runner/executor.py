@@ -29,7 +29,15 @@ from runner.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
 from runner.outcome import NOT_STARTED, Outcome, Report, Result
 from runner.panel.client import PanelClient, ParamValue
 from runner.plan import Action, Kind, Plan
-from runner.state import CancelRecord, RefillRecord, StateError, StateStore, now_iso
+from runner.state import (
+    CancelRecord,
+    Evidence,
+    RefillRecord,
+    StateError,
+    StateStore,
+    Transaction,
+    now_iso,
+)
 from runner.state.writer import GroupWriter, Receipt
 
 
@@ -66,12 +74,15 @@ class Executor:
         self._lock = threading.Lock()
         self._writer: GroupWriter | None = None
         self.store_seconds = 0.0
+        # Per panel, the highest own order id known so far: the lower bound of the id of
+        # any order a request sent from now on creates (evidence for reconciliation).
+        self.known_ids = dict(store.highest_order_ids())
 
-    def _record(self, write: Callable[[Any], None]) -> None:
+    def _record(self, write: Callable[[Transaction], None]) -> None:
         """Committed, durably, before this returns."""
         self._running().write(write)
 
-    def _record_later(self, write: Callable[[Any], None]) -> Receipt:
+    def _record_later(self, write: Callable[[Transaction], None]) -> Receipt:
         """Queued for the next group commit, without an fsync: only for writes whose loss
         is safe, like an outcome after ``submitting`` (lost, it reads as in doubt)."""
         return self._running().write(write, durable=False, wait=False)
@@ -86,7 +97,7 @@ class Executor:
         in doubt (after the outcomes already queued, which stay as they are)."""
         addresses = sorted(self.in_flight)
 
-        def write(tx: Any) -> None:
+        def write(tx: Transaction) -> None:
             for address in addresses:
                 tx.abandon_submitting(reason, address)
 
@@ -193,13 +204,16 @@ class Executor:
 
     def _begin(self, action: Action) -> None:
         """Record ``submitting`` and commit: from here on the order may be placed."""
-        assert action.service is not None and action.fingerprint is not None
+        fingerprint = action.fingerprint
+        assert action.service is not None and fingerprint is not None
+        with self._lock:
+            known_below = self.known_ids.get(action.panel)
         self._record(
             lambda tx: tx.begin_submit(
                 action.address,
                 action.campaign,
                 action.panel,
-                action.fingerprint,
+                fingerprint,
                 {
                     **(action.spec or {}),
                     "units": action.units,
@@ -207,6 +221,7 @@ class Executor:
                 },
                 action.cost,
                 self.apply_id,
+                known_below,
             )
         )
         with self._lock:
@@ -226,30 +241,38 @@ class Executor:
 
     def _add(self, action: Action) -> Sent:
         assert action.service is not None
+        sent_at = now_iso()
         try:
             order_id = self.clients[action.panel].add(action.service, wire_params(action))
         except PanelRejected as exc:
             reason = exc.reason
-            receipt = self._record_later(lambda tx: tx.rejected(action.address, reason))
+            seen = Evidence(sent_at, now_iso())
+            receipt = self._record_later(
+                lambda tx: tx.rejected(action.address, reason, False, seen)
+            )
             return Outcome(action.address, Result.REJECTED, reason), receipt
         except NotSent as exc:
             reason = exc.detail
-            receipt = self._record_later(
-                lambda tx: tx.rejected(action.address, reason, not_sent=True)
-            )
+            seen = Evidence(sent_at, now_iso())
+            receipt = self._record_later(lambda tx: tx.rejected(action.address, reason, True, seen))
             return Outcome(action.address, Result.NOT_SENT, reason), receipt
         except OutcomeUnknown as exc:
             reason = exc.detail
-            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason))
+            seen = Evidence(sent_at, now_iso())
+            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
             return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
-            self._record(lambda tx: tx.in_doubt(action.address, reason))
+            seen = Evidence(sent_at, now_iso())
+            self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
+        seen = Evidence(sent_at, now_iso())
+        with self._lock:
+            self.known_ids[action.panel] = max(order_id, self.known_ids.get(action.panel, 0))
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in
         # doubt: safe to queue.  The `submitting` record above is always durable.
-        receipt = self._record_later(lambda tx: tx.placed(action.address, order_id))
+        receipt = self._record_later(lambda tx: tx.placed(action.address, order_id, "add", seen))
         placed = Outcome(action.address, Result.PLACED, "", order_id, action.cost, action.currency)
         return placed, receipt
 
@@ -323,7 +346,7 @@ class Executor:
         return outcomes
 
 
-def _writer(method: str, records: list[tuple[str, Any]]) -> Callable[[Any], None]:
+def _writer(method: str, records: list[tuple[str, Any]]) -> Callable[[Transaction], None]:
     def write(tx: Any) -> None:
         for address, record in records:
             getattr(tx, method)(address, record)

@@ -14,10 +14,14 @@ from pathlib import Path
 
 from runner.errors import StateError
 from runner.state.model import (
+    BalanceSeen,
     CancelRecord,
+    Dump,
     EmptyState,
     Event,
+    Evidence,
     LastStatus,
+    Observation,
     OrderRecord,
     Phase,
     RefillRecord,
@@ -29,10 +33,14 @@ from runner.state.model import (
 )
 
 __all__ = [
+    "BalanceSeen",
     "CancelRecord",
+    "Dump",
     "EmptyState",
     "Event",
+    "Evidence",
     "LastStatus",
+    "Observation",
     "OrderRecord",
     "Phase",
     "RefillRecord",
@@ -75,7 +83,7 @@ def locked(path: Path, timeout: float = 0.0) -> Iterator[StateStore]:
 def open_readonly(path: Path) -> StateReader:
     """The store at ``path`` for reading; an empty state when it does not exist yet."""
     if not path.exists():
-        return EmptyState(path)
+        return EmptyState(str(path))
     from runner.state.sqlite import SQLiteStore
 
     return SQLiteStore(path, readonly=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -115,6 +114,68 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What is known of an ``add`` request in time and id space, for reconciliation.
+
+    Order ids are global and grow with time: an order this request created has an id
+    above ``known_below`` and below that of any own order sent after ``gave_up_at`` (plus
+    the time a panel may still take to process a request it received)."""
+
+    sent_at: str | None = None  # when the request left (None: between created and gave up)
+    gave_up_at: str | None = None  # when the client stopped waiting for the answer
+    known_below: int | None = None  # the panel's highest own order id known before sending
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sent_at": self.sent_at,
+            "gave_up_at": self.gave_up_at,
+            "known_below": self.known_below,
+        }
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observed change of an order on its panel (a point of its delivery curve)."""
+
+    address: str
+    at: str
+    status: str
+    remains: int | None
+    start_count: int | None
+    charge: Decimal | None
+    currency: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "at": self.at,
+            "status": self.status,
+            "remains": self.remains,
+            "start_count": self.start_count,
+            "charge": None if self.charge is None else str(self.charge),
+            "currency": self.currency,
+        }
+
+
+@dataclass(frozen=True)
+class BalanceSeen:
+    """A panel's balance as it was answered at one moment."""
+
+    panel: str
+    at: str
+    amount: Decimal
+    currency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "panel": self.panel,
+            "at": self.at,
+            "amount": str(self.amount),
+            "currency": self.currency,
+        }
+
+
+@dataclass(frozen=True)
 class OrderRecord:
     address: str
     campaign: str
@@ -130,6 +191,18 @@ class OrderRecord:
     cancel: CancelRecord | None = None
     created_at: str = ""
     updated_at: str = ""
+    evidence: Evidence = Evidence()
+
+    @property
+    def spent(self) -> Decimal:
+        """What the order costs as far as is known: the panel's reported charge, else the
+        estimate made when it was placed; nothing for an order that was never placed.
+        ``plan``, ``status`` and ``report`` all count spend with this one definition."""
+        if self.phase is Phase.REJECTED:
+            return Decimal(0)
+        if self.last is not None and self.last.charge is not None:
+            return self.last.charge
+        return self.estimated_cost or Decimal(0)
 
     @property
     def refills_made(self) -> int:
@@ -162,13 +235,39 @@ class OrderRecord:
             "spec": dict(self.spec),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "evidence": self.evidence.to_json(),
         }
 
 
 @dataclass(frozen=True)
 class StateInfo:
+    """The store's identity (``lineage``), its serial, and each campaign's serial (bumped
+    whenever what is recorded about that campaign's orders changes)."""
+
     lineage: str | None
     serial: int
+    campaigns: Mapping[str, int] = field(default_factory=dict)
+
+    def serials(self, names: Iterable[str]) -> dict[str, int]:
+        return {name: self.campaigns.get(name, 0) for name in sorted(set(names))}
+
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Dump:
+    """Everything a store holds, as backend-neutral rows (column -> value), for moving a
+    state from one store to another (``smm state migrate``)."""
+
+    lineage: str | None
+    serial: int
+    campaigns: Mapping[str, int]
+    orders: tuple[Row, ...]
+    refills: tuple[Row, ...]
+    events: tuple[Row, ...]
+    history: tuple[Row, ...]
+    balances: tuple[Row, ...]
 
 
 class Transaction(Protocol):
@@ -187,13 +286,33 @@ class Transaction(Protocol):
         spec: Mapping[str, Any],
         cost: Decimal | None,
         apply_id: str,
+        known_below: int | None = None,
+    ) -> None:
+        """Record that ``add`` is about to be sent: only an address never placed (or
+        rejected) may be submitted."""
+        ...
+
+    def placed(
+        self, address: str, order_id: int, how: str = "add", evidence: Evidence | None = None
     ) -> None: ...
-    def placed(self, address: str, order_id: int, how: str = "add") -> None: ...
-    def rejected(self, address: str, reason: str, not_sent: bool = False) -> None: ...
-    def in_doubt(self, address: str, reason: str) -> None: ...
+    def rejected(
+        self,
+        address: str,
+        reason: str,
+        not_sent: bool = False,
+        evidence: Evidence | None = None,
+    ) -> None: ...
+    def in_doubt(self, address: str, reason: str, evidence: Evidence | None = None) -> None: ...
     def withdraw(self, address: str, reason: str) -> None: ...
     def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]: ...
-    def status(self, address: str, last: LastStatus) -> None: ...
+    def status(self, address: str, last: LastStatus) -> None:
+        """The panel's latest answer about the order; a change is kept in its history."""
+        ...
+
+    def balance(self, seen: BalanceSeen) -> None:
+        """A panel's balance as answered (kept when it differs from the last one)."""
+        ...
+
     def refill(self, address: str, record: RefillRecord) -> None: ...
     def refill_status(
         self, address: str, refill_id: int, status: str | None, error: str | None, at: str
@@ -208,8 +327,9 @@ class Transaction(Protocol):
         spec: Mapping[str, Any],
         order_id: int,
         cost: Decimal | None,
+        how: Mapping[str, Any] | None = None,
     ) -> None: ...
-    def retry(self, address: str) -> None: ...
+    def retry(self, address: str, reason: str = "declared not placed (state retry)") -> None: ...
     def forget(self, address: str) -> None: ...
     def event(self, address: str, kind: str, detail: Mapping[str, Any]) -> None: ...
 
@@ -217,27 +337,49 @@ class Transaction(Protocol):
 class StateReader(Protocol):
     """What the planner and the read-only commands need."""
 
-    path: Path
+    @property
+    def where(self) -> str:
+        """Where the store lives, fit to print (a path, or a URL without its password)."""
+        ...
 
     def info(self) -> StateInfo: ...
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
     def record(self, address: str) -> OrderRecord | None: ...
     def events(self, address: str | None = None) -> list[Event]: ...
+    def history(self, campaigns: set[str] | None = None) -> list[Observation]:
+        """Every observed change of the orders of these campaigns (all when None), oldest
+        first."""
+        ...
+
+    def balances(self) -> list[BalanceSeen]: ...
+    def highest_order_ids(self) -> dict[str, int]:
+        """Per panel, the highest order id recorded."""
+        ...
+
+    def dump(self) -> Dump: ...
     def close(self) -> None: ...
 
 
 class StateStore(StateReader, Protocol):
     """A store that can also be written, one transaction at a time."""
 
+    @property
+    def created(self) -> bool:
+        """Whether opening it started a new, empty state."""
+        ...
+
     def transaction(self, durable: bool = True) -> AbstractContextManager[Transaction]: ...
     def apply_id(self, address: str) -> str | None: ...
+    def restore(self, dump: Dump) -> None:
+        """Fill an empty store with everything ``dump`` holds (lineage and serials too)."""
+        ...
 
 
 @dataclass
 class EmptyState:
     """The state before the first apply: nothing recorded, nothing created on disk."""
 
-    path: Path
+    where: str
 
     def info(self) -> StateInfo:
         return StateInfo(None, 0)
@@ -250,6 +392,18 @@ class EmptyState:
 
     def events(self, address: str | None = None) -> list[Event]:
         return []
+
+    def history(self, campaigns: set[str] | None = None) -> list[Observation]:
+        return []
+
+    def balances(self) -> list[BalanceSeen]:
+        return []
+
+    def highest_order_ids(self) -> dict[str, int]:
+        return {}
+
+    def dump(self) -> Dump:
+        return Dump(None, 0, {}, (), (), (), (), ())
 
     def close(self) -> None:
         pass

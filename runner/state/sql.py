@@ -2,29 +2,67 @@
 
 Every statement uses ``?`` placeholders and SQL that SQLite and PostgreSQL both accept;
 a backend supplies a ``Connection`` (its own, or an adapter) and the transaction around
-the writes.
+the writes, and calls ``SQLTransaction.finish`` just before it commits.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
 from runner.errors import StateError
 from runner.state.model import (
+    BalanceSeen,
     CancelRecord,
+    Dump,
     Event,
+    Evidence,
     LastStatus,
+    Observation,
     OrderRecord,
     Phase,
     RefillRecord,
     StateInfo,
-    now_iso,
 )
+
+# The columns of each table, in the order a dump carries them (ids are not carried:
+# a restored store numbers its rows anew, in the same order).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "orders": (
+        "address",
+        "campaign",
+        "panel",
+        "fingerprint",
+        "phase",
+        "order_id",
+        "spec",
+        "estimated_cost",
+        "error",
+        "apply_id",
+        "status",
+        "remains",
+        "start_count",
+        "charge",
+        "currency",
+        "checked_at",
+        "status_error",
+        "cancel_requested_at",
+        "cancel_ok",
+        "cancel_error",
+        "created_at",
+        "updated_at",
+        "sent_at",
+        "gave_up_at",
+        "known_below",
+    ),
+    "refills": ("address", "refill_id", "requested_at", "error", "status", "checked_at"),
+    "events": ("at", "address", "kind", "detail"),
+    "history": ("address", "at", "status", "remains", "start_count", "charge", "currency"),
+    "balances": ("panel", "at", "amount", "currency"),
+}
 
 
 class Cursor(Protocol):
@@ -42,18 +80,40 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+def campaign_of(address: str) -> str:
+    """Addresses are ``<campaign>/<order id>``; neither part holds a slash."""
+    return address.split("/", 1)[0]
+
+
+def _refill(r: Any) -> RefillRecord:
+    return RefillRecord(r["requested_at"], r["refill_id"], r["error"], r["status"], r["checked_at"])
+
+
 class SQLReads:
     """The reads of ``StateReader``, for a backend that sets ``_db`` and ``_lock``."""
 
     _db: Connection
     _lock: threading.RLock
 
-    def info(self) -> StateInfo:
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        return StateInfo(rows.get("lineage"), int(rows.get("serial", 0)))
+            return self._db.execute(sql, params).fetchall()
+
+    def info(self) -> StateInfo:
+        meta = {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
+        campaigns = {r["name"]: int(r["serial"]) for r in self._rows("SELECT * FROM campaigns")}
+        return StateInfo(meta.get("lineage"), int(meta.get("serial", 0)), campaigns)
 
     def _to_record(self, row: Any, refills: list[RefillRecord]) -> OrderRecord:
+        try:
+            return self._convert(row, refills)
+        except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+            raise StateError(
+                f"the state's record of {row['address']!r} is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:80]}); smm state forget it, or restore the state from a backup"
+            ) from None
+
+    def _convert(self, row: Any, refills: list[RefillRecord]) -> OrderRecord:
         last = None
         if row["checked_at"] is not None:
             last = LastStatus(
@@ -85,280 +145,109 @@ class SQLReads:
             cancel=cancel,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            evidence=Evidence(row["sent_at"], row["gave_up_at"], row["known_below"]),
         )
 
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM orders ORDER BY address").fetchall()
-            refill_rows = self._db.execute("SELECT * FROM refills ORDER BY id").fetchall()
         refills: dict[str, list[RefillRecord]] = {}
-        for r in refill_rows:
-            refills.setdefault(r["address"], []).append(
-                RefillRecord(
-                    r["requested_at"], r["refill_id"], r["error"], r["status"], r["checked_at"]
-                )
-            )
+        for r in self._rows("SELECT * FROM refills ORDER BY id"):
+            refills.setdefault(r["address"], []).append(_refill(r))
         return {
             row["address"]: self._to_record(row, refills.get(row["address"], []))
-            for row in rows
+            for row in self._rows("SELECT * FROM orders ORDER BY address")
             if campaigns is None or row["campaign"] in campaigns
         }
 
     def record(self, address: str) -> OrderRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM orders WHERE address = ?", (address,)).fetchone()
-            if row is None:
-                return None
-            refills = [
-                RefillRecord(
-                    r["requested_at"], r["refill_id"], r["error"], r["status"], r["checked_at"]
-                )
-                for r in self._db.execute(
-                    "SELECT * FROM refills WHERE address = ? ORDER BY id", (address,)
-                ).fetchall()
-            ]
-        return self._to_record(row, refills)
+        rows = self._rows("SELECT * FROM orders WHERE address = ?", (address,))
+        if not rows:
+            return None
+        refills = self._rows("SELECT * FROM refills WHERE address = ? ORDER BY id", (address,))
+        return self._to_record(rows[0], [_refill(r) for r in refills])
+
+    def highest_order_ids(self) -> dict[str, int]:
+        rows = self._rows(
+            "SELECT panel, MAX(order_id) AS top FROM orders WHERE order_id IS NOT NULL"
+            " GROUP BY panel"
+        )
+        return {r["panel"]: int(r["top"]) for r in rows}
 
     def apply_id(self, address: str) -> str | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT apply_id FROM orders WHERE address = ?", (address,)
-            ).fetchone()
-        return None if row is None else row[0]
+        rows = self._rows("SELECT apply_id FROM orders WHERE address = ?", (address,))
+        return None if not rows else rows[0]["apply_id"]
 
     def events(self, address: str | None = None) -> list[Event]:
-        with self._lock:
-            if address is None:
-                rows = self._db.execute("SELECT * FROM events ORDER BY id").fetchall()
-            else:
-                rows = self._db.execute(
-                    "SELECT * FROM events WHERE address = ? ORDER BY id", (address,)
-                ).fetchall()
+        if address is None:
+            rows = self._rows("SELECT * FROM events ORDER BY id")
+        else:
+            rows = self._rows("SELECT * FROM events WHERE address = ? ORDER BY id", (address,))
         return [Event(r["at"], r["address"], r["kind"], json.loads(r["detail"])) for r in rows]
 
-    # --- writes -----------------------------------------------------------------
-
-
-class SQLTransaction:
-    """The writes of one batch, as SQL on an open transaction (``?`` placeholders)."""
-
-    def __init__(self, db: Connection) -> None:
-        self.db = db
-        self.changed = False
-        self.at = now_iso()
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        changed = self.changed
-        self.db.execute("SAVEPOINT part")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK TO part")
-            self.db.execute("RELEASE part")
-            self.changed = changed
-            raise
-        self.db.execute("RELEASE part")
-
-    def _update(self, address: str, **fields: Any) -> None:
-        fields["updated_at"] = self.at
-        names = ", ".join(f"{k} = ?" for k in fields)
-        cursor = self.db.execute(
-            f"UPDATE orders SET {names} WHERE address = ?", (*fields.values(), address)
-        )
-        if cursor.rowcount != 1:
-            raise StateError(f"{address}: not in the state")
-        self.changed = True
-
-    def event(self, address: str, kind: str, detail: Mapping[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO events (at, address, kind, detail) VALUES (?, ?, ?, ?)",
-            (self.at, address, kind, json.dumps(dict(detail), sort_keys=True, default=str)),
-        )
-
-    def begin_submit(
-        self,
-        address: str,
-        campaign: str,
-        panel: str,
-        fingerprint: str,
-        spec: Mapping[str, Any],
-        cost: Decimal | None,
-        apply_id: str,
-    ) -> None:
-        existing = self.db.execute(
-            "SELECT phase FROM orders WHERE address = ?", (address,)
-        ).fetchone()
-        if existing is not None and existing[0] != Phase.REJECTED:
-            # Only a never-placed or rejected order may be submitted: anything else
-            # would risk a second order.
-            raise StateError(f"{address}: refusing to submit, it is recorded as {existing[0]}")
-        self.db.execute("DELETE FROM orders WHERE address = ?", (address,))
-        self.db.execute(
-            "INSERT INTO orders (address, campaign, panel, fingerprint, phase, spec,"
-            " estimated_cost, apply_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                address,
-                campaign,
-                panel,
-                fingerprint,
-                Phase.SUBMITTING,
-                json.dumps(dict(spec), sort_keys=True),
-                None if cost is None else str(cost),
-                apply_id,
-                self.at,
-                self.at,
-            ),
-        )
-        self.changed = True
-        self.event(address, "submitting", {"panel": panel, "fingerprint": fingerprint})
-
-    def placed(self, address: str, order_id: int, how: str = "add") -> None:
-        self._update(address, phase=Phase.PLACED, order_id=order_id, error=None)
-        self.event(address, "placed", {"order_id": order_id, "how": how})
-
-    def rejected(self, address: str, reason: str, not_sent: bool = False) -> None:
-        self._update(address, phase=Phase.REJECTED, error=reason)
-        self.event(address, "rejected", {"reason": reason, "not_sent": not_sent})
-
-    def in_doubt(self, address: str, reason: str) -> None:
-        self._update(address, phase=Phase.IN_DOUBT, error=reason)
-        self.event(address, "in_doubt", {"reason": reason})
-
-    def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]:
-        """``submitting`` rows whose apply is gone become ``in_doubt``: the request may
-        have reached the panel."""
-        if address is None:
-            rows = self.db.execute(
-                "SELECT address FROM orders WHERE phase = ?", (Phase.SUBMITTING,)
-            ).fetchall()
-        else:
-            rows = self.db.execute(
-                "SELECT address FROM orders WHERE phase = ? AND address = ?",
-                (Phase.SUBMITTING, address),
-            ).fetchall()
-        found = [r[0] for r in rows]
-        for name in found:
-            self.in_doubt(name, reason)
-        return found
-
-    def status(self, address: str, last: LastStatus) -> None:
-        row = self.db.execute(
-            "SELECT status, remains, charge, status_error FROM orders WHERE address = ?",
-            (address,),
-        ).fetchone()
-        charge = None if last.charge is None else str(last.charge)
-        self.db.execute(
-            "UPDATE orders SET status = ?, remains = ?, start_count = ?, charge = ?,"
-            " currency = ?, checked_at = ?, status_error = ? WHERE address = ?",
-            (
-                last.status,
-                last.remains,
-                last.start_count,
-                charge,
-                last.currency,
-                last.checked_at,
-                last.error,
-                address,
-            ),
-        )
-        before = None if row is None else (row[0], row[1], row[2], row[3])
-        after = (last.status, last.remains, charge, last.error)
-        if before != after:
-            self.changed = True
-            self.event(address, "status", last.to_json())
-
-    def refill(self, address: str, record: RefillRecord) -> None:
-        self.db.execute(
-            "INSERT INTO refills (address, refill_id, requested_at, error, status, checked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                address,
-                record.refill_id,
-                record.requested_at,
-                record.error,
-                record.status,
-                record.checked_at,
-            ),
-        )
-        self.changed = True
-        self.event(address, "refill", record.to_json())
-
-    def refill_status(
-        self, address: str, refill_id: int, status: str | None, error: str | None, at: str
-    ) -> None:
-        row = self.db.execute(
-            "SELECT status, error FROM refills WHERE address = ? AND refill_id = ?",
-            (address, refill_id),
-        ).fetchone()
-        self.db.execute(
-            "UPDATE refills SET status = ?, error = ?, checked_at = ?"
-            " WHERE address = ? AND refill_id = ?",
-            (status, error, at, address, refill_id),
-        )
-        if row is None or (row[0], row[1]) != (status, error):
-            self.changed = True
-            self.event(
-                address, "refill_status", {"refill_id": refill_id, "status": status, "error": error}
+    def history(self, campaigns: set[str] | None = None) -> list[Observation]:
+        return [
+            Observation(
+                r["address"],
+                r["at"],
+                r["status"] or "",
+                r["remains"],
+                r["start_count"],
+                _dec(r["charge"]),
+                r["currency"],
             )
+            for r in self._rows("SELECT * FROM history ORDER BY id")
+            if campaigns is None or campaign_of(r["address"]) in campaigns
+        ]
 
-    def cancel(self, address: str, record: CancelRecord) -> None:
-        self._update(
-            address,
-            cancel_requested_at=record.requested_at,
-            cancel_ok=int(record.ok),
-            cancel_error=record.error,
+    def balances(self) -> list[BalanceSeen]:
+        return [
+            BalanceSeen(r["panel"], r["at"], Decimal(r["amount"]), r["currency"] or "")
+            for r in self._rows("SELECT * FROM balances ORDER BY id")
+        ]
+
+    def dump(self) -> Dump:
+        with self._lock:
+            info = self.info()
+            tables = {
+                table: tuple(
+                    {name: row[name] for name in names}
+                    for row in self._rows(f"SELECT * FROM {table} ORDER BY {_ORDER[table]}")
+                )
+                for table, names in COLUMNS.items()
+            }
+        return Dump(
+            info.lineage,
+            info.serial,
+            dict(info.campaigns),
+            tables["orders"],
+            tables["refills"],
+            tables["events"],
+            tables["history"],
+            tables["balances"],
         )
-        self.event(address, "cancel", record.to_json())
 
-    def import_order(
-        self,
-        address: str,
-        campaign: str,
-        panel: str,
-        fingerprint: str,
-        spec: Mapping[str, Any],
-        order_id: int,
-        cost: Decimal | None,
-    ) -> None:
-        self.db.execute("DELETE FROM orders WHERE address = ?", (address,))
-        self.db.execute(
-            "INSERT INTO orders (address, campaign, panel, fingerprint, phase, order_id, spec,"
-            " estimated_cost, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                address,
-                campaign,
-                panel,
-                fingerprint,
-                Phase.PLACED,
-                order_id,
-                json.dumps(dict(spec), sort_keys=True),
-                None if cost is None else str(cost),
-                self.at,
-                self.at,
-            ),
-        )
-        self.changed = True
-        self.event(address, "imported", {"order_id": order_id})
 
-    def withdraw(self, address: str, reason: str) -> None:
-        """A ``submitting`` record whose ``add`` was surely never sent: as if never made."""
-        cursor = self.db.execute(
-            "DELETE FROM orders WHERE address = ? AND phase = ?", (address, Phase.SUBMITTING)
-        )
-        if cursor.rowcount != 1:
-            raise StateError(f"{address}: not being submitted")
-        self.changed = True
-        self.event(address, "withdrawn", {"reason": reason})
+_ORDER = {"orders": "address", "refills": "id", "events": "id", "history": "id", "balances": "id"}
 
-    def retry(self, address: str) -> None:
-        self._update(address, phase=Phase.REJECTED, error="declared not placed (state retry)")
-        self.event(address, "retry", {})
 
-    def forget(self, address: str) -> None:
-        cursor = self.db.execute("DELETE FROM orders WHERE address = ?", (address,))
-        if cursor.rowcount != 1:
-            raise StateError(f"{address}: not in the state")
-        self.db.execute("DELETE FROM refills WHERE address = ?", (address,))
-        self.changed = True
-        self.event(address, "forgotten", {})
+def restore_rows(db: Connection, dump: Dump) -> None:
+    """Write a dump into an empty store's tables (inside the backend's transaction)."""
+    if db.execute("SELECT COUNT(*) AS n FROM orders").fetchone()["n"]:
+        raise StateError("the target state is not empty")
+    for table, rows in (
+        ("orders", dump.orders),
+        ("refills", dump.refills),
+        ("events", dump.events),
+        ("history", dump.history),
+        ("balances", dump.balances),
+    ):
+        names = COLUMNS[table]
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        for row in rows:
+            db.execute(sql, tuple(row.get(name) for name in names))
+    db.execute("DELETE FROM meta")
+    db.execute("DELETE FROM campaigns")
+    if dump.lineage is not None:
+        db.execute("INSERT INTO meta (key, value) VALUES ('lineage', ?)", (dump.lineage,))
+    db.execute("INSERT INTO meta (key, value) VALUES ('serial', ?)", (str(dump.serial),))
+    for name, serial in sorted(dump.campaigns.items()):
+        db.execute("INSERT INTO campaigns (name, serial) VALUES (?, ?)", (name, serial))

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.errors import SmmError
-from runner.state import Event, OrderRecord, StateInfo, open_readonly
+from runner.state import (
+    BalanceSeen,
+    Event,
+    Observation,
+    OrderRecord,
+    StateInfo,
+    open_readonly,
+)
 from runner.workflows.context import Context
 
 
@@ -15,13 +22,18 @@ class Snapshot:
     info: StateInfo
     records: dict[str, OrderRecord]
     events: list[Event]
+    history: list[Observation]
+    balances: list[BalanceSeen]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "lineage": self.info.lineage,
             "serial": self.info.serial,
+            "campaigns": dict(self.info.campaigns),
             "orders": [r.to_json() for r in self.records.values()],
             "events": [e.to_json() for e in self.events],
+            "history": [o.to_json() for o in self.history],
+            "balances": [b.to_json() for b in self.balances],
         }
 
 
@@ -42,6 +54,9 @@ def show(ctx: Context, address: str) -> dict[str, Any]:
             raise SmmError(f"{address}: not in the state")
         data = record.to_json()
         data["events"] = [e.to_json() for e in reader.events(address)]
+        data["history"] = [
+            o.to_json() for o in reader.history({record.campaign}) if o.address == address
+        ]
         return data
     finally:
         reader.close()
@@ -50,6 +65,8 @@ def show(ctx: Context, address: str) -> dict[str, Any]:
 def export(ctx: Context) -> Snapshot:
     reader = open_readonly(ctx.state_path)
     try:
-        return Snapshot(reader.info(), reader.records(), reader.events())
+        return Snapshot(
+            reader.info(), reader.records(), reader.events(), reader.history(), reader.balances()
+        )
     finally:
         reader.close()
