@@ -36,14 +36,15 @@ from runner.workflows.context import Context
 )
 @click.option(
     "--state",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="State store path (default: from smm.yaml, else .smm/state.db).",
+    metavar="PATH|URL",
+    help="Where the state lives: a file path or a postgresql:// URL (default: SMM_STATE, "
+    "else state: in smm.yaml, else .smm/state.db).",
 )
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR=1).")
 @click.option("-v", "--verbose", count=True, help="Log requests (-vv: more). Never logs keys.")
 @click.pass_context
 def cli(
-    ctx: click.Context, config: Path | None, state: Path | None, no_color: bool, verbose: int
+    ctx: click.Context, config: Path | None, state: str | None, no_color: bool, verbose: int
 ) -> None:
     """smm: declarative campaigns for SMM panels.
 

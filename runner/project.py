@@ -56,7 +56,7 @@ class PanelConfig:
 class Project:
     root: Path
     file: Path | None
-    state_path: Path
+    state: str = DEFAULT_STATE  # a path relative to root, or a postgresql:// URL
     panels: dict[str, PanelConfig] = field(default_factory=dict)
 
     @property
@@ -78,7 +78,6 @@ def default_project(root: Path) -> Project:
     return Project(
         root=root,
         file=None,
-        state_path=root / DEFAULT_STATE,
         panels={"demo": PanelConfig("demo", "sim://demo")},
     )
 
@@ -134,5 +133,4 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 "environment variable holding its API key)",
                 doc.location(("panels", name), key=True),
             )
-    state = root / data.get("state", DEFAULT_STATE)
-    return Project(root=root, file=file, state_path=state, panels=panels)
+    return Project(root=root, file=file, state=str(data.get("state", DEFAULT_STATE)), panels=panels)

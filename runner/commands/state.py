@@ -36,7 +36,7 @@ def list_(ctx: Context, output: str) -> None:
     if output == "json":
         out(render.records_json(info, records))
     elif not records:
-        out(f"No orders recorded in {ctx.state_path}.")
+        out(f"No orders recorded in {ctx.state_location}.")
     else:
         show(render.records_table(info, records))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -304,7 +304,12 @@ class Transaction(Protocol):
     ) -> None: ...
     def in_doubt(self, address: str, reason: str, evidence: Evidence | None = None) -> None: ...
     def withdraw(self, address: str, reason: str) -> None: ...
-    def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]: ...
+    def abandon_submitting(
+        self,
+        reason: str,
+        address: str | None = None,
+        campaigns: Collection[str] | None = None,
+    ) -> list[str]: ...
     def status(self, address: str, last: LastStatus) -> None:
         """The panel's latest answer about the order; a change is kept in its history."""
         ...

@@ -7,7 +7,7 @@ The backend opens the transaction, hands its connection to ``SQLTransaction``, a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -146,18 +146,27 @@ class SQLTransaction:
         self._update(address, phase=Phase.IN_DOUBT, error=reason, **self._evidence(evidence))
         self.event(address, "in_doubt", {"reason": reason})
 
-    def abandon_submitting(self, reason: str, address: str | None = None) -> list[str]:
-        """``submitting`` rows whose apply is gone become ``in_doubt``: the request may
-        have reached the panel.  The client gave up at the latest now."""
+    def abandon_submitting(
+        self,
+        reason: str,
+        address: str | None = None,
+        campaigns: Collection[str] | None = None,
+    ) -> list[str]:
+        """``submitting`` rows whose apply is gone (of one address, of some campaigns, or
+        all) become ``in_doubt``: the request may have reached the panel.  The client
+        gave up at the latest now."""
         if address is None:
             rows = self.db.execute(
-                "SELECT address, gave_up_at FROM orders WHERE phase = ?", (Phase.SUBMITTING,)
+                "SELECT address, campaign, gave_up_at FROM orders WHERE phase = ?",
+                (Phase.SUBMITTING,),
             ).fetchall()
         else:
             rows = self.db.execute(
-                "SELECT address, gave_up_at FROM orders WHERE phase = ? AND address = ?",
+                "SELECT address, campaign, gave_up_at FROM orders WHERE phase = ? AND address = ?",
                 (Phase.SUBMITTING, address),
             ).fetchall()
+        if campaigns is not None:
+            rows = [r for r in rows if r["campaign"] in campaigns]
         found = [r["address"] for r in rows]
         for row in rows:
             self._update(

@@ -25,7 +25,7 @@ from runner.outcome import Outcome, Report
 from runner.panel.client import PanelClient
 from runner.plan import Kind, Plan
 from runner.state import StateStore, locked
-from runner.workflows import planning
+from runner.workflows import campaigns, planning
 from runner.workflows.context import Context
 
 # A balance asked for less than this long ago is not asked again before ordering.
@@ -65,13 +65,19 @@ def apply(
     parallelism: int = 8,
     lock_timeout: float = 0.0,
 ) -> Applied:
-    with locked(ctx.state_path, lock_timeout) as store:
-        # We hold the lock, so no apply is alive: a leftover `submitting` is in doubt.
+    saved_plan = planning.load_saved(paths[0]) if planning.is_plan_file(paths) else None
+    if saved_plan is not None:
+        names = {a.campaign for a in saved_plan.actions}
+    else:
+        names = {c.name for c in campaigns.load(paths).campaigns}
+    with locked(ctx.state_location, names, lock_timeout) as store:
+        # We hold the lock, so no apply of these campaigns is alive: a leftover
+        # `submitting` is in doubt.
         with store.transaction() as tx:
-            tx.abandon_submitting("an earlier apply stopped while sending it")
+            tx.abandon_submitting("an earlier apply stopped while sending it", campaigns=names)
         fetched_at: float | None = None
-        if planning.is_plan_file(paths):
-            plan = planning.load_saved(paths[0])
+        if saved_plan is not None:
+            plan = saved_plan
             check_fresh(plan, store, paths[0])
             panels = {a.panel for a in plan.actions if a.kind.changes}
             clients = {p: ctx.client(p) for p in panels}

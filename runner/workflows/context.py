@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from runner.panel.client import PanelClient
     from runner.project import Project
+    from runner.state.location import StateLocation
 
 
 @dataclass
@@ -16,7 +18,7 @@ class Context:
     """The global options of one smm run (``--config``, ``--state``, ``-v``)."""
 
     config: Path | None = None
-    state: Path | None = None
+    state: str | None = None  # --state: a path or a postgresql:// URL
     verbose: int = 0
     _project: Project | None = field(default=None, repr=False)
 
@@ -25,15 +27,21 @@ class Context:
         if self._project is None:
             from runner import project
 
-            loaded = project.load(self.config)
-            if self.state is not None:
-                loaded = replace(loaded, state_path=self.state.resolve())
-            self._project = loaded
+            self._project = project.load(self.config)
         return self._project
 
     @property
-    def state_path(self) -> Path:
-        return self.project.state_path
+    def state_location(self) -> StateLocation:
+        """``--state``, else ``SMM_STATE``, else ``state:`` in smm.yaml (else the default
+        file); paths are relative to the working folder on the command line and in the
+        environment, to the project file's folder in the file."""
+        from runner.state.location import parse
+
+        if self.state:
+            return parse(self.state, Path.cwd())
+        if os.environ.get("SMM_STATE"):
+            return parse(os.environ["SMM_STATE"], Path.cwd())
+        return parse(self.project.state, self.project.root)
 
     def client(self, panel_name: str) -> PanelClient:
         """A client of the named panel (real over HTTPS, or the in-process simulator)."""

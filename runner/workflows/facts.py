@@ -57,7 +57,7 @@ class ServicesCache:
 
 
 def cache_for(project: Project) -> ServicesCache:
-    return ServicesCache(project.state_path.parent / "cache")
+    return ServicesCache(project.smm_dir / "cache")
 
 
 def services(client: PanelClient, cache: ServicesCache, refresh: bool = False) -> list[Service]:

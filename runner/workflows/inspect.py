@@ -38,7 +38,7 @@ class Snapshot:
 
 
 def records(ctx: Context) -> tuple[StateInfo, dict[str, OrderRecord]]:
-    reader = open_readonly(ctx.state_path)
+    reader = open_readonly(ctx.state_location)
     try:
         return reader.info(), reader.records()
     finally:
@@ -47,7 +47,7 @@ def records(ctx: Context) -> tuple[StateInfo, dict[str, OrderRecord]]:
 
 def show(ctx: Context, address: str) -> dict[str, Any]:
     """Everything recorded about ``address``, with its history, as JSON values."""
-    reader = open_readonly(ctx.state_path)
+    reader = open_readonly(ctx.state_location)
     try:
         record = reader.record(address)
         if record is None:
@@ -63,7 +63,7 @@ def show(ctx: Context, address: str) -> dict[str, Any]:
 
 
 def export(ctx: Context) -> Snapshot:
-    reader = open_readonly(ctx.state_path)
+    reader = open_readonly(ctx.state_location)
     try:
         return Snapshot(
             reader.info(), reader.records(), reader.events(), reader.history(), reader.balances()

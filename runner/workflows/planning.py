@@ -15,7 +15,7 @@ from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plan import Plan
 from runner.state import StateReader, open_readonly
-from runner.state.lock import held_by_someone
+from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, facts
 from runner.workflows.context import Context
 
@@ -44,7 +44,7 @@ def build(
     stay open for an apply to use."""
     loaded = campaigns.load(paths)
     project = ctx.project
-    reader = store if store is not None else open_readonly(project.state_path)
+    reader = store if store is not None else open_readonly(ctx.state_location)
     names = {c.name for c in loaded.campaigns}
     records = reader.records(names)
     info = reader.info()
@@ -60,7 +60,7 @@ def build(
         refresh_services=refresh_services,
         clients=clients,
     )
-    running = apply_running or held_by_someone(project.state_path)
+    running = apply_running or lock_held(ctx.state_location, names)
     result = planner.make_plan(
         loaded.campaigns,
         records,

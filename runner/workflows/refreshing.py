@@ -30,7 +30,7 @@ def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> R
 
 
 def refresh_campaigns(ctx: Context, names: set[str] | None, lock_timeout: float) -> Refreshed:
-    with locked(ctx.state_path, lock_timeout) as store:
+    with locked(ctx.state_location, names, lock_timeout) as store:
         return refresh_records(ctx, store, store.records(names).values())
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from runner.api.models import OrderInfo
 from runner.errors import SmmError
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
+from runner.state.sql import campaign_of
 from runner.workflows import campaigns
 from runner.workflows.context import Context
 
@@ -31,7 +32,7 @@ def import_order(
     spec = next((o for o in loaded.orders if o.address == address), None)
     if spec is None:
         raise SmmError(f"{address}: no such order in the campaign files")
-    with locked(ctx.state_path, lock_timeout) as store:
+    with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         record = store.record(address)
         if record is not None and record.phase is Phase.PLACED and record.order_id != order_id:
             raise SmmError(
@@ -57,7 +58,7 @@ def import_order(
 
 def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> None:
     """Declare an in-doubt order as not placed: the next apply places it."""
-    with locked(ctx.state_path, lock_timeout) as store:
+    with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         with store.transaction() as tx:
             tx.abandon_submitting("an earlier apply stopped while sending it", address)
         record = store.record(address)
@@ -75,7 +76,7 @@ def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.
 
 def forget(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> OrderRecord:
     """Drop the record of ADDRESS (the panel's order, if any, is not touched)."""
-    with locked(ctx.state_path, lock_timeout) as store:
+    with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         record = store.record(address)
         if record is None:
             raise SmmError(f"{address}: not in the state")

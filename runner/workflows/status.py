@@ -29,7 +29,7 @@ def overview(
         names = set(budgets)
     if refresh:
         refresh_campaigns(ctx, names, lock_timeout)
-    reader = open_readonly(ctx.state_path)
+    reader = open_readonly(ctx.state_location)
     try:
         records = reader.records(names)
     finally:

@@ -82,7 +82,7 @@ def test_declined_apply_orders_nothing(ctx: Context, sim: Sim) -> None:
     with pytest.raises(Declined):
         applying.apply(ctx, (), RecordingView(approve=False))
     assert sim.orders() == []
-    assert open_readonly(ctx.state_path).records() == {}
+    assert open_readonly(ctx.state_location).records() == {}
 
 
 def test_invalid_campaigns_raise_with_every_problem(ctx: Context) -> None:
