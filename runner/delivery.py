@@ -23,8 +23,9 @@ class Row:
     status: str
     delivered: int | None
     ordered: int | None
-    charge: Decimal | None
+    charge: Decimal | None  # as the panel reported it
     currency: str | None
+    spent: Decimal  # OrderRecord.spent: the charge, else the estimate made when placing
     refills: str
     refills_open: bool
     age: str
@@ -41,6 +42,7 @@ class Row:
             "ordered": self.ordered,
             "charge": None if self.charge is None else str(self.charge),
             "currency": self.currency,
+            "spent": str(self.spent),
             "refills": self.refills,
             "age": self.age,
             "note": self.note,
@@ -62,7 +64,8 @@ class Overview:
         return [r for r in self.rows if r.campaign == campaign]
 
     def spent(self, campaign: str) -> Decimal:
-        return sum((r.charge or Decimal(0) for r in self.of(campaign)), Decimal(0))
+        """The campaign's spend: ``OrderRecord.spent`` summed, as plan and report count."""
+        return sum((r.spent for r in self.of(campaign)), Decimal(0))
 
     @property
     def finished(self) -> bool:
@@ -131,6 +134,7 @@ def row(record: OrderRecord, now: _dt.datetime) -> Row:
         ordered,
         last.charge if last else None,
         last.currency if last else None,
+        record.spent,
         refills,
         refills_open,
         age(record.created_at, now),

@@ -7,6 +7,8 @@ plan is its JSON, read back with ``Plan.from_json``.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 from runner.errors import Location
 from runner.money import format_amount
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 
 class Kind(enum.StrEnum):
@@ -26,6 +28,7 @@ class Kind(enum.StrEnum):
     CONFLICT = "conflict"
     IN_DOUBT = "in-doubt"
     ORPHAN = "orphan"
+    INVALID = "error"  # cannot be placed as written: the plan's errors say why
 
     @property
     def symbol(self) -> str:
@@ -45,6 +48,7 @@ _SYMBOLS = {
     Kind.CONFLICT: "!",
     Kind.IN_DOUBT: "?",
     Kind.ORPHAN: "#",
+    Kind.INVALID: "x",
 }
 
 
@@ -162,29 +166,32 @@ class Check:
 
 @dataclass(frozen=True)
 class CampaignCost:
+    """A campaign's planned cost and what it has spent (``OrderRecord.spent``), in its
+    one currency, against its budget."""
+
     name: str
     cost: Decimal
-    unbounded: bool
     budget: Decimal | None
     spent: Decimal
+    currency: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "campaign": self.name,
             "cost": str(self.cost),
-            "unbounded": self.unbounded,
             "budget": None if self.budget is None else str(self.budget),
             "spent": str(self.spent),
+            "currency": self.currency,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CampaignCost:
         return cls(
-            data["campaign"],
+            str(data["campaign"]),
             Decimal(data["cost"]),
-            bool(data["unbounded"]),
             _dec(data.get("budget")),
             Decimal(data["spent"]),
+            data.get("currency"),
         )
 
 
@@ -225,6 +232,11 @@ class Plan:
     serial: int = 0
     rates: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
     created_at: str = ""
+    # The serial of each campaign the plan covers, when it was made: a saved plan is
+    # stale once any of them moved (another campaign's changes do not matter).
+    serials: dict[str, int] = field(default_factory=dict, compare=False)
+    # The campaign paths it was made from (relative to the project), to plan them again.
+    paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -282,10 +294,11 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         counts = {str(k): self.count(k) for k in Kind}
-        return {
+        data: dict[str, Any] = {
             "format_version": PLAN_FORMAT,
             "created_at": self.created_at,
-            "state": {"lineage": self.lineage, "serial": self.serial},
+            "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
+            "paths": list(self.paths),
             "summary": self.summary(),
             "counts": counts,
             "has_changes": self.has_changes,
@@ -297,18 +310,45 @@ class Plan:
             "total_cost": str(self.total_cost),
             "rates": self.rates,
         }
+        data["checksum"] = checksum(data)
+        return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Plan:
+    def from_json(cls, data: Any) -> Plan:
+        """A saved plan read back; any edit of it (a checksum that does not match) or any
+        value of the wrong shape is a ``ValueError``."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.get("format_version") != PLAN_FORMAT:
-            raise ValueError(f"unsupported plan format {data.get('format_version')!r}")
-        return cls(
-            actions=tuple(Action.from_json(a) for a in data["actions"]),
-            checks=tuple(Check.from_json(c) for c in data["checks"]),
-            campaigns=tuple(CampaignCost.from_json(c) for c in data["campaigns"]),
-            panels=tuple(PanelSummary.from_json(p) for p in data["panels"]),
-            lineage=data["state"]["lineage"],
-            serial=int(data["state"]["serial"]),
-            rates=data.get("rates", {}),
-            created_at=data.get("created_at", ""),
-        )
+            raise ValueError(
+                f"unsupported plan format {str(data.get('format_version'))[:20]!r} "
+                f"(this smm writes format {PLAN_FORMAT})"
+            )
+        if data.get("checksum") != checksum(data):
+            raise ValueError("its checksum does not match: the file was edited after it was saved")
+        try:
+            state = data["state"]
+            return cls(
+                actions=tuple(Action.from_json(a) for a in data["actions"]),
+                checks=tuple(Check.from_json(c) for c in data["checks"]),
+                campaigns=tuple(CampaignCost.from_json(c) for c in data["campaigns"]),
+                panels=tuple(PanelSummary.from_json(p) for p in data["panels"]),
+                lineage=state["lineage"],
+                serial=int(state["serial"]),
+                rates={
+                    str(panel): {str(k): str(v) for k, v in rates.items()}
+                    for panel, rates in data.get("rates", {}).items()
+                },
+                created_at=str(data.get("created_at", "")),
+                serials={str(k): int(v) for k, v in state["campaigns"].items()},
+                paths=tuple(str(p) for p in data.get("paths", [])),
+            )
+        except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+            raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None
+
+
+def checksum(data: dict[str, Any]) -> str:
+    """A digest of everything in a plan's JSON but the checksum itself."""
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
-from runner.api.ordertypes import BY_SERVICE_TYPE, checked_quantity, units
 from runner.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
-from runner.money import cost, format_amount
+from runner.money import format_amount
+from runner.orderchecks import Misfit, fit
 from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan
 from runner.state import OrderRecord, Phase, StateInfo
 
@@ -43,16 +43,13 @@ def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus
 
 
 def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a placed order costs as far as we know: the panel's charge, else the estimate."""
-    if record.phase not in (Phase.PLACED, Phase.IN_DOUBT, Phase.SUBMITTING):
-        return Decimal(0)
-    if record.order_id is not None and facts is not None:
+    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
+    with status and report), with the charge the panel answered a moment ago if newer."""
+    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
         fresh = facts.statuses.get(record.order_id)
         if isinstance(fresh, OrderInfo) and fresh.charge is not None:
             return fresh.charge
-    if record.last is not None and record.last.charge is not None:
-        return record.last.charge
-    return record.estimated_cost or Decimal(0)
+    return record.spent
 
 
 class _Planner:
@@ -84,18 +81,12 @@ class _Planner:
         campaign_costs = []
         for campaign in self.campaigns:
             planned = Decimal(0)
-            unbounded = False
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             for spec in campaign.orders:
                 action = self.order(spec, waiting, campaign)
-                if action is None:
-                    continue
                 self.actions.append(action)
-                if action.kind is Kind.CREATE:
-                    if action.cost is None:
-                        unbounded = True
-                    else:
-                        planned += action.cost
+                if action.kind is Kind.CREATE and action.cost is not None:
+                    planned += action.cost
             spent = sum(
                 (
                     recorded_charge(r, self.facts.get(r.panel))
@@ -104,9 +95,9 @@ class _Planner:
                 ),
                 Decimal(0),
             )
-            self.budget(campaign, planned, spent, unbounded)
+            currency = self.budget(campaign, planned, spent)
             campaign_costs.append(
-                CampaignCost(campaign.name, planned, unbounded, campaign.budget, spent)
+                CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
             )
         self.orphans()
         self.same_link_twice()
@@ -118,13 +109,14 @@ class _Planner:
             panels=tuple(panels),
             lineage=state.lineage,
             serial=state.serial,
+            serials=state.serials(c.name for c in self.campaigns),
             rates=self.rates,
             created_at=self.now.isoformat().replace("+00:00", "Z"),
         )
 
     # --- one order ----------------------------------------------------------------
 
-    def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action | None:
+    def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action:
         facts = self.facts.get(spec.panel)
         record = self.records.get(spec.address)
         base = Action(
@@ -152,9 +144,10 @@ class _Planner:
             return self.create(spec, facts, base, waiting, campaign, record)
         return self.placed(spec, record, facts, base)
 
-    def panel_usable(self, spec: OrderSpec, facts: PanelFacts | None) -> bool:
+    def panel_usable(self, spec: OrderSpec, facts: PanelFacts | None) -> str | None:
+        """None when the panel answered; else why not (reported once per campaign)."""
         if facts is not None and facts.error is None:
-            return True
+            return None
         message = f"unknown panel '{spec.panel}'"
         if facts is not None and facts.error is not None:
             message = facts.error
@@ -162,7 +155,15 @@ class _Planner:
         if key not in self.reported_panels:
             self.reported_panels.add(key)
             self.error(message, spec.where("panel"), spec.address)
-        return False
+        return message
+
+    def invalid(self, base: Action, spec: OrderSpec, misfits: list[Misfit]) -> Action:
+        """An order that cannot be placed: every reason is an error at its field, and the
+        action is listed as an error, never as a create."""
+        for misfit in misfits:
+            where = spec.where(misfit.field) if misfit.field else spec.location
+            self.error(f"{spec.address}: {misfit.message}", where, spec.address)
+        return replace(base, kind=Kind.INVALID, reason=misfits[0].message)
 
     def create(
         self,
@@ -172,71 +173,28 @@ class _Planner:
         waiting: bool,
         campaign: CampaignSpec,
         record: OrderRecord | None,
-    ) -> Action | None:
+    ) -> Action:
         if spec.cancel:
             return replace(base, kind=Kind.NOOP, reason="cancel: true, and never placed")
-        if not self.panel_usable(spec, facts):
-            return None
-        assert facts is not None
+        trouble = self.panel_usable(spec, facts)
+        if trouble is not None or facts is None:
+            return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
         service = facts.services.get(spec.service)
         if service is None:
-            self.error(
-                f"{spec.address}: service {spec.service} is not in {spec.panel}'s "
-                "catalog (unknown or disabled)",
-                spec.where("service"),
-                spec.address,
+            return self.invalid(
+                base,
+                spec,
+                [
+                    Misfit(
+                        f"service {spec.service} is not in {spec.panel}'s catalog "
+                        "(unknown or disabled)",
+                        "service",
+                    )
+                ],
             )
-            return None
-        if service.type not in spec.types:
-            fits = ", ".join(str(t) for t in spec.types)
-            self.error(
-                f"{spec.address}: service {service.id} is a {service.type} service, "
-                f"but the order's fields are for: {fits}",
-                spec.where("service"),
-                spec.address,
-            )
-            return None
-        order_type = BY_SERVICE_TYPE[service.type]
-        params = spec.param_map
-        if "quantity" in params and order_type.units in ("comments", "usernames"):
-            listed = len(params["comments" if order_type.units == "comments" else "usernames"])
-            if params["quantity"] != listed:
-                self.error(
-                    f"{spec.address}: quantity {params['quantity']} does not match the "
-                    f"{listed} items of a {service.type} order",
-                    spec.where("quantity"),
-                    spec.address,
-                )
-        checked = checked_quantity(order_type, params)
-        per_run = " per run" if "drip_feed" in params else ""
-        if not service.min <= checked <= service.max:
-            self.error(
-                f"{spec.address}: quantity {checked}{per_run} is outside service "
-                f"{service.id}'s limits {service.min}..{service.max}",
-                spec.where("quantity" if "quantity" in params else "service"),
-                spec.address,
-            )
-        if "drip_feed" in params and service.dripfeed is False:
-            self.error(
-                f"{spec.address}: service {service.id} does not support drip-feed",
-                spec.where("drip_feed"),
-                spec.address,
-            )
-        if spec.refills and not service.refill:
-            self.error(
-                f"{spec.address}: service {service.id} does not support refills",
-                spec.where("refills"),
-                spec.address,
-            )
-        count = units(order_type, params)
-        amount = None if count is None else cost(service.rate, count)
-        if count is None and campaign.budget is None:
-            self.error(
-                f"{spec.address}: a subscription without 'posts' has no upper bound "
-                "on its cost; set posts, or give the campaign a budget",
-                spec.location,
-                spec.address,
-            )
+        fitted = fit(spec, service)
+        if isinstance(fitted, list):
+            return self.invalid(base, spec, fitted)
         self.rates.setdefault(spec.panel, {})[str(service.id)] = str(service.rate)
         currency = facts.balance.currency if facts.balance else None
         kind = Kind.WAIT if waiting else Kind.CREATE
@@ -252,8 +210,8 @@ class _Planner:
             reason=reason,
             service_name=service.name,
             service_type=str(service.type),
-            units=count,
-            cost=amount,
+            units=fitted.units,
+            cost=fitted.cost,
             currency=currency,
             spec=spec.to_json(),
         )
@@ -291,7 +249,7 @@ class _Planner:
                     spec.address,
                 )
                 return replace(base, kind=Kind.NOOP, reason="cannot cancel")
-            if not self.panel_usable(spec, facts):
+            if self.panel_usable(spec, facts) is not None:
                 return replace(base, kind=Kind.NOOP, reason="panel unavailable")
             return replace(base, kind=Kind.CANCEL, reason=f"status {status or 'unknown'}")
         wanted = spec.refills - record.refills_made
@@ -304,7 +262,7 @@ class _Planner:
                 )
                 return replace(base, kind=Kind.NOOP, reason="cannot refill")
             if status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL):
-                if not self.panel_usable(spec, facts):
+                if self.panel_usable(spec, facts) is not None:
                     return replace(base, kind=Kind.NOOP, reason="panel unavailable")
                 return replace(
                     base,
@@ -318,19 +276,43 @@ class _Planner:
 
     # --- plan-wide checks -----------------------------------------------------------
 
-    def budget(
-        self, campaign: CampaignSpec, planned: Decimal, spent: Decimal, unbounded: bool
-    ) -> None:
-        if campaign.budget is None:
-            return
-        total = spent + planned
-        if total > campaign.budget:
+    def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
+        """Check the campaign's spend against its budget; the campaign's one currency.
+
+        A budget is one amount in one currency: a campaign whose orders are priced in
+        several currencies (panels with different account currencies) cannot be held to
+        it, so that is an error rather than a sum of unlike amounts."""
+        currencies = {
+            self.facts[o.panel].balance.currency  # type: ignore[union-attr]
+            for o in campaign.orders
+            if o.panel in self.facts and self.facts[o.panel].balance is not None
+        }
+        currencies |= {
+            r.last.currency
+            for r in self.records.values()
+            if r.campaign == campaign.name and r.last is not None and r.last.currency
+        }
+        currencies.discard("")
+        if len(currencies) > 1:
             self.error(
-                f"campaign {campaign.name}: spend {format_amount(total)} (recorded "
-                f"{format_amount(spent)} + planned {format_amount(planned)}) is above its "
-                f"budget {format_amount(campaign.budget)}",
+                f"campaign {campaign.name}: its orders are priced in "
+                f"{' and '.join(sorted(currencies))}; a campaign's spend must be in one "
+                "currency (split it by panel currency)",
                 campaign.budget_location or campaign.location,
             )
+        currency = next(iter(currencies)) if len(currencies) == 1 else None
+        if campaign.budget is None:
+            return currency
+        total = spent + planned
+        if total > campaign.budget:
+            unit = f" {currency}" if currency else ""
+            self.error(
+                f"campaign {campaign.name}: spend {format_amount(total)}{unit} (recorded "
+                f"{format_amount(spent)} + planned {format_amount(planned)}) is above its "
+                f"budget {format_amount(campaign.budget)}{unit}",
+                campaign.budget_location or campaign.location,
+            )
+        return currency
 
     def orphans(self) -> None:
         loaded = {c.name: c for c in self.campaigns}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from runner.api.models import ServiceType
@@ -117,11 +118,22 @@ def units(order_type: OrderType, params: Mapping[str, Any]) -> int | None:
     if kind == "usernames":
         return len(params.get("usernames") or ())
     if kind == "subscription":
+        # The worst case: the most per post, on every post it may cover.
         posts = params.get("posts")
-        return None if posts is None else int(posts) * int(params["max"])
+        if posts is None:
+            return None
+        return (int(posts) + int(params.get("old_posts") or 0)) * int(params["max"])
     drip = params.get("drip_feed")
     runs = int(drip["runs"]) if isinstance(drip, Mapping) else 1
     return int(params.get("quantity") or 0) * runs
+
+
+def price(order_type: OrderType, rate: Decimal, count: int) -> Decimal:
+    """What ``count`` units cost at ``rate``, exactly: a package is charged its rate (the
+    price of one package), every other type the rate per 1000 units."""
+    if order_type.units == "one":
+        return rate * count
+    return rate * count / 1000
 
 
 def checked_quantity(order_type: OrderType, params: Mapping[str, Any]) -> int:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from runner.commands.options import (
+    err,
     format_option,
     lock_timeout_option,
     out,
@@ -119,14 +120,20 @@ def apply(
     """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
     from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
     from runner.outcome import Result
+    from runner.plan import Kind
     from runner.render import apply as render
+    from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run
 
     view = TerminalView(output, auto_approve)
     applied = run(ctx, paths, view, parallelism=parallelism, lock_timeout=lock_timeout)
     report = applied.report
+    doubts = applied.plan.count(Kind.IN_DOUBT)
+    if doubts:
+        for line in plan_render.in_doubt_lines(applied.plan):
+            err(line)
     if report is None:
-        return EXIT_ERROR if applied.plan.errors else EXIT_OK
+        return EXIT_ERROR if applied.plan.errors or doubts else EXIT_OK
     if view.as_json:
         view.emit(render.summary_event(report))
     else:
@@ -136,4 +143,4 @@ def apply(
     if report.interrupted:
         stopped = report.failed or report.count(Result.SKIPPED)
         return EXIT_INTERRUPTED if stopped else EXIT_ERROR
-    return EXIT_OK if report.ok else EXIT_ERROR
+    return EXIT_OK if report.ok and not doubts else EXIT_ERROR

@@ -69,6 +69,11 @@ def out(text: str = "") -> None:
     write(text)
 
 
+def err(text: str) -> None:
+    """A line for the person, on stderr (stdout stays the data: JSON, Markdown)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def show(renderable: Any) -> None:
     """Rich markup or a rich renderable to stdout."""
     from runner.console import console

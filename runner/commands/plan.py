@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import format_option, out, pass_context, paths_argument, show
+from runner.commands.options import err, format_option, out, pass_context, paths_argument, show
 from runner.workflows.context import Context
 
 
@@ -37,10 +37,17 @@ def plan(
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
     from runner.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+    from runner.plan import Kind
     from runner.render import plan as render
     from runner.workflows import planning
 
-    result = planning.plan(ctx, paths, refresh=not no_refresh, refresh_services=refresh_services)
+    result = planning.plan(
+        ctx,
+        paths,
+        refresh=not no_refresh,
+        refresh_services=refresh_services,
+        to_save=out_file is not None,
+    )
     if output == "json":
         out(render.as_json(result))
     elif output == "markdown":
@@ -48,6 +55,11 @@ def plan(
     else:
         show(render.text(result))
     if result.errors:
+        return EXIT_ERROR
+    if result.count(Kind.IN_DOUBT):
+        # A pipeline must not pass over an order that may or may not exist.
+        for line in render.in_doubt_lines(result):
+            err(line)
         return EXIT_ERROR
     if out_file is not None:
         planning.save(result, out_file)

@@ -19,6 +19,7 @@ _STYLE = {
     Kind.WAIT: "cyan",
     Kind.ORPHAN: "dim",
     Kind.NOOP: "dim",
+    Kind.INVALID: "bold red",
 }
 SHOWN = (
     Kind.CREATE,
@@ -28,6 +29,7 @@ SHOWN = (
     Kind.IN_DOUBT,
     Kind.WAIT,
     Kind.ORPHAN,
+    Kind.INVALID,
 )
 
 
@@ -78,7 +80,7 @@ def text(plan: Plan) -> str:
     unchanged = plan.count(Kind.NOOP)
     if unchanged:
         lines.append(f"{unchanged} order{'s' if unchanged != 1 else ''} unchanged.")
-    if plan.campaigns and any(c.cost or c.budget or c.unbounded for c in plan.campaigns):
+    if plan.campaigns and any(c.cost or c.budget for c in plan.campaigns):
         lines.append("")
         lines.append("Cost by campaign:")
         for c in plan.campaigns:
@@ -88,7 +90,7 @@ def text(plan: Plan) -> str:
                     f"   budget {format_amount(c.budget)}: spent {format_amount(c.spent)}, "
                     f"after {format_amount(c.spent + c.cost)}"
                 )
-            extra = " + unbounded" if c.unbounded else ""
+            extra = f" {c.currency}" if c.currency else ""
             lines.append(f"  {escape(c.name):<32} {format_amount(c.cost)}{extra}{budget}")
     if plan.panels:
         lines.append("")
@@ -112,6 +114,22 @@ def text(plan: Plan) -> str:
         )
     lines.append(f"[bold]{escape(plan.summary())}[/]")
     return "\n".join(lines)
+
+
+def in_doubt_lines(plan: Plan) -> list[str]:
+    """Why the run is not green while orders are in doubt, and what settles each."""
+    doubtful = plan.of_kind(Kind.IN_DOUBT)
+    n = len(doubtful)
+    lines = [
+        f"{n} order{' is' if n == 1 else 's are'} in doubt: the panel may or may not have "
+        f"{'it' if n == 1 else 'them'}. Check the panel's order history, then for each:"
+    ]
+    for action in doubtful:
+        lines.append(
+            f"  {action.address}: smm state import {action.address} ORDER_ID "
+            f"(it exists), or smm state retry {action.address} (it does not)"
+        )
+    return lines
 
 
 def markdown(plan: Plan) -> str:

@@ -18,13 +18,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
+from runner.api.models import OrderInfo
 from runner.errors import EXIT_INTERRUPTED, SmmError, StalePlan
 from runner.executor import Executor
 from runner.money import format_amount
 from runner.outcome import Outcome, Report
 from runner.panel.client import PanelClient
 from runner.plan import Kind, Plan
-from runner.state import StateStore, locked
+from runner.state import BalanceSeen, LastStatus, StateStore, locked, now_iso
 from runner.workflows import campaigns, planning
 from runner.workflows.context import Context
 
@@ -65,32 +66,57 @@ def apply(
     parallelism: int = 8,
     lock_timeout: float = 0.0,
 ) -> Applied:
-    saved_plan = planning.load_saved(paths[0]) if planning.is_plan_file(paths) else None
-    if saved_plan is not None:
-        names = {a.campaign for a in saved_plan.actions}
+    """Plan the campaigns under ``paths`` (or take the saved plan ``paths[0]``), confirm,
+    and place the orders, under the lock of the campaigns concerned.
+
+    Rates are the ones in force now (the services are asked afresh, never taken from the
+    cache); a saved plan is carried out only if planning again now gives exactly the same
+    actions at the same rates, against the same state."""
+    saved = planning.load_saved(paths[0]) if planning.is_plan_file(paths) else None
+    if saved is not None:
+        names = set(saved.serials) | {a.campaign for a in saved.actions}
     else:
         names = {c.name for c in campaigns.load(paths).campaigns}
     with locked(ctx.state_location, names, lock_timeout) as store:
+        if store.created:
+            view.notice(f"Started a new state at {store.where}.")
         # We hold the lock, so no apply of these campaigns is alive: a leftover
         # `submitting` is in doubt.
         with store.transaction() as tx:
             tx.abandon_submitting("an earlier apply stopped while sending it", campaigns=names)
-        fetched_at: float | None = None
-        if saved_plan is not None:
-            plan = saved_plan
-            check_fresh(plan, store, paths[0])
-            panels = {a.panel for a in plan.actions if a.kind.changes}
-            clients = {p: ctx.client(p) for p in panels}
-            saved = True
+        if saved is not None:
+            check_fresh(saved, store, paths[0])
+            planned = planning.build(
+                ctx, planning.project_paths(ctx, saved), store=store, refresh_services=True
+            )
         else:
-            planned = planning.build(ctx, paths, store=store, apply_running=False)
-            plan, clients, saved = planned.plan, planned.clients, False
-            fetched_at = planned.made_at
+            planned = planning.build(ctx, paths, store=store, refresh_services=True)
         try:
-            return _execute(plan, clients, store, view, saved, parallelism, fetched_at)
+            record_observations(store, planned)
+            plan = planned.plan
+            if saved is not None and not plan.errors:
+                check_same(saved, plan, paths[0])
+                plan = saved
+            return _execute(
+                plan, planned.clients, store, view, saved is not None, parallelism, planned.made_at
+            )
         finally:
-            for client in clients.values():
-                client.close()
+            planned.close()
+
+
+def record_observations(store: StateStore, planned: planning.Planned) -> None:
+    """What the panels just said about our orders and balances joins the history."""
+    records = [r for r in planned.records.values() if r.order_id is not None]
+    at = now_iso()
+    with store.transaction() as tx:
+        for record in records:
+            facts = planned.facts.get(record.panel)
+            info = None if facts is None else facts.statuses.get(record.order_id or 0)
+            if isinstance(info, OrderInfo):
+                tx.status(record.address, LastStatus.answered(info, at))
+        for name, facts in sorted(planned.facts.items()):
+            if facts.balance is not None:
+                tx.balance(BalanceSeen(name, at, facts.balance.amount, facts.balance.currency))
 
 
 def _execute(
@@ -122,13 +148,47 @@ def _execute(
 
 
 def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
+    """A saved plan belongs to one state, and to the serials of the campaigns it covers."""
     info = store.info()
-    fresh_store = plan.lineage is None and info.serial == 0
-    if not fresh_store and (plan.lineage != info.lineage or plan.serial != info.serial):
+    if plan.lineage is None or plan.lineage != info.lineage:
         raise StalePlan(
-            f"{path} is stale: it was made against state serial {plan.serial}"
-            f"{'' if plan.lineage == info.lineage else ' of another state store'}, and the "
-            f"state is now at serial {info.serial}; run smm plan again"
+            f"{path} was made against another state (lineage {plan.lineage or 'none'}, "
+            f"this one is {info.lineage}); run smm plan again against this state"
+        )
+    moved = {
+        name: (serial, info.campaigns.get(name, 0))
+        for name, serial in sorted(plan.serials.items())
+        if info.campaigns.get(name, 0) != serial
+    }
+    if moved:
+        what = ", ".join(f"{n} (serial {a} -> {b})" for n, (a, b) in moved.items())
+        raise StalePlan(
+            f"{path} is stale: since it was made, the state of {what} changed; run smm plan again"
+        )
+
+
+def _changes(plan: Plan) -> list[tuple[object, ...]]:
+    return sorted(
+        (a.address, str(a.kind), a.fingerprint, a.service, a.units, a.cost, a.currency, a.order_id)
+        for a in plan.actions
+        if a.kind.changes
+    )
+
+
+def check_same(saved: Plan, fresh: Plan, path: Path) -> None:
+    """The saved plan must be what planning now produces: same actions, same rates."""
+    for panel, rates in sorted(saved.rates.items()):
+        for service, rate in sorted(rates.items()):
+            now = fresh.rates.get(panel, {}).get(service)
+            if now is not None and now != rate:
+                raise StalePlan(
+                    f"{path} is stale: service {service} on {panel} now costs {now} "
+                    f"(the plan used {rate}); run smm plan again"
+                )
+    if set(saved.serials) != set(fresh.serials) or _changes(saved) != _changes(fresh):
+        raise StalePlan(
+            f"{path} no longer matches what the campaign files and the state ask for "
+            "(or it was altered); run smm plan again"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -14,7 +15,8 @@ from runner import planner
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plan import Plan
-from runner.state import StateReader, open_readonly
+from runner.planner import PanelFacts
+from runner.state import OrderRecord, StateReader, open_readonly, open_store
 from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, facts
 from runner.workflows.context import Context
@@ -25,6 +27,8 @@ class Planned:
     plan: Plan
     clients: dict[str, PanelClient]
     made_at: float  # time.monotonic() when the panels were asked
+    records: dict[str, OrderRecord]
+    facts: dict[str, PanelFacts]
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -69,14 +73,42 @@ def build(
         state=info,
         apply_running=running,
     )
-    return Planned(result, clients, made_at)
+    result = dataclasses.replace(result, paths=relative_paths(ctx, paths))
+    return Planned(result, clients, made_at, records, gathered)
+
+
+def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:
+    """The campaign paths as the project sees them (relative to its folder), so that a
+    saved plan can be made again from the same files in another checkout."""
+    root = ctx.project.root
+    out = []
+    for path in paths:
+        absolute = path.resolve()
+        try:
+            out.append(str(absolute.relative_to(root)))
+        except ValueError:
+            out.append(str(absolute))
+    return tuple(out)
+
+
+def project_paths(ctx: Context, plan: Plan) -> tuple[Path, ...]:
+    """The campaign paths a saved plan was made from, in this checkout."""
+    return tuple(ctx.project.root / p for p in plan.paths)
 
 
 def plan(
-    ctx: Context, paths: Sequence[Path], *, refresh: bool = True, refresh_services: bool = False
+    ctx: Context,
+    paths: Sequence[Path],
+    *,
+    refresh: bool = True,
+    refresh_services: bool = False,
+    to_save: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
-    cache."""
+    cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
+    to one state, so there must be one to name."""
+    if to_save:
+        open_store(ctx.state_location).close()
     planned = build(ctx, paths, refresh=refresh, refresh_services=refresh_services)
     planned.close()
     return planned.plan
@@ -96,6 +128,13 @@ def is_plan_file(paths: Sequence[Path]) -> bool:
 
 def load_saved(path: Path) -> Plan:
     try:
-        return Plan.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise PlanFileError(f"{path}: not a saved plan ({exc})") from None
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise ValueError(f"larger than {MAX_PLAN_BYTES // 2**20} MiB")
+        return Plan.from_json(json.loads(path.read_bytes()))
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read it ({exc.strerror})") from None
+    except (ValueError, RecursionError) as exc:
+        raise PlanFileError(f"{path}: not a saved plan smm can apply ({str(exc)[:160]})") from None
+
+
+MAX_PLAN_BYTES = 256 * 2**20

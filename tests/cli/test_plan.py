@@ -25,7 +25,7 @@ EXAMPLE_COSTS = {
     "demo-launch/poll-votes": "0.24",
     "example-comment-likes/like-my-comment": "0.0925",
     "example-comment-replies/replies": "0.0195",
-    "example-custom-comments-package/comment-pack": "0.006",
+    "example-custom-comments-package/comment-pack": "6.00",  # a package costs its rate
     "example-custom-comments/post-comments": "0.025",
     "example-default/tiktok-followers": "0.692876",
     "example-invites-from-groups/members": "0.74",
@@ -35,7 +35,7 @@ EXAMPLE_COSTS = {
     "example-mentions-user-followers/followers-of-rival": "0.305",
     "example-mentions-with-hashtags/mention-tags": "0.39",
     "example-mentions/mention-users": "0.32",
-    "example-package/story-views": "0.00275",
+    "example-package/story-views": "2.75",
     "example-poll/vote-two": "0.096",
     "example-seo/shoes-keywords": "0.6",
     "example-subscriptions/auto-likes": "0.35",
@@ -53,17 +53,17 @@ def test_plan_examples_in_process(run: Runner) -> None:
         k: Decimal(v) for k, v in EXAMPLE_COSTS.items()
     }
     assert all(a["action"] == "create" for a in doc["actions"])
-    assert doc["total_cost"] == "4.889426"
+    assert doc["total_cost"] == "13.630676"
     assert doc["panels"] == [
         {
             "panel": "demo",
             "balance": "250.00",
             "currency": "USD",
-            "cost": "4.889426",
-            "balance_after": "245.110574",
+            "cost": "13.630676",
+            "balance_after": "236.369324",
         }
     ]
-    assert doc["state"] == {"lineage": None, "serial": 0}
+    assert doc["state"]["lineage"] is None and doc["state"]["serial"] == 0
     assert doc["valid"] and doc["has_changes"]
     assert not Path(".smm/state.db").exists()  # plan never writes the state
 
@@ -115,8 +115,8 @@ def test_balance_and_budget_errors(run: Runner, sim: Sim, monkeypatch: pytest.Mo
     result = run("plan")
     assert result.code == 1
     assert (
-        f"{path}:3:9: error: campaign c: spend 0.18 (recorded 0.00 + planned 0.18) is "
-        "above its budget 0.15"
+        f"{path}:3:9: error: campaign c: spend 0.18 USD (recorded 0.00 + planned 0.18) is "
+        "above its budget 0.15 USD"
     ) in result.out
     assert (
         f"{path}:5:5: error: panel demo: the plan costs 0.18 USD, above the balance of 0.10 USD"
@@ -150,7 +150,11 @@ def test_saved_plan_records_state_lineage_and_serial(run: Runner) -> None:
     assert run("plan", "-o", "plan.json").code == 0
     saved = json.loads(Path("plan.json").read_text())
     state = json.loads(run("state", "export").out)
-    assert saved["state"] == {"lineage": state["lineage"], "serial": state["serial"]}
+    assert saved["state"] == {
+        "lineage": state["lineage"],
+        "serial": state["serial"],
+        "campaigns": state["campaigns"],
+    }
     assert saved["rates"] == {"demo": {"1": "0.90"}}
     assert [a["action"] for a in saved["actions"]] == ["no-op", "create"]
 

@@ -268,7 +268,7 @@ def test_records_of_campaigns_not_loaded_are_ignored() -> None:
         ),
         (
             "  - {id: a, service: 7, link: https://x, quantity: 100}\n",
-            "service 7 is a Poll service, but the order's fields are for: Default",
+            "service 7 is a Poll service: the order needs 'answer_number'",
             4,
         ),
         (
@@ -300,7 +300,7 @@ def test_records_of_campaigns_not_loaded_are_ignored() -> None:
         ),
         (
             "  - {id: a, service: 18, username: u, min: 20, max: 50}\n",
-            "a subscription without 'posts' has no upper bound",
+            "a subscription without 'posts' has no worst-case cost",
             4,
         ),
     ],
@@ -339,17 +339,92 @@ def test_budget_counts_recorded_charges_and_planned_costs() -> None:
     )
     p = plan(c, placed(c, status="Completed"))
     assert messages(p) == [
-        "campaign c: spend 1.80 (recorded 0.90 + planned 0.90) is above its budget 1.50"
+        "campaign c: spend 1.80 USD (recorded 0.90 + planned 0.90) is above its budget 1.50 USD"
     ]
     assert p.errors[0].location is not None and p.errors[0].location.line == 3
     ok = spec(FOLLOWERS, "budget: 0.90\n")
     assert plan(ok).errors == []
 
 
-def test_unbounded_subscription_with_a_budget() -> None:
-    c = spec("  - {id: a, service: 18, username: u, min: 20, max: 50}\n", "budget: 5\n")
+def test_a_subscription_costs_its_worst_case() -> None:
+    """max x (posts + old_posts) units at the rate: the most it can ever spend."""
+    c = spec("  - {id: a, service: 18, username: u, min: 20, max: 50, posts: 10, old_posts: 2}\n")
+    (action,) = plan(c).actions
+    assert action.kind is Kind.CREATE and action.units == 50 * 12
+    assert action.cost == Decimal("0.35") * 600 / 1000
+
+
+@pytest.mark.parametrize("extra", ["", "budget: 5\n"])
+def test_an_open_ended_subscription_cannot_be_planned(extra: str) -> None:
+    """No worst case, no budget can hold it: an error, with or without a budget."""
+    c = spec("  - {id: a, service: 18, username: u, min: 20, max: 50}\n", extra)
     p = plan(c)
-    assert p.errors == [] and p.actions[0].cost is None and p.campaigns[0].unbounded
+    assert "no worst-case cost" in messages(p)[0]
+    assert [a.kind for a in p.actions] == [Kind.INVALID]
+    assert p.count(Kind.CREATE) == 0 and p.campaigns[0].cost == 0
+
+
+PACKAGES = {
+    4: Service(4, "Views pack", ServiceType.PACKAGE, "IG", Decimal("2.75"), 1, 1),
+    5: Service(5, "Comment pack", ServiceType.CUSTOM_COMMENTS_PACKAGE, "IG", Decimal("6"), 1, 1),
+}
+
+
+def test_a_package_costs_its_rate_everywhere() -> None:
+    """In the plan, the budget check and the balance check: rate, not rate / 1000."""
+    catalog = {**CATALOG, **PACKAGES}
+    c = spec(
+        "  - {id: v, service: 4, link: https://x/v}\n"
+        "  - {id: k, service: 5, link: https://x/k, comments: [a, b]}\n",
+        "budget: 8\n",
+    )
+    panel = {"demo": PanelFacts("demo", catalog, Balance(Decimal("100"), "USD"))}
+    p = plan(c, panel_facts=panel)
+    assert sorted(a.cost or Decimal(-1) for a in p.actions) == [Decimal("2.75"), Decimal("6")]
+    assert "is above its budget 8" in messages(p)[0]
+    poor = {"demo": PanelFacts("demo", catalog, Balance(Decimal("5"), "USD"))}
+    assert any("above the balance of 5" in m for m in messages(plan(c, panel_facts=poor)))
+
+
+def test_a_budget_refuses_to_add_up_currencies() -> None:
+    c = spec(FOLLOWERS + "  - {id: e, panel: euro, service: 1, link: https://x/e, quantity: 100}\n")
+    two = {
+        **facts(),
+        "euro": PanelFacts("euro", CATALOG, Balance(Decimal("100"), "EUR")),
+    }
+    p = plan(c, panel_facts=two)
+    assert any("priced in EUR and USD" in m for m in messages(p))
+
+
+@pytest.mark.parametrize("bad", ["-0.90", "NaN", "Infinity", "1e300"])
+def test_a_service_with_an_unusable_rate_cannot_be_ordered(bad: str) -> None:
+    import dataclasses
+
+    catalog = {**CATALOG, 1: dataclasses.replace(CATALOG[1], rate=Decimal(bad))}
+    p = plan(
+        spec(FOLLOWERS), panel_facts={"demo": PanelFacts("demo", catalog, facts()["demo"].balance)}
+    )
+    assert "unusable rate" in messages(p)[0]
+    assert [a.kind for a in p.actions] == [Kind.INVALID] and p.total_cost == 0
+
+
+def test_an_order_with_an_error_is_not_counted_as_a_create() -> None:
+    c = spec(FOLLOWERS + "  - {id: g, service: 1, link: https://x/g, quantity: 5}\n")
+    p = plan(c)
+    assert [(a.address, a.kind) for a in p.actions] == [("c/f", Kind.CREATE), ("c/g", Kind.INVALID)]
+    assert p.count(Kind.CREATE) == 1 and p.total_cost == Decimal("0.9")
+    assert "1 to create" in p.summary()
+
+
+def test_plan_and_status_count_spend_alike() -> None:
+    """An order without a reported charge counts its estimate, in the plan as in status."""
+    from runner.delivery import Overview, row
+
+    c = spec(FOLLOWERS, "budget: 10\n")
+    records = placed(c, estimated_cost=Decimal("0.9"))
+    p = plan(c, records)
+    overview = Overview([row(r, NOW) for r in records.values()])
+    assert p.campaigns[0].spent == overview.spent("c") == Decimal("0.9")
 
 
 def test_same_service_and_link_twice_is_a_warning() -> None:
