@@ -101,6 +101,7 @@ class _Planner:
             )
         self.orphans()
         self.same_link_twice()
+        self.shared_order_ids()
         panels = self.balances()
         return Plan(
             actions=tuple(self.actions),
@@ -338,6 +339,22 @@ class _Planner:
                     f"(use smm state forget {address} to drop the record)",
                     campaign.location,
                     address,
+                )
+
+    def shared_order_ids(self) -> None:
+        """Two addresses recorded with one panel order: one of them is wrong."""
+        holders: dict[tuple[str, int], list[str]] = {}
+        for address, record in sorted(self.records.items()):
+            if record.order_id is not None and record.phase is Phase.PLACED:
+                holders.setdefault((record.panel, record.order_id), []).append(address)
+        locations = {o.address: o.location for c in self.campaigns for o in c.orders}
+        for (panel, order_id), addresses in sorted(holders.items()):
+            if len(addresses) > 1:
+                self.warning(
+                    f"{', '.join(addresses)} are all recorded as order {order_id} on {panel}; "
+                    "one panel order belongs to one address: smm state forget the wrong one",
+                    locations.get(addresses[-1]),
+                    addresses[-1],
                 )
 
     def same_link_twice(self) -> None:

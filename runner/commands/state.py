@@ -72,6 +72,9 @@ def export(ctx: Context) -> None:
     show_default=True,
     help="Where ADDRESS is defined.",
 )
+@click.option(
+    "--force", is_flag=True, help="Import even if the order's charge does not fit the order."
+)
 @yes_option
 @lock_timeout_option()
 @pass_context
@@ -80,13 +83,16 @@ def import_(
     address: str,
     order_id: int,
     paths: tuple[Path, ...],
+    force: bool,
     yes: bool,
     lock_timeout: float,
 ) -> None:
     """Record panel order ORDER_ID (checked with the panel) as ADDRESS's order."""
     from runner.workflows import repair
 
-    info = repair.import_order(ctx, address, order_id, paths, confirmer(yes), lock_timeout)
+    info = repair.import_order(
+        ctx, address, order_id, paths, confirmer(yes), lock_timeout, force=force
+    )
     out(f"{address}: recorded as order {order_id} ({info.status}).")
 
 

@@ -361,6 +361,10 @@ class StateReader(Protocol):
         """Per panel, the highest order id recorded."""
         ...
 
+    def holder_of(self, panel: str, order_id: int) -> str | None:
+        """The address recorded with this panel order id, if any."""
+        ...
+
     def dump(self) -> Dump: ...
     def close(self) -> None: ...
 
@@ -406,6 +410,9 @@ class EmptyState:
 
     def highest_order_ids(self) -> dict[str, int]:
         return {}
+
+    def holder_of(self, panel: str, order_id: int) -> str | None:
+        return None
 
     def dump(self) -> Dump:
         return Dump(None, 0, {}, (), (), (), (), ())

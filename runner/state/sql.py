@@ -165,6 +165,13 @@ class SQLReads:
         refills = self._rows("SELECT * FROM refills WHERE address = ? ORDER BY id", (address,))
         return self._to_record(rows[0], [_refill(r) for r in refills])
 
+    def holder_of(self, panel: str, order_id: int) -> str | None:
+        rows = self._rows(
+            "SELECT address FROM orders WHERE panel = ? AND order_id = ? ORDER BY address",
+            (panel, order_id),
+        )
+        return rows[0]["address"] if rows else None
+
     def highest_order_ids(self) -> dict[str, int]:
         rows = self._rows(
             "SELECT panel, MAX(order_id) AS top FROM orders WHERE order_id IS NOT NULL"

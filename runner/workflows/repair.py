@@ -7,10 +7,14 @@ Each asks its question through ``confirm`` (which returns to go on and raises
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
-from runner.api.models import OrderInfo
+from runner.api.models import OrderInfo, OrderStatus, Service
+from runner.campaign import OrderSpec
 from runner.errors import SmmError
+from runner.money import format_amount
+from runner.orderchecks import fit
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
 from runner.state.sql import campaign_of
 from runner.workflows import campaigns
@@ -26,8 +30,13 @@ def import_order(
     paths: Sequence[Path],
     confirm: Confirm,
     lock_timeout: float = 0.0,
+    force: bool = False,
 ) -> OrderInfo:
-    """Adopt an order that exists on the panel as the order of ADDRESS."""
+    """Adopt an order that exists on the panel as the order of ADDRESS.
+
+    Refused: an order id another address already holds (two addresses must never share
+    one order), and an order whose charge does not fit the order's cost (it is likely
+    someone else's order) unless ``force``."""
     loaded = campaigns.load(paths)
     spec = next((o for o in loaded.orders if o.address == address), None)
     if spec is None:
@@ -39,9 +48,23 @@ def import_order(
                 f"{address} is already recorded as order {record.order_id}; "
                 "smm state forget it first if that is wrong"
             )
+        holder = store.holder_of(spec.panel, order_id)
+        if holder is not None and holder != address:
+            raise SmmError(
+                f"order {order_id} on {spec.panel} is already recorded as {holder}; "
+                "one panel order cannot be two addresses"
+            )
         with ctx.client(spec.panel) as client:
             info = client.status(order_id)
-        confirm(f"Record panel order {order_id} ({info.status}) as {address}?")
+            expected = expected_cost(spec, client.services())
+        mismatch = charge_mismatch(info, expected)
+        if mismatch and not force:
+            raise SmmError(
+                f"order {order_id} does not look like {address}: {mismatch}; if you are "
+                "sure it is, run again with --force"
+            )
+        note = f" ({mismatch}; imported with --force)" if mismatch else ""
+        confirm(f"Record panel order {order_id} ({info.status}) as {address}?{note}")
         with store.transaction() as tx:
             tx.import_order(
                 address,
@@ -50,10 +73,38 @@ def import_order(
                 spec.fingerprint(),
                 spec.to_json(),
                 order_id,
-                None,
+                expected,
+                {"by": "person", "forced": bool(mismatch)},
             )
             tx.status(address, LastStatus.answered(info, now_iso()))
     return info
+
+
+def expected_cost(spec: OrderSpec, catalog: Sequence[Service]) -> Decimal | None:
+    """What the order costs at today's rate (None when the service is gone)."""
+    service = next((s for s in catalog if s.id == spec.service), None)
+    if service is None:
+        return None
+    fitted = fit(spec, service)
+    return None if isinstance(fitted, list) else fitted.cost
+
+
+def charge_mismatch(info: OrderInfo, expected: Decimal | None) -> str | None:
+    """Why the panel's charge does not fit the expected cost, or None when it does.
+
+    Panels round charges (to a few decimals, so a cent either way is allowed, or 1% of
+    larger sums) and refund what a partial or cancelled order did not deliver (then the
+    charge may only be lower)."""
+    if expected is None or info.charge is None:
+        return None
+    slack = max(Decimal("0.01"), expected / 100)
+    refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
+    charge, cost = format_amount(info.charge), format_amount(expected)
+    if info.charge > expected + slack:
+        return f"its charge {charge} is above the order's cost {cost}"
+    if not refunded and info.charge < expected - slack:
+        return f"its charge {charge} is below the order's cost {cost}"
+    return None
 
 
 def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> None:

@@ -380,3 +380,56 @@ def test_confirmation_on_a_terminal(
     assert result.code == code
     assert "Place these orders? Only 'yes' will be accepted:" in result.out
     assert len(project.orders()) == placed
+
+
+def test_import_refuses_an_order_another_address_holds(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(2))
+    project.faults.queue("drop_after", action="add")
+    run("apply", "--auto-approve", "--parallelism", "1")
+    held = {o["order"] for o in project.orders()}
+    placed = next(oid for _, oid in phases(run).values() if oid is not None)
+    doubtful = next(a for a, (p, _) in phases(run).items() if p == "in_doubt")
+    result = run("state", "import", doubtful, str(placed), "--yes")
+    assert result.code == 1 and "already recorded as" in result.err
+    assert phases(run)[doubtful][0] == "in_doubt"
+    (lost,) = held - {placed}
+    assert run("state", "import", doubtful, str(lost), "--yes").code == 0
+
+
+def test_import_refuses_an_order_whose_charge_does_not_fit(run: Runner, project: Sim) -> None:
+    """Another order of the account (here: 10x the quantity) is not this order's, unless
+    the person insists."""
+    write_campaign("c", followers(1))
+    project.faults.queue("drop_after", action="add")
+    run("apply", "--auto-approve")
+    write_campaign("other", followers(1, start=7, quantity=1000))
+    assert run("apply", "--auto-approve", "campaigns/other.yaml").code == 0
+    other = max(int(str(o["order"])) for o in project.orders())
+    assert run("state", "forget", "other/o7", "--yes").code == 0  # the record is lost
+    result = run("state", "import", "c/o0", str(other), "--yes")
+    assert result.code == 1
+    assert "does not look like c/o0: its charge 0.90 is above the order's cost 0.09" in result.err
+    assert phases(run)["c/o0"][0] == "in_doubt"
+    forced = run("state", "import", "c/o0", str(other), "--yes", "--force")
+    assert forced.code == 0, forced.err
+    events = json.loads(run("state", "show", "c/o0").out)["events"]
+    assert events[-1]["detail"]["forced"] is True
+
+
+def test_plan_warns_when_two_addresses_share_an_order(run: Runner, project: Sim) -> None:
+    write_campaign("c", followers(2))
+    project.faults.queue("drop_after", action="add")
+    run("apply", "--auto-approve", "--parallelism", "1")
+    doubtful = next(a for a, (p, _) in phases(run).items() if p == "in_doubt")
+    placed = next(oid for _, oid in phases(run).values() if oid is not None)
+    # A state edited by hand (or by an older smm) can hold the same order twice.
+    import sqlite3
+
+    db = sqlite3.connect(".smm/state.db")
+    db.execute(
+        "UPDATE orders SET phase = 'placed', order_id = ? WHERE address = ?", (placed, doubtful)
+    )
+    db.commit()
+    db.close()
+    result = run("plan")
+    assert f"are all recorded as order {placed}" in result.out
