@@ -26,6 +26,7 @@ from runner.api.ordertypes import (
     OrderType,
 )
 from runner.errors import Location, NoFiles, YamlError
+from runner.printable import has_control
 from runner.schema import Problem, format_path, validate
 from runner.yamldoc import Document, JsonPath
 from runner.yamldoc import load as load_yaml
@@ -196,10 +197,44 @@ def parse(doc: Document) -> tuple[CampaignSpec | None, list[Problem]]:
         return None, [
             Problem(doc.location(()), "", f"a campaign file must be a mapping, not {kind}")
         ]
-    problems = validate(doc, "campaign")
+    problems = validate(doc, "campaign") + _control_characters(doc)
     if problems:
-        return None, problems
+        return None, sorted(set(problems))
     return _Checker(doc).run()
+
+
+def _control_characters(doc: Document) -> list[Problem]:
+    """Every string in the file is one visible line: a control character (a newline ending
+    an id, a tab, an escape sequence) or an invisible mark could make two values look
+    alike, split a comment in two on the wire, or rewrite a terminal."""
+    problems: list[Problem] = []
+
+    def walk(value: Any, path: JsonPath) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                check(key, (*path, key), key=True)
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+        elif isinstance(value, str):
+            check(value, path)
+
+    def check(text: str, path: JsonPath, key: bool = False) -> None:
+        position = has_control(text)
+        if position is not None:
+            code = ord(text[position - 1])
+            problems.append(
+                Problem(
+                    doc.location(path, key=key),
+                    format_path(path),
+                    f"control or invisible character U+{code:04X} at position {position} "
+                    f"of {'the key' if key else 'the value'}; write it without one",
+                )
+            )
+
+    walk(doc.value, ())
+    return problems
 
 
 class _Checker:

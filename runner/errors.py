@@ -157,9 +157,11 @@ class UnexpectedResponse(OutcomeUnknown):
 def exit_code(exc: BaseException) -> int:
     """Report ``exc`` on stderr the way its kind asks, and return the exit code."""
     if isinstance(exc, SmmError):
+        from runner.printable import clean
+
         for line in exc.details:
-            print(line)
-        print(f"Error: {exc}", file=sys.stderr)
+            print(clean(line))
+        print(f"Error: {clean(exc)}", file=sys.stderr)
         return EXIT_ERROR
     if isinstance(exc, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)

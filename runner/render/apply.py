@@ -9,6 +9,7 @@ from typing import Any
 from runner.money import format_amount
 from runner.outcome import Outcome, Report, Result
 from runner.plan import Kind, Plan
+from runner.printable import clean
 
 PROMPT = "Place these orders? Only 'yes' will be accepted:"
 
@@ -33,7 +34,7 @@ def start_event(plan: Plan) -> dict[str, Any]:
 def outcome_line(outcome: Outcome) -> str:
     detail = f" order {outcome.order_id}" if outcome.order_id else ""
     message = f": {outcome.message}" if outcome.message else ""
-    return f"  {outcome.address}: {outcome.result.words}{detail}{message}"
+    return clean(f"  {outcome.address}: {outcome.result.words}{detail}{message}")
 
 
 def summary_event(report: Report) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def summary_event(report: Report) -> dict[str, Any]:
 def summary(report: Report) -> list[str]:
     """The summary line, then one line per failed action with what settles it."""
     count = report.count
-    currency = f" {report.currency}" if report.currency else ""
+    currency = f" {clean(report.currency)}" if report.currency else ""
     skipped = count(Result.SKIPPED)
     lines = [
         f"Apply {'interrupted' if report.interrupted else 'complete'}: "
@@ -74,7 +75,7 @@ def summary(report: Report) -> list[str]:
             )
         elif outcome.result in (Result.REJECTED, Result.NOT_SENT):
             hint = " (the next apply tries again)"
-        lines.append(f"  {outcome.address}: {outcome.result.words}: {outcome.message}{hint}")
+        lines.append(clean(f"  {outcome.address}: {outcome.result.words}: {outcome.message}{hint}"))
     return lines
 
 

@@ -6,6 +6,8 @@ import json
 from typing import TYPE_CHECKING
 
 from runner.api.models import Balance, Service
+from runner.money import format_amount
+from runner.printable import clean
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -20,10 +22,13 @@ def services_json(catalog: list[Service]) -> str:
 
 
 def services_table(panel: str, catalog: list[Service]) -> Table:
-    from rich.markup import escape
+    from rich.markup import escape as markup
     from rich.table import Table
 
-    table = Table(title=f"{panel}: {len(catalog)} services", title_justify="left")
+    def escape(value: object) -> str:
+        return markup(clean(value))
+
+    table = Table(title=escape(f"{panel}: {len(catalog)} services"), title_justify="left")
     for name, justify in (
         ("ID", "right"),
         ("Name", "left"),
@@ -60,4 +65,4 @@ def balance_json(panel: str, balance: Balance) -> str:
 
 
 def balance_text(panel: str, balance: Balance) -> str:
-    return f"{panel}: {balance.amount} {balance.currency}"
+    return clean(f"{panel}: {format_amount(balance.amount)} {balance.currency}")

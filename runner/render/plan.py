@@ -9,6 +9,7 @@ import json
 
 from runner.money import format_amount
 from runner.plan import Action, Kind, Plan
+from runner.printable import clean, md
 
 _STYLE = {
     Kind.CREATE: "green",
@@ -52,7 +53,10 @@ def _line(action: Action) -> str:
 
 def text(plan: Plan) -> str:
     """Rich markup; the caller prints it with or without colour."""
-    from rich.markup import escape
+    from rich.markup import escape as markup
+
+    def escape(value: object) -> str:
+        return markup(clean(value))
 
     lines: list[str] = []
     shown = [a for a in plan.actions if a.kind in SHOWN]
@@ -72,7 +76,7 @@ def text(plan: Plan) -> str:
             cost = (
                 "unbounded"
                 if action.cost is None
-                else f"{format_amount(action.cost)} {action.currency}"
+                else f"{format_amount(action.cost)} {escape(action.currency)}"
             )
             lines.append(f"      units    {_units(action)}   cost {cost}")
     if shown:
@@ -90,7 +94,7 @@ def text(plan: Plan) -> str:
                     f"   budget {format_amount(c.budget)}: spent {format_amount(c.spent)}, "
                     f"after {format_amount(c.spent + c.cost)}"
                 )
-            extra = f" {c.currency}" if c.currency else ""
+            extra = f" {escape(c.currency)}" if c.currency else ""
             lines.append(f"  {escape(c.name):<32} {format_amount(c.cost)}{extra}{budget}")
     if plan.panels:
         lines.append("")
@@ -99,8 +103,8 @@ def text(plan: Plan) -> str:
             if p.balance is None:
                 continue
             lines.append(
-                f"  {escape(p.name):<32} {format_amount(p.balance)} {p.currency} -> "
-                f"{format_amount(p.after)} {p.currency} after {format_amount(p.cost)}"
+                f"  {escape(p.name):<32} {format_amount(p.balance)} {escape(p.currency)} -> "
+                f"{format_amount(p.after)} {escape(p.currency)} after {format_amount(p.cost)}"
             )
     for check in plan.warnings:
         lines.append(f"[yellow]{escape(str(check))}[/]")
@@ -153,11 +157,10 @@ def markdown(plan: Plan) -> str:
             )
             units = "" if a.kind is not Kind.CREATE else _units(a)
             service = "" if a.service is None else f"{a.service} {a.service_name or ''}".strip()
-            link = f"`{a.link}`" if a.link else ""
             detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE else ""
             out.append(
-                f"| `{a.kind.symbol}` | {a.kind}{detail} | `{a.address}` | "
-                f"{_md(service)} | {link} | {units} | {cost} |"
+                f"| `{a.kind.symbol}` | {md(str(a.kind) + detail)} | `{a.address}` | "
+                f"{md(service)} | {md(a.link or '')} | {md(units)} | {md(cost)} |"
             )
         out.append("")
     else:
@@ -167,19 +170,16 @@ def markdown(plan: Plan) -> str:
         for p in plan.panels:
             bal = "?" if p.balance is None else f"{format_amount(p.balance)} {p.currency}"
             after = "?" if p.after is None else f"{format_amount(p.after)} {p.currency}"
-            out.append(f"| {p.name} | {bal} | {format_amount(p.cost)} {p.currency} | {after} |")
+            spent = f"{format_amount(p.cost)} {p.currency}"
+            out.append(f"| {md(p.name)} | {md(bal)} | {md(spent)} | {md(after)} |")
         out.append("")
     if plan.checks:
         for check in plan.checks:
             icon = "❌" if check.level == "error" else "⚠️"
-            out.append(f"- {icon} {_md(str(check))}")
+            out.append(f"- {icon} {md(str(check))}")
         out.append("")
-    out.append(f"**{plan.summary()}**")
+    out.append(f"**{md(plan.summary())}**")
     return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def as_json(plan: Plan) -> str:

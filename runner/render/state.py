@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from runner.delivery import Refreshed
 from runner.money import format_amount
+from runner.printable import clean
 from runner.state import OrderRecord, StateInfo
 
 if TYPE_CHECKING:
@@ -25,8 +26,11 @@ def records_json(info: StateInfo, records: dict[str, OrderRecord]) -> str:
 
 
 def records_table(info: StateInfo, records: dict[str, OrderRecord]) -> Table:
-    from rich.markup import escape
+    from rich.markup import escape as markup
     from rich.table import Table
+
+    def escape(value: object) -> str:
+        return markup(clean(value))
 
     table = Table(title=f"{len(records)} orders (serial {info.serial})", title_justify="left")
     for column in ("Address", "Phase", "Panel", "Order", "Status", "Charge", "Refills"):
@@ -52,5 +56,5 @@ def refreshed_text(result: Refreshed) -> list[str]:
         + (f" ({result.item_errors} unknown to the panel)" if result.item_errors else "")
         + "."
     ]
-    lines += [f"Error: {error}" for error in result.panel_errors]
+    lines += [f"Error: {clean(error)}" for error in result.panel_errors]
     return lines

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.delivery import Overview, Row
 from runner.money import format_amount
+from runner.printable import clean, md
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -30,7 +31,7 @@ def _caption(view: Overview, name: str) -> str:
     mine = view.of(name)
     budget = view.budgets.get(name)
     currency = next((r.currency for r in mine if r.currency), "")
-    caption = f"spent {format_amount(view.spent(name))} {currency}".rstrip()
+    caption = f"spent {format_amount(view.spent(name))} {clean(currency or '')}".rstrip()
     if budget is not None:
         caption += f" of budget {format_amount(budget)}"
     return caption
@@ -38,7 +39,11 @@ def _caption(view: Overview, name: str) -> str:
 
 def tables(view: Overview) -> RenderableType:
     from rich.console import Group
-    from rich.markup import escape
+    from rich.markup import escape as markup
+
+    def escape(value: object) -> str:
+        return markup(clean(value))
+
     from rich.table import Table
 
     if not view.campaigns:
@@ -46,7 +51,10 @@ def tables(view: Overview) -> RenderableType:
     parts: list[Any] = []
     for name in view.campaigns:
         table = Table(
-            title=name, caption=_caption(view, name), title_justify="left", caption_justify="left"
+            title=escape(name),
+            caption=escape(_caption(view, name)),
+            title_justify="left",
+            caption_justify="left",
         )
         for column, justify in (
             ("Address", "left"),
@@ -81,16 +89,17 @@ def markdown(view: Overview) -> str:
     for name in view.campaigns:
         budget = view.budgets.get(name)
         lines += [
-            f"**{name}**: spent {format_amount(view.spent(name))}"
+            f"**{md(name)}**: spent {format_amount(view.spent(name))}"
             + (f" of budget {format_amount(budget)}" if budget is not None else ""),
             "",
             "| address | order | status | delivered | charge | refills |",
             "|---|---:|---|---:|---:|---|",
         ]
         for r in view.of(name):
+            charge = "-" if r.charge is None else format_amount(r.charge)
             lines.append(
-                f"| `{r.address}` | {r.order_id or '-'} | {r.status} | {_delivered(r)} | "
-                f"{'-' if r.charge is None else format_amount(r.charge)} | {r.refills} |"
+                f"| `{r.address}` | {r.order_id or '-'} | {md(r.status)} | {_delivered(r)} | "
+                f"{charge} | {md(r.refills)} |"
             )
         lines.append("")
     return "\n".join(lines)

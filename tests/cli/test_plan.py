@@ -102,7 +102,8 @@ def test_markdown_for_pull_requests(run: Runner) -> None:
     result = run("plan", "--format", "markdown")
     assert result.code == 0
     assert result.out.startswith("### smm plan\n")
-    assert "| `+` | create | `c/o0` | 1 Instagram Followers [Real, 30 days refill] |" in result.out
+    row = "| `+` | create | `c/o0` | 1 Instagram Followers \\[Real, 30 days refill\\] |"
+    assert row in result.out
     assert result.out.strip().endswith(
         "**Plan: 1 to create, 0 to refill, 0 to cancel. Cost 0.09 USD of 250.00 USD balance.**"
     )

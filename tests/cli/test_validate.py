@@ -51,7 +51,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "missing-panel": (3, 5, "no panel: set 'panel' on the campaign or the order"),
     "missing-service": (4, 5, "missing required field 'service'"),
     "misspelt-quantity": (7, 5, "unknown field 'quantiy' (did you mean 'quantity'?)"),
-    "multiline-comment": (8, 9, "must be one non-empty line (items are sent one per line)"),
+    "multiline-comment": (8, 9, "control or invisible character U+000A at position 4"),
     "non-utf8": (5, 24, "not valid UTF-8 (byte 0xe9)"),
     "not-before-garbage": (3, 13, "must be a date-time with a time zone, like 2026-12-01T09:00:"),
     "not-before-no-zone": (3, 13, "must be a date-time with a time zone, like 2026-12-01T09:00:"),

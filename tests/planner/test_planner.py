@@ -246,7 +246,7 @@ def test_submitting_while_an_apply_runs_is_a_wait() -> None:
 def test_orphans_are_noted_not_deleted() -> None:
     c = spec(FOLLOWERS)
     gone = spec("  - {id: old, service: 1, link: https://x/o, quantity: 100}\n")
-    records = {**placed(c), **placed(gone)}
+    records = {**placed(c), **placed(gone, order_id=502)}
     p = plan(c, records)
     assert kinds(p) == [("c/f", Kind.NOOP), ("c/old", Kind.ORPHAN)]
     assert "smm state forget c/old" in messages(p, "warning")[0]
