@@ -17,6 +17,7 @@ Refills and cancels go through the batched calls, 100 ids a request.
 
 from __future__ import annotations
 
+import datetime as _dt
 import queue
 import threading
 import uuid
@@ -27,6 +28,7 @@ from runner.api import ordertypes
 from runner.api.models import ItemError
 from runner.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
 from runner.outcome import NOT_STARTED, Outcome, Report, Result
+from runner.pacer import Pacer
 from runner.panel.client import PanelClient, ParamValue
 from runner.plan import Action, Kind, Plan
 from runner.state import (
@@ -63,6 +65,8 @@ class Executor:
         parallelism: int = 8,
         on_outcome: Callable[[Outcome], None] = lambda o: None,
         stop: threading.Event | None = None,
+        settle: Mapping[str, float] | None = None,
+        bound_after: Mapping[str, _dt.datetime] | None = None,
     ) -> None:
         self.store = store
         self.clients = clients
@@ -77,6 +81,11 @@ class Executor:
         # Per panel, the highest own order id known so far: the lower bound of the id of
         # any order a request sent from now on creates (evidence for reconciliation).
         self.known_ids = dict(store.highest_order_ids())
+        # Pacing for evidence (runner.pacer): each panel's settle time, and the moment
+        # after which a send bounds the panel's earlier lost answers.
+        self.settle = dict(settle or {})
+        self.bound_after = dict(bound_after or {})
+        self.held_seconds = 0.0
 
     def _record(self, write: Callable[[Transaction], None]) -> None:
         """Committed, durably, before this returns."""
@@ -147,10 +156,16 @@ class Executor:
         ready: queue.Queue[Action | None] = queue.Queue(maxsize=LOOKAHEAD)
         results: queue.Queue[Sent | BaseException] = queue.Queue()
         senders = min(self.parallelism, len(creates))
+        pacer = Pacer(
+            creates, lambda panel: panel in self.known_ids, self.settle, self.bound_after, self.stop
+        )
+        creates = pacer.order(creates)
 
         def prepare() -> None:
             try:
                 for action in creates:
+                    if not self.stop.is_set():
+                        pacer.before(action)
                     if self.stop.is_set():
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
@@ -158,20 +173,27 @@ class Executor:
                         self._begin(action)
                     except BaseException as exc:
                         self.stop.set()
+                        pacer.ended(action, lost=False)
                         results.put(exc)
                         continue
                     ready.put(action)
             finally:
                 for _ in range(senders):
                     ready.put(None)
+                self.held_seconds = pacer.held_seconds
 
         def send() -> None:
             while (action := ready.get()) is not None:
+                lost = True
                 try:
-                    results.put(self._send(action))
+                    sent = self._send(action)
+                    lost = sent[0].result is Result.IN_DOUBT
+                    results.put(sent)
                 except BaseException as exc:
                     self.stop.set()
                     results.put(exc)
+                finally:
+                    pacer.ended(action, lost)
 
         threads = [threading.Thread(target=prepare, name="smm-prepare", daemon=True)]
         threads += [

@@ -75,6 +75,7 @@ class Report:
     interrupted: bool = False
     execute_seconds: float = 0.0
     store_seconds: float = 0.0
+    held_seconds: float = 0.0  # creates held back so that lost answers can be settled
 
     def count(self, result: Result) -> int:
         return sum(1 for o in self.outcomes if o.result is result)

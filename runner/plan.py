@@ -237,6 +237,8 @@ class Plan:
     serials: dict[str, int] = field(default_factory=dict, compare=False)
     # The campaign paths it was made from (relative to the project), to plan them again.
     paths: tuple[str, ...] = ()
+    # What reconciliation found about in-doubt orders before planning, one line each.
+    reconciliation: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -299,6 +301,7 @@ class Plan:
             "created_at": self.created_at,
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
             "paths": list(self.paths),
+            "reconciliation": list(self.reconciliation),
             "summary": self.summary(),
             "counts": counts,
             "has_changes": self.has_changes,
@@ -342,6 +345,7 @@ class Plan:
                 created_at=str(data.get("created_at", "")),
                 serials={str(k): int(v) for k, v in state["campaigns"].items()},
                 paths=tuple(str(p) for p in data.get("paths", [])),
+                reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

@@ -26,7 +26,14 @@ class PanelConfig:
     key_env: str | None = None
     rate_limit: str | None = None
     timeout: float = 30.0
+    settle_seconds: float | None = None  # None: the timeout
+    reconcile_calls: int = 50
     location: Location | None = None
+
+    @property
+    def settle(self) -> float:
+        """Seconds after giving up on an answer until the request is surely finished."""
+        return self.timeout if self.settle_seconds is None else self.settle_seconds
 
     @property
     def is_sim(self) -> bool:
@@ -125,6 +132,10 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
             key_env=raw.get("key_env"),
             rate_limit=raw.get("rate_limit"),
             timeout=float(Decimal(str(timeout))),
+            settle_seconds=(
+                float(Decimal(str(raw["settle_seconds"]))) if "settle_seconds" in raw else None
+            ),
+            reconcile_calls=int(raw.get("reconcile_calls", 50)),
             location=doc.location(("panels", name), key=True),
         )
         if not panels[name].is_sim and panels[name].key_env is None:

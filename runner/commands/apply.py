@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from runner.commands.options import (
     paths_argument,
     show,
 )
+from runner.printable import clean
 from runner.workflows.context import Context
 
 if TYPE_CHECKING:
@@ -51,6 +53,13 @@ class TerminalView:
         show(render.text(plan))
         if not plan.errors and not plan.has_changes:
             out("No changes. Nothing to apply.")
+
+    def reconciled(self, lines: Sequence[str]) -> None:
+        if self.as_json:
+            self.emit({"event": "reconciled", "lines": list(lines)})
+        else:
+            for line in lines:
+                out(f"  reconcile: {clean(line)}")
 
     def confirm(self, plan: Plan) -> None:
         from runner.errors import Declined

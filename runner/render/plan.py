@@ -59,6 +59,10 @@ def text(plan: Plan) -> str:
         return markup(clean(value))
 
     lines: list[str] = []
+    if plan.reconciliation:
+        lines.append("Reconciled lost answers from the panel's evidence:")
+        lines += [f"  {escape(line)}" for line in plan.reconciliation]
+        lines.append("")
     shown = [a for a in plan.actions if a.kind in SHOWN]
     if shown:
         lines.append("smm will perform these actions:")
@@ -139,6 +143,8 @@ def in_doubt_lines(plan: Plan) -> list[str]:
 def markdown(plan: Plan) -> str:
     """A block fit for a pull-request comment or a CI job summary."""
     out = ["### smm plan", ""]
+    if plan.reconciliation:
+        out += [f"- 🔎 {md(line)}" for line in plan.reconciliation] + [""]
     rows = [a for a in plan.actions if a.kind in SHOWN]
     if rows:
         out += [

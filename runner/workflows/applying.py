@@ -6,6 +6,8 @@ in: the plan, the prompt, each outcome (once it is recorded) and the interrupt n
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import os
 import signal
 import threading
@@ -22,11 +24,13 @@ from runner.api.models import OrderInfo
 from runner.errors import EXIT_INTERRUPTED, SmmError, StalePlan
 from runner.executor import Executor
 from runner.money import format_amount
-from runner.outcome import Outcome, Report
+from runner.outcome import Outcome, Report, Result
 from runner.panel.client import PanelClient
 from runner.plan import Kind, Plan
-from runner.state import BalanceSeen, LastStatus, StateStore, locked, now_iso
+from runner.reconciler import Decision, Verdict
+from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
 from runner.workflows import campaigns, planning
+from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 
 # A balance asked for less than this long ago is not asked again before ordering.
@@ -39,6 +43,10 @@ class ApplyView(Protocol):
     def show_plan(self, plan: Plan) -> None: ...
     def confirm(self, plan: Plan) -> None:
         """Return to go on; raise ``Declined`` to stop with nothing ordered."""
+        ...
+
+    def reconciled(self, lines: Sequence[str]) -> None:
+        """What reconciliation did at the end of the apply (one line per order)."""
         ...
 
     def started(self, plan: Plan) -> None: ...
@@ -97,9 +105,11 @@ def apply(
             if saved is not None and not plan.errors:
                 check_same(saved, plan, paths[0])
                 plan = saved
-            return _execute(
-                plan, planned.clients, store, view, saved is not None, parallelism, planned.made_at
-            )
+            run = Run(ctx, store, view, planned.clients, parallelism, names)
+            applied = run.execute(plan, saved is not None, planned.made_at)
+            if applied.report is not None and not applied.report.interrupted:
+                applied = run.settle_lost_answers(applied, paths if saved is None else ())
+            return applied
         finally:
             planned.close()
 
@@ -119,32 +129,129 @@ def record_observations(store: StateStore, planned: planning.Planned) -> None:
                 tx.balance(BalanceSeen(name, at, facts.balance.amount, facts.balance.currency))
 
 
-def _execute(
-    plan: Plan,
-    clients: dict[str, PanelClient],
-    store: StateStore,
-    view: ApplyView,
-    saved: bool,
-    parallelism: int,
-    fetched_at: float | None,
-) -> Applied:
-    view.show_plan(plan)
-    if plan.errors or not plan.has_changes:
-        return Applied(plan, None)
-    if not saved:
-        view.confirm(plan)
-    recheck_balance(plan, clients, fetched_at)
-    view.started(plan)
-    executor = Executor(store, clients, parallelism=parallelism, on_outcome=view.outcome)
-    started = time.perf_counter()
-    try:
-        with interrupts(executor, view):
-            report = executor.run(plan)
-    finally:
-        view.stopped()
-    report.execute_seconds = time.perf_counter() - started
-    report.store_seconds = executor.store_seconds
-    return Applied(plan, report)
+# Rounds of placing again what reconciliation proved absent, after the first.
+EXTRA_ROUNDS = 2
+
+
+@dataclass
+class Run:
+    """One apply's execution, under the lock: the plan, then the lost answers settled."""
+
+    ctx: Context
+    store: StateStore
+    view: ApplyView
+    clients: dict[str, PanelClient]
+    parallelism: int
+    names: set[str]
+
+    def execute(self, plan: Plan, saved: bool, fetched_at: float | None) -> Applied:
+        self.view.show_plan(plan)
+        if plan.errors or not plan.has_changes:
+            return Applied(plan, None)
+        if not saved:
+            self.view.confirm(plan)
+        recheck_balance(plan, self.clients, fetched_at)
+        return Applied(plan, self._run(plan))
+
+    def _run(self, plan: Plan) -> Report:
+        panels = {a.panel for a in plan.actions}
+        settle = {
+            p: self.ctx.project.panel(p).settle for p in panels if p in self.ctx.project.panels
+        }
+        executor = Executor(
+            self.store,
+            self.clients,
+            parallelism=self.parallelism,
+            on_outcome=self.view.outcome,
+            settle=settle,
+            bound_after=unbounded_doubts(self.store, self.names, settle),
+        )
+        self.view.started(plan)
+        started = time.perf_counter()
+        try:
+            with interrupts(executor, self.view):
+                report = executor.run(plan)
+        finally:
+            self.view.stopped()
+        report.execute_seconds = time.perf_counter() - started
+        report.store_seconds = executor.store_seconds
+        report.held_seconds = executor.held_seconds
+        return report
+
+    def settle_lost_answers(self, applied: Applied, paths: Sequence[Path]) -> Applied:
+        """Once this apply's orders bound the windows, reconcile again; an order of this
+        apply proven absent is placed again (it was confirmed), a few rounds at most."""
+        assert applied.report is not None
+        report = applied.report
+        mine = {a.address for a in applied.plan.of_kind(Kind.CREATE)}
+        for _ in range(EXTRA_ROUNDS):
+            doubtful = {o.address for o in report.outcomes if o.result is Result.IN_DOUBT}
+            if not doubtful:
+                break
+            found = reconciliation.reconcile(self.ctx, self.store, self.names, clients=self.clients)
+            reconciliation.record(self.store, found)
+            self.view.reconciled(found.summary())
+            settled = {d.address: d for d in found.decisions if d.verdict is not Verdict.UNDECIDED}
+            report.outcomes = [
+                _settled(o, settled[o.address]) if o.address in settled else o
+                for o in report.outcomes
+            ]
+            again = {d.address for d in found.of(Verdict.ABSENT)} & mine
+            if not again or not paths:
+                break
+            planned = planning.build(
+                self.ctx, paths, store=self.store, reconcile_first=False, refresh=False
+            )
+            planned.close()
+            retry = dataclasses.replace(
+                planned.plan,
+                actions=tuple(
+                    a for a in planned.plan.actions if a.kind is Kind.CREATE and a.address in again
+                ),
+            )
+            if planned.plan.errors or not retry.actions:
+                break
+            more = self._run(retry)
+            again_done = {o.address for o in more.outcomes}
+            report.outcomes = [o for o in report.outcomes if o.address not in again_done]
+            report.outcomes += more.outcomes
+            report.interrupted = more.interrupted
+            if more.interrupted:
+                break
+        return Applied(applied.plan, report)
+
+
+def _settled(outcome: Outcome, decision: Decision) -> Outcome:
+    """An in-doubt outcome of this apply, as reconciliation settled it."""
+    if decision.verdict is Verdict.IMPORT:
+        return dataclasses.replace(
+            outcome,
+            result=Result.PLACED,
+            order_id=decision.order_id,
+            message=f"found on the panel: {decision.reason}",
+        )
+    return dataclasses.replace(
+        outcome, result=Result.NOT_SENT, message=f"proven absent: {decision.reason}"
+    )
+
+
+def unbounded_doubts(
+    store: StateStore, names: set[str], settle: Mapping[str, float]
+) -> dict[str, _dt.datetime]:
+    """Per panel, the moment after which a send bounds the lost answers recorded so far."""
+    after: dict[str, _dt.datetime] = {}
+    for record in store.records(names).values():
+        if record.phase is not Phase.IN_DOUBT or record.panel not in settle:
+            continue
+        gave_up = record.evidence.gave_up_at or record.updated_at
+        try:
+            moment = _dt.datetime.fromisoformat(gave_up.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        moment += _dt.timedelta(seconds=settle[record.panel])
+        if moment > after.get(record.panel, moment - _dt.timedelta(seconds=1)):
+            after[record.panel] = moment
+    return after
 
 
 def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:

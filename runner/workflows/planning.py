@@ -16,9 +16,10 @@ from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plan import Plan
 from runner.planner import PanelFacts
-from runner.state import OrderRecord, StateReader, open_readonly, open_store
+from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, facts
+from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 
 
@@ -43,14 +44,27 @@ def build(
     refresh_services: bool = False,
     store: StateReader | None = None,
     apply_running: bool = False,
+    reconcile_first: bool = True,
+    record_to: StateStore | None = None,
 ) -> Planned:
-    """Load, ask the panels, plan.  Read-only apart from the services cache; the clients
-    stay open for an apply to use."""
+    """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
+    services cache unless ``record_to`` is given (an apply holding the lock): then what
+    reconciliation proves is recorded first; otherwise the plan shows what it would do
+    and plans as if it had.  The clients stay open for an apply to use."""
     loaded = campaigns.load(paths)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
     names = {c.name for c in loaded.campaigns}
     records = reader.records(names)
+    reconciled = None
+    if reconcile_first and any(r.phase is Phase.IN_DOUBT for r in records.values()):
+        reconciled = reconciliation.reconcile(ctx, reader, names)
+        if record_to is not None:
+            reconciliation.record(record_to, reconciled)
+            records = reader.records(names)
+        else:
+            reconciled.dry_run = True
+            records = reconciliation.as_if_recorded(records, reconciled)
     info = reader.info()
     panels = {o.panel for o in loaded.orders}
     ids = facts.ids_to_refresh(records.values()) if refresh else {}
@@ -73,7 +87,11 @@ def build(
         state=info,
         apply_running=running,
     )
-    result = dataclasses.replace(result, paths=relative_paths(ctx, paths))
+    result = dataclasses.replace(
+        result,
+        paths=relative_paths(ctx, paths),
+        reconciliation=() if reconciled is None else reconciled.summary(),
+    )
     return Planned(result, clients, made_at, records, gathered)
 
 

@@ -1,0 +1,299 @@
+"""Reconciliation: what the panel's evidence proves about orders whose answer was lost.
+
+Pure: the workflow gathers records and probe answers; this module decides.  The API has
+no way to look an order up, but it leaves evidence:
+
+- ``status`` with many ids answers for the account's own orders and says ``Incorrect
+  order ID`` for any other id (other customers', or none);
+- order ids are global and grow with time: an order a request created has an id above
+  every own order whose answer had arrived before the request was sent, and below every
+  own order sent after the request surely finished on the panel (it gave up, then a
+  settle time passed);
+- a fresh order's ``charge`` is its cost (as the panel rounds it) and ``remains`` is at
+  most its units.
+
+So for an in-doubt order D, the ids between those two bounds (its window) hold D's order
+if it exists.  Probing them (100 a call) finds the account's own orders there; those no
+record claims are candidates:
+
+- exactly one candidate fits D, and no other doubtful order could be it -> it is D's
+  order: import it (the evidence goes into the event);
+- a window bounded on both sides, fully probed, holds no unclaimed own order -> D was
+  never placed: it is proven absent and placed again;
+- anything else (no upper bound yet, a budget that ran out, two identical doubtful
+  orders for two candidates, a candidate that does not fit) -> it stays in doubt, with
+  what was found and the one command that settles it.
+
+A candidate another record claims is never imported; nothing is retried without a
+bounded, fully probed window.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from runner.api.models import ItemError, OrderInfo, OrderStatus
+from runner.state import OrderRecord, Phase
+
+BATCH = 100
+
+
+class Verdict(enum.StrEnum):
+    IMPORT = "import"
+    ABSENT = "absent"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The ids that hold an in-doubt order's order, if it exists: ``low < id < high``."""
+
+    address: str
+    low: int
+    high: int | None  # None: no own order was sent after this request surely ended
+    settled: bool  # whether the request has surely finished on the panel
+
+    def ids(self, limit: int) -> range:
+        top = self.high if self.high is not None else self.low + 1 + limit
+        return range(self.low + 1, min(top, self.low + 1 + limit))
+
+    @property
+    def size(self) -> int | None:
+        return None if self.high is None else max(0, self.high - self.low - 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Decision:
+    address: str
+    verdict: Verdict
+    reason: str
+    order_id: int | None = None
+    window: Window | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    found: OrderInfo | None = None  # the panel's status of the imported order
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "verdict": str(self.verdict),
+            "reason": self.reason,
+            "order_id": self.order_id,
+            "window": None if self.window is None else self.window.to_json(),
+            "evidence": dict(self.evidence),
+        }
+
+
+def _time(text: str | None) -> _dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _sent_lower(record: OrderRecord) -> _dt.datetime | None:
+    """A moment no later than the request left: when it was sent, else when it was
+    recorded as about to be (submitting is committed before sending)."""
+    return _time(record.evidence.sent_at) or _time(record.created_at)
+
+
+def _sent_upper(record: OrderRecord) -> _dt.datetime | None:
+    """A moment no earlier than the request left: only a recorded send time will do."""
+    return _time(record.evidence.sent_at)
+
+
+def windows(
+    doubtful: Sequence[OrderRecord],
+    records: Iterable[OrderRecord],
+    settle: float,
+    now: _dt.datetime,
+) -> dict[str, Window]:
+    """Each in-doubt order's window, from the records of the same panel."""
+    placed = [
+        r
+        for r in records
+        if r.phase is Phase.PLACED and r.order_id is not None and r.evidence.sent_at
+    ]
+    result: dict[str, Window] = {}
+    for record in doubtful:
+        low = record.evidence.known_below or 0
+        sent = _sent_lower(record)
+        if sent is not None:
+            # Own orders whose answer arrived before this request left are older.
+            for other in placed:
+                answered = _time(other.evidence.gave_up_at)
+                if answered is not None and answered <= sent and other.order_id is not None:
+                    low = max(low, other.order_id)
+        gave_up = _time(record.evidence.gave_up_at)
+        high = None
+        settled = gave_up is not None and now >= gave_up + _dt.timedelta(seconds=settle)
+        if gave_up is not None:
+            after = gave_up + _dt.timedelta(seconds=settle)
+            later = [
+                o.order_id
+                for o in placed
+                if o.order_id is not None and (s := _sent_upper(o)) is not None and s >= after
+            ]
+            if later:
+                high = min(later)
+        result[record.address] = Window(record.address, low, high, settled)
+    return result
+
+
+def fits(record: OrderRecord, info: OrderInfo) -> bool:
+    """Could this status be the order of ``record``: its charge is the order's cost (a
+    cent or 1% either way for the panel's rounding; lower when refunded) and it has no
+    more left to deliver than it ordered."""
+    cost = record.estimated_cost
+    units = record.spec.get("units")
+    if info.charge is not None and cost is not None:
+        slack = max(Decimal("0.01"), cost / 100)
+        refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
+        if info.charge > cost + slack:
+            return False
+        if not refunded and info.charge < cost - slack:
+            return False
+    if info.remains is not None and isinstance(units, int):
+        if info.remains > units:
+            return False
+        if info.status is OrderStatus.PENDING and info.remains != units:
+            return False
+    return True
+
+
+def decide(
+    doubtful: Sequence[OrderRecord],
+    spans: Mapping[str, Window],
+    probed: Mapping[int, OrderInfo | ItemError],
+    claimed: Iterable[int],
+    complete: set[str],
+) -> list[Decision]:
+    """The verdict for each in-doubt order, given what ``status`` answered for the ids
+    probed; ``complete`` names the orders whose whole window was probed."""
+    claimed = set(claimed)
+    own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo)}
+    unclaimed = {i: info for i, info in own.items() if i not in claimed}
+
+    def inside(address: str, order_id: int) -> bool:
+        span = spans[address]
+        return order_id > span.low and (span.high is None or order_id < span.high)
+
+    # Which doubtful orders each unclaimed own order could be.
+    suitors: dict[int, list[str]] = {
+        i: [d.address for d in doubtful if inside(d.address, i) and fits(d, info)]
+        for i, info in unclaimed.items()
+    }
+    decisions = []
+    by_address = {d.address: d for d in doubtful}
+    for record in doubtful:
+        span = spans[record.address]
+        mine = [i for i in unclaimed if inside(record.address, i)]
+        matching = [i for i in mine if fits(record, unclaimed[i])]
+        evidence: dict[str, Any] = {
+            "window": span.to_json(),
+            "probed": span.size if record.address in complete else None,
+            "own_unclaimed": sorted(mine),
+        }
+        if not span.settled:
+            decisions.append(
+                Decision(
+                    record.address,
+                    Verdict.UNDECIDED,
+                    "its request may still be in the panel (waiting for the settle time)",
+                    window=span,
+                    evidence=evidence,
+                )
+            )
+            continue
+        if len(matching) == 1 and suitors[matching[0]] == [record.address]:
+            found = matching[0]
+            info = unclaimed[found]
+            evidence |= {"charge": None if info.charge is None else str(info.charge)}
+            decisions.append(
+                Decision(
+                    record.address,
+                    Verdict.IMPORT,
+                    f"order {found} is the only unclaimed own order that fits, in its window",
+                    order_id=found,
+                    window=span,
+                    evidence=evidence,
+                    found=info,
+                )
+            )
+            continue
+        if span.high is not None and record.address in complete and not mine:
+            decisions.append(
+                Decision(
+                    record.address,
+                    Verdict.ABSENT,
+                    f"no own order between {span.low} and {span.high}: it was never placed",
+                    window=span,
+                    evidence=evidence,
+                )
+            )
+            continue
+        decisions.append(
+            Decision(
+                record.address,
+                Verdict.UNDECIDED,
+                _why_undecided(record, span, complete, matching, mine, suitors, by_address),
+                window=span,
+                evidence=evidence,
+            )
+        )
+    return decisions
+
+
+def _why_undecided(
+    record: OrderRecord,
+    span: Window,
+    complete: set[str],
+    matching: list[int],
+    mine: list[int],
+    suitors: Mapping[int, list[str]],
+    by_address: Mapping[str, OrderRecord],
+) -> str:
+    if len(matching) > 1 or (matching and len(suitors[matching[0]]) > 1):
+        rivals = sorted({a for i in matching for a in suitors[i]} - {record.address})
+        return (
+            f"orders {', '.join(map(str, matching))} fit it"
+            + (f", and also {', '.join(rivals)}" if rivals else "")
+            + ": which is which cannot be told"
+        )
+    if mine and not matching:
+        return f"own orders {', '.join(map(str, mine))} are in its window but do not fit it"
+    if span.high is None:
+        return "no own order was sent after it surely ended, so its window has no end yet"
+    if record.address not in complete:
+        return "the probe budget ran out before its whole window was probed"
+    return "the evidence does not settle it"
+
+
+def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> tuple[list[int], set[str]]:
+    """The ids to probe, 100 a call, nearest windows first, within the budget; and the
+    orders whose whole window fits in it."""
+    order = sorted(spans.values(), key=lambda w: (w.size is None, w.size or 0, w.low))
+    chosen: set[int] = set()
+    complete: set[str] = set()
+    limit = budget_calls * BATCH
+    for span in order:
+        if not span.settled:
+            continue
+        # An unbounded window is still searched upwards a little: a candidate found
+        # there can be imported (only absence needs the upper bound).
+        wanted = set(span.ids(BATCH * 4 if span.high is None else limit)) - chosen
+        if len(chosen) + len(wanted) > limit:
+            continue
+        chosen |= wanted
+        if span.high is not None:
+            complete.add(span.address)
+    return sorted(chosen), complete
