@@ -13,6 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from runner.sim.wire import DROP, SimEndpoint
 
@@ -48,16 +49,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/") == "/_sim/orders":
-            self._send(200, self.server.endpoint.inspect(), {"Content-Type": "application/json"})
-        elif self.path.rstrip("/") == "/_sim/stats":
+        path, _, query = self.path.partition("?")
+        path = path.rstrip("/")
+        if path == "/_sim/orders":
+            everyone = parse_qs(query).get("all", ["0"])[-1] not in ("", "0", "false", "no")
+            body = self.server.endpoint.inspect(everyone=everyone)
+            self._send(200, body, {"Content-Type": "application/json"})
+        elif path == "/_sim/stats":
             stats = {
                 "requests": self.server.endpoint.requests,
                 "in_flight": self.server.endpoint.in_flight,
                 "by_action": self.server.endpoint.by_action,
             }
             self._send(200, json.dumps(stats).encode(), {"Content-Type": "application/json"})
-        elif self.path.rstrip("/") in ("", "/healthz"):
+        elif path in ("", "/healthz"):
             self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
         else:
             self._send(404, b"Not Found", {"Content-Type": "text/plain"})

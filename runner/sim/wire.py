@@ -104,5 +104,6 @@ class SimEndpoint:
             return Reply(status, reply.body[: max(1, len(reply.body) // 2)], reply.headers)
         return reply
 
-    def inspect(self) -> bytes:
-        return json.dumps(self.panel.orders()).encode()
+    def inspect(self, everyone: bool = False) -> bytes:
+        """The orders of every account (other customers' too with ``everyone``)."""
+        return json.dumps(self.panel.orders(everyone=everyone)).encode()
