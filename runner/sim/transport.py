@@ -12,7 +12,11 @@ class SimTransport(httpx.BaseTransport):
         self.endpoint = endpoint
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        reply = self.endpoint.respond(request.read())
+        reply = self.endpoint.respond(
+            request.read(),
+            content_type=request.headers.get("Content-Type"),
+            query=request.url.query.decode("ascii", "replace"),
+        )
         if reply == DROP or isinstance(reply, str):
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request

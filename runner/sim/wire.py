@@ -1,7 +1,8 @@
 """The HTTP face of the simulated panel, shared by the in-process transport and the server.
 
-``SimEndpoint.respond(body)`` turns the raw POST body into a ``Reply`` (status, headers,
-bytes) or ``DROP`` (close the connection without answering), applying the fault plan.
+``SimEndpoint.respond(body, ...)`` turns one request (its body, content type and query
+string) into a ``Reply`` (status, headers, bytes) or ``DROP`` (close the connection
+without answering), applying the fault plan.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import parse_qs
 
 from runner.sim.engine import SimPanel
 from runner.sim.faults import BEFORE, FaultPlan
+from runner.sim.forms import decode
 
 CDN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
@@ -47,22 +48,26 @@ class SimEndpoint:
         self.by_action: dict[str, int] = {}
         self._count = threading.Lock()
 
-    def respond(self, body: bytes, arrived: float | None = None) -> Reply | str:
-        """The answer to one request; ``arrived`` (time.monotonic()) starts the latency
-        (by default: now)."""
+    def respond(
+        self,
+        body: bytes,
+        arrived: float | None = None,
+        *,
+        content_type: str | None = None,
+        query: str = "",
+    ) -> Reply | str:
+        """The answer to one request (parameters as ``forms.decode`` reads them);
+        ``arrived`` (time.monotonic()) starts the latency (by default: now)."""
         with self._count:
             self.in_flight += 1
         try:
-            return self._respond(body, time.monotonic() if arrived is None else arrived)
+            form = decode(body, content_type, query)
+            return self._respond(form, time.monotonic() if arrived is None else arrived)
         finally:
             with self._count:
                 self.in_flight -= 1
 
-    def _respond(self, body: bytes, arrived: float) -> Reply | str:
-        form = {
-            k: v[-1]
-            for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
-        }
+    def _respond(self, form: dict[str, str], arrived: float) -> Reply | str:
         action = form.get("action", "")
         with self._count:
             self.requests += 1
