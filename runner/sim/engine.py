@@ -62,6 +62,12 @@ class SimPanel:
         decimals: int = DEFAULT_DECIMALS,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if not 0 <= decimals <= 10:
+            raise ValueError(f"decimals must be from 0 to 10, not {decimals}")
+        if others_rate < 0:
+            raise ValueError(
+                f"the rate of other customers' orders must be 0 or more: {others_rate}"
+            )
         self.speed = speed
         self.seed = seed
         self.keys = keys

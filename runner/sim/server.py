@@ -64,12 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.server.endpoint.inspect(everyone=everyone)
             self._send(200, body, {"Content-Type": "application/json"})
         elif path == "/_sim/stats":
-            stats = {
-                "requests": self.server.endpoint.requests,
-                "in_flight": self.server.endpoint.in_flight,
-                "by_action": self.server.endpoint.by_action,
-            }
-            self._send(200, json.dumps(stats).encode(), {"Content-Type": "application/json"})
+            stats = json.dumps(self.server.endpoint.stats()).encode()
+            self._send(200, stats, {"Content-Type": "application/json"})
         elif path in ("", "/healthz") and not query:
             self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
         elif path.startswith("/_sim/"):

@@ -16,6 +16,7 @@ from typing import Final
 from runner.sim.engine import SimPanel
 from runner.sim.faults import BEFORE, FaultPlan
 from runner.sim.forms import decode
+from runner.sim.limiter import Limiter
 
 CDN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
@@ -38,15 +39,29 @@ def _json(status: int, value: object) -> Reply:
 
 
 class SimEndpoint:
-    """A panel endpoint: faults around a ``SimPanel``."""
+    """A panel endpoint: faults (the network and the CDN in front) and the panel's rate
+    limit around a ``SimPanel``."""
 
-    def __init__(self, panel: SimPanel, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self, panel: SimPanel, faults: FaultPlan | None = None, limiter: Limiter | None = None
+    ) -> None:
         self.panel = panel
         self.faults = faults or FaultPlan()
+        self.limiter = limiter
         self.requests = 0
         self.in_flight = 0
+        self.limited = 0  # answered 429 by the rate limit (not by an injected fault)
         self.by_action: dict[str, int] = {}
         self._count = threading.Lock()
+
+    def stats(self) -> dict[str, object]:
+        with self._count:
+            return {
+                "requests": self.requests,
+                "in_flight": self.in_flight,
+                "limited": self.limited,
+                "by_action": dict(self.by_action),
+            }
 
     def respond(
         self,
@@ -101,6 +116,15 @@ class SimEndpoint:
                     {"Content-Type": "text/html"},
                 )
             return Reply(403, CDN_PAGE, {"Content-Type": "text/html"})
+        wait = None if self.limiter is None else self.limiter.admit(form.get("key", ""))
+        if wait is not None:
+            with self._count:
+                self.limited += 1
+            return Reply(
+                429,
+                json.dumps({"error": "Too many requests. Please try again later."}).encode(),
+                {"Retry-After": str(wait), "Content-Type": "application/json"},
+            )
         status, value = self.panel.handle(form)
         if fault == "drop_after":
             return DROP

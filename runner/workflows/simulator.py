@@ -9,6 +9,7 @@ from pathlib import Path
 from runner.errors import SmmError
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
+from runner.sim.limiter import Limiter
 from runner.sim.server import SimHTTPServer
 from runner.sim.wire import SimEndpoint
 
@@ -27,6 +28,9 @@ def serve(
     data: Path | None,
     partial_rate: float,
     quirks: bool,
+    limit: str | None,
+    others_rate: float,
+    decimals: int,
     listening: Callable[[str], None],
 ) -> None:
     """Serve until interrupted; ``listening`` gets the URL once the port is open."""
@@ -34,6 +38,7 @@ def serve(
         amount = Decimal(start_balance)
         actions = frozenset(a.strip() for a in fault_actions.split(",") if a.strip()) or None
         plan = FaultPlan.parse(faults, latency_ms=latency_ms, seed=seed, actions=actions)
+        limiter = Limiter.parse(limit) if limit else None
     except (ValueError, InvalidOperation) as exc:
         raise SmmError(str(exc)) from None
     panel = SimPanel(
@@ -44,9 +49,11 @@ def serve(
         keys=frozenset(keys) or None,
         partial_rate=partial_rate,
         quirks=quirks,
+        others_rate=others_rate,
+        decimals=decimals,
     )
     try:
-        server = SimHTTPServer(SimEndpoint(panel, plan), host, port)
+        server = SimHTTPServer(SimEndpoint(panel, plan, limiter), host, port)
     except OSError as exc:
         panel.close()
         raise SmmError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
