@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from runner.commands.options import out
+from runner.commands.options import out, pass_context
+from runner.workflows.context import Context
 
 # Defaults shown in --help, kept here so that `smm --help` does not import the simulator
 # (a test holds them equal to the simulator's).
@@ -112,3 +114,18 @@ def serve(**options: Any) -> None:
             f"smm sim: panel API at {url} (orders: GET /_sim/orders; Ctrl-C stops)"
         ),
     )
+
+
+@sim.command("reset")
+@click.argument("name")
+@pass_context
+def reset(ctx: Context, name: str) -> None:
+    """Start the simulated panel sim://NAME afresh (delete its data in .smm/sim/)."""
+    from runner.workflows import simulator
+
+    done = simulator.reset(ctx, name)
+    where = os.path.relpath(done.path)
+    if done.deleted:
+        out(f"{done.url} starts afresh: deleted {where}")
+    else:
+        out(f"{done.url} starts afresh: it had no data ({where} does not exist)")

@@ -128,3 +128,40 @@ def test_bad_sim_url_options_are_one_line(run: Runner, option: str) -> None:
     result = run("balance", "demo")
     assert result.code == 1 and "bad sim:// option" in result.err
     assert "Traceback" not in result.err
+
+
+def test_reset_starts_a_sim_panel_afresh(run: Runner) -> None:
+    sim_project("others_rate=0")
+    write_campaign("c", ["{id: a, service: 1, link: https://x.com/a, quantity: 1000}"])
+    assert run("apply", "--auto-approve").code == 0
+    assert run("balance", "demo").out.strip() == "demo: 249.1 USD"
+    data = Path(".smm/sim/demo.db")
+    assert data.is_file()
+    Path("sub").mkdir()
+    os.chdir("sub")  # the project's folder is found from below, as for every command
+    result = run("sim", "reset", "demo")
+    os.chdir("..")
+    assert result.code == 0
+    assert result.out == "sim://demo starts afresh: deleted ../.smm/sim/demo.db\n"
+    assert not data.exists() and not list(data.parent.glob("demo.db*"))
+    assert run("balance", "demo").out.strip() == "demo: 250.00 USD"
+    refreshed = json.loads(run("refresh", "--json").out)
+    assert refreshed["item_errors"] == 1  # the order recorded in the state is not the panel's
+
+
+def test_reset_without_data_and_by_url(run: Runner) -> None:
+    result = run("sim", "reset", "sim://fresh?speed=5")
+    assert result.code == 0
+    assert (
+        result.out
+        == "sim://fresh starts afresh: it had no data (.smm/sim/fresh.db does not exist)\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["../demo", "a/b", "", ".hidden", "sim://../x"])
+def test_reset_refuses_what_is_not_a_name(run: Runner, name: str) -> None:
+    Path(".smm").mkdir()
+    (Path(".smm") / "keep").write_text("x")
+    result = run("sim", "reset", name)
+    assert result.code == 1 and "is not a simulated panel's name" in result.err
+    assert (Path(".smm") / "keep").exists()
