@@ -1,8 +1,8 @@
 """The HTTP face of the simulated panel, shared by the in-process transport and the server.
 
 ``SimEndpoint.respond(body, ...)`` turns one request (its body, content type and query
-string) into a ``Reply`` (status, headers, bytes) or ``DROP`` (close the connection
-without answering), applying the fault plan.
+string) into a ``Reply`` (status, headers, bytes), ``DROP`` (close the connection without
+answering) or ``TIMEOUT`` (the client gave up waiting), applying the fault plan.
 """
 
 from __future__ import annotations
@@ -31,7 +31,14 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-DROP: Final = "drop"
+DROP: Final = "drop"  # the connection closes without an answer
+TIMEOUT: Final = "timeout"  # the client's read timeout passed before the answer
+
+
+def _sleep_until(moment: float) -> None:
+    remaining = moment - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def _json(status: int, value: object) -> Reply:
@@ -70,32 +77,39 @@ class SimEndpoint:
         *,
         content_type: str | None = None,
         query: str = "",
+        deadline: float | None = None,
     ) -> Reply | str:
         """The answer to one request (parameters as ``forms.decode`` reads them);
-        ``arrived`` (time.monotonic()) starts the latency (by default: now)."""
+        ``arrived`` (time.monotonic()) starts the latency (by default: now).  Past
+        ``deadline`` (time.monotonic()), the client has stopped waiting: ``TIMEOUT``, at the
+        deadline, and the request may well have been processed."""
         with self._count:
             self.in_flight += 1
         try:
             form = decode(body, content_type, query)
-            return self._respond(form, time.monotonic() if arrived is None else arrived)
+            start = time.monotonic() if arrived is None else arrived
+            return self._respond(form, start, deadline)
         finally:
             with self._count:
                 self.in_flight -= 1
 
-    def _respond(self, form: dict[str, str], arrived: float) -> Reply | str:
+    def _respond(self, form: dict[str, str], arrived: float, deadline: float | None) -> Reply | str:
         action = form.get("action", "")
         with self._count:
             self.requests += 1
             self.by_action[action] = self.by_action.get(action, 0) + 1
         reply = self._answer(form, action)
+        answer_at = time.monotonic()
         if self.faults.latency_ms and (
             self.faults.actions is None or action in self.faults.actions
         ):
             # The latency is the time to answer, the panel's own work included: a client
             # can reach the ideal of N requests x latency, and a benchmark measures it.
-            remaining = arrived + self.faults.latency_ms / 1000.0 - time.monotonic()
-            if remaining > 0:
-                time.sleep(remaining)
+            answer_at = max(answer_at, arrived + self.faults.latency_ms / 1000.0)
+        if deadline is not None and answer_at > deadline and reply != DROP:
+            _sleep_until(deadline)
+            return TIMEOUT
+        _sleep_until(answer_at)
         return reply
 
     def _answer(self, form: dict[str, str], action: str) -> Reply | str:

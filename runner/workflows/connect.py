@@ -43,8 +43,9 @@ def open_client(
     try:
         limit = option("limit", "")
         limiter = Limiter.parse(limit) if limit else None
+        actions = frozenset(a for a in option("fault_actions", "").split(",") if a) or None
         faults = FaultPlan.parse(
-            query.get("fault", []), latency_ms=float(option("latency_ms", "0"))
+            query.get("fault", []), latency_ms=float(option("latency_ms", "0")), actions=actions
         )
         engine = SimPanel(
             sim_path(project, name),
