@@ -61,6 +61,11 @@ class Store:
             self._migrate()
             # Most reads filter on the owner (indexed once a migration added the column).
             self.db.execute("CREATE INDEX IF NOT EXISTS orders_owner ON orders (owner, id)")
+            # Partial orders not yet refunded: looked at on every balance and add.
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS orders_unsettled ON orders (owner)"
+                " WHERE partial IS NOT NULL AND refunded = 0 AND canceled_at IS NULL"
+            )
             self.db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('next_order', ?), ('next_refill', ?)",
                 (str(20_000 + seed % 1000 * 7), str(500 + seed % 100)),
