@@ -186,7 +186,7 @@ class SimPanel:
         return out
 
     def _action_balance(self, owner: str, form: Mapping[str, str], now: float) -> Any:
-        return {"balance": money(self._balance(owner, now)), "currency": self.currency}
+        return {"balance": format(self._balance(owner, now), "f"), "currency": self.currency}
 
     def _action_add(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         new = check_add(form, now)
@@ -390,12 +390,6 @@ class SimPanel:
                     }
                 )
             return out
-
-    def balance_of(self, key: str) -> Decimal:
-        """An account's balance (the starting balance if the key has not spoken yet)."""
-        with self.store.write():
-            owner = self.accounts.open(key, self.clock())
-            return self._balance(owner, self.clock())
 
     def set_balance(self, amount: Decimal, key: str | None = None) -> None:
         """One key's balance; without a key, every account's and the next ones'."""

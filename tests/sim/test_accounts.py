@@ -56,12 +56,12 @@ def test_each_key_has_its_own_balance(make_panel: PanelFactory) -> None:
     panel = make_panel(balance=Decimal("10.00"))
     assert panel.call(KEY_A, "balance") == {"balance": "10.00", "currency": "USD"}
     panel.add(KEY_A, service=1, quantity=1000)  # 0.90
-    assert panel.call(KEY_A, "balance")["balance"] == "9.1"
+    assert panel.call(KEY_A, "balance")["balance"] == "9.10000"  # 5 decimals, as charged
     assert panel.call(KEY_B, "balance")["balance"] == "10.00"  # a new key: the default
     panel.panel.set_balance(Decimal("0.50"), key=KEY_B)
     answer = panel.call(KEY_B, "add", service=1, link="https://x.com/b", quantity=1000)
     assert answer == {"error": "Not enough funds on balance"}
-    assert panel.call(KEY_A, "balance")["balance"] == "9.1"
+    assert panel.call(KEY_A, "balance")["balance"] == "9.10000"  # 5 decimals, as charged
 
 
 def test_the_same_link_is_busy_per_account(panel: Panel) -> None:
@@ -134,7 +134,7 @@ def test_a_panel_file_from_before_accounts_goes_to_the_first_key(tmp_path: Path)
     db.close()
     panel = SimPanel(path, clock=lambda: START, others_rate=0)
     try:
-        assert panel.handle({"key": KEY_A, "action": "balance"})[1]["balance"] == "99.1"
+        assert panel.handle({"key": KEY_A, "action": "balance"})[1]["balance"] == "99.10"
         status = panel.handle({"key": KEY_A, "action": "status", "order": "30000"})[1]
         assert status["status"] == "Completed"
         assert panel.handle({"key": KEY_B, "action": "status", "order": "30000"})[1] == INCORRECT
