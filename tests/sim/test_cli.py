@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from runner.commands import sim as sim_command
@@ -165,3 +166,19 @@ def test_reset_refuses_what_is_not_a_name(run: Runner, name: str) -> None:
     result = run("sim", "reset", name)
     assert result.code == 1 and "is not a simulated panel's name" in result.err
     assert (Path(".smm") / "keep").exists()
+
+
+def test_sim_url_quirks() -> None:
+    """quirks=1: the in-process panel answers with the variants some panels use."""
+    from runner.workflows.connect import open_client
+    from runner.workflows.context import Context
+
+    for options, quirky in (("quirks=1", True), ("quirks=0", False)):
+        sim_project(options)
+        ctx = Context()
+        with open_client(ctx.project, ctx.project.panel("demo")) as panel:
+            transport = panel._http._transport  # the in-process panel, asked directly
+            with httpx.Client(transport=transport) as raw:
+                form = {"key": "k", "action": "services"}
+                services = raw.post("http://sim.invalid/api/v2", data=form).json()
+        assert isinstance(services[0]["service"], str) is quirky
