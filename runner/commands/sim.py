@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import click
 
-from runner.commands.options import out
+from runner.commands.options import out, pass_context
+from runner.workflows.context import Context
+
+# Defaults shown in --help, kept here so that `smm --help` does not import the simulator
+# (a test holds them equal to the simulator's).
+DEFAULT_OTHERS_RATE = 0.5
+DEFAULT_DECIMALS = 5
 
 
 @click.group()
@@ -17,11 +25,7 @@ def sim() -> None:
 @sim.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port",
-    default=8080,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port (0: any free port).",
+    "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any)."
 )
 @click.option(
     "--latency-ms",
@@ -56,9 +60,14 @@ def sim() -> None:
     "start_balance",
     default="250.00",
     show_default=True,
-    help="Starting balance (USD).",
+    help="Starting balance of each account (USD).",
 )
-@click.option("--key", "keys", multiple=True, help="Accept only these API keys (default: any).")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    help="Accept only these API keys (default: any key; each key is an account of its own).",
+)
 @click.option(
     "--data",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -76,37 +85,47 @@ def sim() -> None:
     help="Answer with the variants some panels use (string ids, lower-case types, "
     "Cancelled, bare-string errors).",
 )
-def serve(
-    host: str,
-    port: int,
-    latency_ms: float,
-    faults: tuple[str, ...],
-    fault_actions: str,
-    speed: float,
-    seed: int,
-    start_balance: str,
-    keys: tuple[str, ...],
-    data: Path | None,
-    partial_rate: float,
-    quirks: bool,
-) -> None:
+@click.option(
+    "--limit",
+    metavar="N/s|N/min",
+    help="Rate limit per API key (token bucket); beyond it: HTTP 429 with Retry-After.",
+)
+@click.option(
+    "--others-rate",
+    default=DEFAULT_OTHERS_RATE,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Orders other customers place per second (real time); they take ids in between.",
+)
+@click.option(
+    "--decimals",
+    default=DEFAULT_DECIMALS,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Decimals charges and balances are rounded to (halves away from zero, as PHP).",
+)
+def serve(**options: Any) -> None:
     """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
     from runner.workflows import simulator
 
     simulator.serve(
-        host=host,
-        port=port,
-        latency_ms=latency_ms,
-        faults=faults,
-        fault_actions=fault_actions,
-        speed=speed,
-        seed=seed,
-        start_balance=start_balance,
-        keys=keys,
-        data=data,
-        partial_rate=partial_rate,
-        quirks=quirks,
+        **options,
         listening=lambda url: out(
             f"smm sim: panel API at {url} (orders: GET /_sim/orders; Ctrl-C stops)"
         ),
     )
+
+
+@sim.command("reset")
+@click.argument("name")
+@pass_context
+def reset(ctx: Context, name: str) -> None:
+    """Start the simulated panel sim://NAME afresh (delete its data in .smm/sim/)."""
+    from runner.workflows import simulator
+
+    done = simulator.reset(ctx, name)
+    where = os.path.relpath(done.path)
+    if done.deleted:
+        out(f"{done.url} starts afresh: deleted {where}")
+    else:
+        out(f"{done.url} starts afresh: it had no data ({where} does not exist)")

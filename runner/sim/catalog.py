@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+PACKAGE_TYPES = frozenset({"Package", "Custom Comments Package"})
+DEFAULT_DECIMALS = 5  # as panel-api.md's examples: "charge": "0.27819", "balance": "100.84292"
+
+
+def rounded(amount: Decimal, decimals: int) -> Decimal:
+    """Money as a PHP panel stores it: round() to ``decimals`` places, halves away from 0."""
+    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,15 @@ class SimService:
     cancel: bool = False
     dripfeed: bool = False
     disabled: bool = False
+
+    @property
+    def package(self) -> bool:
+        return self.type in PACKAGE_TYPES
+
+    def price(self, units: int) -> Decimal:
+        """Exact price of ``units``: ``rate`` is per 1000 units, or per package for the
+        package types (panel-api.md)."""
+        return self.rate * units if self.package else self.rate * units / 1000
 
     def wire(self) -> dict[str, object]:
         """The service as panels send it: numbers as strings, flags as booleans."""

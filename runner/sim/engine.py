@@ -1,10 +1,13 @@
 """The simulated panel's behaviour: accounts, orders over time, refills, cancels, errors.
 
-``SimPanel.handle(form)`` takes the decoded POST form of one API request and returns the
-HTTP status and JSON body a real panel would send.  Data lives in SQLite (in memory, or a
-file for ``sim://NAME`` so orders keep progressing between commands).  Order progress is
-a pure function of the creation time, the clock and the speed factor, so reads never
-write; balances change on add, cancel, and when a partial order finishes.
+``SimPanel.handle(form)`` takes the decoded form of one API request and returns the HTTP
+status and JSON body a real panel would send.  Each API key is an account of its own
+(``accounts``): its balance, its orders, its refills; any other id is an "Incorrect order
+ID", whoever placed it.  Order ids are global: other customers order too (``others``), and
+take ids in between.  Money is rounded as a PHP panel stores it (``decimals`` places).
+Order progress is a pure function of the creation time, the clock and the speed factor,
+so reads never change an order; balances change on add, cancel, and when a partial order
+finishes.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -20,27 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from runner.sim import lifecycle
-from runner.sim.catalog import BY_ID, CATALOG
+from runner.sim.accounts import OTHERS, Accounts, account_id
+from runner.sim.catalog import BY_ID, CATALOG, DEFAULT_DECIMALS, rounded
 from runner.sim.lifecycle import PENDING_SECONDS, Progress
+from runner.sim.others import DEFAULT_RATE, Others
 from runner.sim.requests import Refusal, check_add
+from runner.sim.store import Store
 
 INCORRECT_ORDER = "Incorrect order ID"
 ACTIVE_LINK = "You have active order with this link. Please wait until order being completed."
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS orders (
-  id INTEGER PRIMARY KEY, service INTEGER NOT NULL, link TEXT, quantity INTEGER NOT NULL,
-  runs INTEGER NOT NULL, interval INTEGER NOT NULL, units INTEGER NOT NULL,
-  charge TEXT NOT NULL, created REAL NOT NULL, start_count INTEGER NOT NULL,
-  partial REAL, canceled_at REAL, refunded INTEGER NOT NULL DEFAULT 0, params TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_link ON orders (service, link);
-CREATE TABLE IF NOT EXISTS refills (
-  id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, created REAL NOT NULL
-);
-"""
+NOT_REFILLABLE = "Order not eligible for refill."
+# A refill asked for while the last one is still Pending or In progress.  The text is
+# one panels send (public clients of the API match on it).
+REFILL_BUSY = "The refill task is not completed for this order"
+REFILL_SECONDS = 300.0  # sim-seconds a refill is In progress
+LIVE = ("Pending", "In progress")
 
 
 def money(value: Decimal) -> str:
@@ -49,7 +45,7 @@ def money(value: Decimal) -> str:
 
 
 class SimPanel:
-    """One simulated account on one simulated panel."""
+    """One simulated panel: its accounts (one per API key), their orders, other customers."""
 
     def __init__(
         self,
@@ -62,91 +58,99 @@ class SimPanel:
         currency: str = "USD",
         partial_rate: float = 0.0,
         quirks: bool = False,
+        others_rate: float = DEFAULT_RATE,
+        decimals: int = DEFAULT_DECIMALS,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if not 0 <= decimals <= 10:
+            raise ValueError(f"decimals must be from 0 to 10, not {decimals}")
+        if others_rate < 0:
+            raise ValueError(
+                f"the rate of other customers' orders must be 0 or more: {others_rate}"
+            )
         self.speed = speed
         self.seed = seed
         self.keys = keys
         self.currency = currency
         self.partial_rate = partial_rate
         self.quirks = quirks
+        self.decimals = decimals
         self.clock = clock
-        self._lock = threading.RLock()
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.row_factory = sqlite3.Row
-        self._db.executescript(_SCHEMA)
-        with self._write():
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('balance', ?), ('next_order', ?),"
-                " ('next_refill', ?)",
-                (str(balance), str(20_000 + seed % 1000 * 7), str(500 + seed % 100)),
-            )
+        self.store = Store(path, seed)
+        self.accounts = Accounts(self.store, balance)
+        self.others = Others(self.store, others_rate, seed)
+        self._db = self.store.db
+        self._lock = self.store.lock
 
     def close(self) -> None:
-        self._db.close()
+        self.store.close()
 
-    # --- storage helpers ------------------------------------------------------------
-
-    class _Txn:
-        def __init__(self, panel: SimPanel) -> None:
-            self.panel = panel
-
-        def __enter__(self) -> None:
-            self.panel._lock.acquire()
-            self.panel._db.execute("BEGIN IMMEDIATE")
-
-        def __exit__(self, exc_type: object, *rest: object) -> None:
-            try:
-                self.panel._db.execute("ROLLBACK" if exc_type else "COMMIT")
-            finally:
-                self.panel._lock.release()
-
-    def _write(self) -> SimPanel._Txn:
-        return SimPanel._Txn(self)
-
-    def _meta(self, key: str) -> str:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0])
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
-
-    def _next_id(self, key: str) -> int:
-        """Ids are global: other customers' orders take some of them (gaps)."""
-        current = int(self._meta(key))
-        rng = random.Random(f"{self.seed}:{key}:{current}")
-        ident = current + 1 + rng.randint(0, 4)
-        self._set_meta(key, str(ident))
-        return ident
-
-    # --- time and progress --------------------------------------------------------
+    # --- time, progress, money ----------------------------------------------------
 
     def progress(self, row: sqlite3.Row, now: float) -> Progress:
-        return lifecycle.progress(row, now, self.speed)
+        return lifecycle.progress(row, now, self.speed, self.decimals)
 
-    def _settle(self, now: float) -> None:
-        """Refund partial orders that finished since the last look."""
+    def _settle(self, owner: str, now: float) -> None:
+        """Refund the account's partial orders that finished since the last look."""
         rows = self._db.execute(
-            "SELECT * FROM orders WHERE partial IS NOT NULL AND refunded = 0"
-            " AND canceled_at IS NULL"
+            "SELECT * FROM orders WHERE owner = ? AND partial IS NOT NULL AND refunded = 0"
+            " AND canceled_at IS NULL",
+            (owner,),
         ).fetchall()
         for row in rows:
             prog = self.progress(row, now)
             if prog.status == "Partial":
-                refund = Decimal(row["charge"]) - prog.charge
-                self._set_meta("balance", str(Decimal(self._meta("balance")) + refund))
+                self.accounts.add(owner, Decimal(row["charge"]) - prog.charge)
                 self._db.execute("UPDATE orders SET refunded = 1 WHERE id = ?", (row["id"],))
 
-    def _balance(self, now: float) -> Decimal:
-        self._settle(now)
-        return Decimal(self._meta("balance"))
+    def _balance(self, owner: str, now: float) -> Decimal:
+        self._settle(owner, now)
+        return self.accounts.balance(owner)
+
+    def _insert(
+        self,
+        owner: str,
+        ident: int,
+        values: dict[str, Any],
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO orders (id, owner, service, link, quantity, runs, interval, units,"
+            " charge, created, start_count, partial, params)"
+            " VALUES (:id, :owner, :service, :link, :quantity, :runs, :interval, :units,"
+            " :charge, :created, :start_count, :partial, :params)",
+            {"id": ident, "owner": owner, **values},
+        )
+
+    def _others_order(self, now: float) -> None:
+        """Other customers' orders up to now, in the global id sequence."""
+        skipped, arrivals = self.others.arrivals(now)
+        if skipped:
+            self.store.skip_ids("next_order", skipped)
+        for new in arrivals:
+            self._insert(
+                OTHERS,
+                self.store.next_id("next_order", gaps=False),
+                {
+                    "service": new.service.id,
+                    "link": new.link,
+                    "quantity": new.quantity,
+                    "runs": 1,
+                    "interval": 0,
+                    "units": new.quantity,
+                    "charge": str(rounded(new.service.price(new.quantity), self.decimals)),
+                    "created": new.at,
+                    "start_count": new.start_count,
+                    "partial": None,
+                    "params": json.dumps(
+                        {
+                            "service": str(new.service.id),
+                            "link": new.link,
+                            "quantity": str(new.quantity),
+                        },
+                        sort_keys=True,
+                    ),
+                },
+            )
 
     # --- requests -----------------------------------------------------------------
 
@@ -160,12 +164,15 @@ class SimPanel:
         if handler is None:
             return 200, {"error": "Incorrect request"}
         try:
-            with self._write():
-                return 200, handler(form, self.clock())
+            with self.store.write():
+                now = self.clock()
+                self._others_order(now)
+                owner = self.accounts.open(key, now)
+                return 200, handler(owner, form, now)
         except Refusal as refusal:
             return 200, {"error": str(refusal)}
 
-    def _action_services(self, form: Mapping[str, str], now: float) -> Any:
+    def _action_services(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         out = []
         for service in CATALOG:
             if service.disabled:
@@ -178,60 +185,62 @@ class SimPanel:
             out.append(wire)
         return out
 
-    def _action_balance(self, form: Mapping[str, str], now: float) -> Any:
-        return {"balance": format(self._balance(now), "f"), "currency": self.currency}
+    def _action_balance(self, owner: str, form: Mapping[str, str], now: float) -> Any:
+        return {"balance": format(self._balance(owner, now), "f"), "currency": self.currency}
 
-    def _action_add(self, form: Mapping[str, str], now: float) -> Any:
-        new = check_add(form)
-        service, link, runs = new.service, new.link, new.runs
-        charge = service.rate * new.total / 1000
-        if charge > self._balance(now):
+    def _action_add(self, owner: str, form: Mapping[str, str], now: float) -> Any:
+        new = check_add(form, now)
+        service, link = new.service, new.link
+        charge = rounded(service.price(new.total), self.decimals)
+        if charge > self._balance(owner, now):
             raise Refusal("Not enough funds on balance")
-        if link and self._active_on_link(service.id, link, now):
+        if link and self._active_on_link(owner, service.id, link, now):
             raise Refusal(ACTIVE_LINK)
-        ident = self._next_id("next_order")
+        ident = self.store.next_id("next_order")
         rng = random.Random(f"{self.seed}:order:{ident}")
         partial = rng.uniform(0.3, 0.95) if rng.random() < self.partial_rate else None
         params = {k: v for k, v in form.items() if k not in ("key", "action")}
-        self._db.execute(
-            "INSERT INTO orders (id, service, link, quantity, runs, interval, units, charge,"
-            " created, start_count, partial, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                ident,
-                service.id,
-                link or None,
-                new.units,
-                runs,
-                new.interval,
-                new.total,
-                str(charge),
-                now,
-                rng.randint(0, 25_000),
-                partial,
-                json.dumps(params, sort_keys=True),
-            ),
+        self._insert(
+            owner,
+            ident,
+            {
+                "service": service.id,
+                "link": link or None,
+                "quantity": new.units,
+                "runs": new.runs,
+                "interval": new.interval,
+                "units": new.total,
+                "charge": str(charge),
+                "created": now,
+                "start_count": rng.randint(0, 25_000),
+                # A package is delivered whole or not at all.
+                "partial": None if service.package else partial,
+                "params": json.dumps(params, sort_keys=True),
+            },
         )
-        self._set_meta("balance", str(Decimal(self._meta("balance")) - charge))
+        self.accounts.add(owner, -charge)
         return {"order": ident}
 
-    def _active_on_link(self, service: int, link: str, now: float) -> bool:
+    def _active_on_link(self, owner: str, service: int, link: str, now: float) -> bool:
         rows = self._db.execute(
-            "SELECT * FROM orders WHERE service = ? AND link = ?", (service, link)
+            "SELECT * FROM orders WHERE service = ? AND link = ? AND owner = ?",
+            (service, link, owner),
         ).fetchall()
-        return any(self.progress(r, now).status in ("Pending", "In progress") for r in rows)
+        return any(self.progress(r, now).status in LIVE for r in rows)
 
     def _ids(self, form: Mapping[str, str], many: str, one: str) -> tuple[list[str], bool]:
         if form.get(many) is not None:
             return [x.strip() for x in form[many].split(",") if x.strip()][:100], True
         return [form.get(one, "").strip()], False
 
-    def _order(self, raw: str) -> sqlite3.Row | None:
+    def _order(self, owner: str, raw: str) -> sqlite3.Row | None:
+        """The account's order ``raw``; None for an id that is not its own, or no id."""
         try:
             ident = int(raw)
         except ValueError:
             return None
         row: sqlite3.Row | None = self._db.execute(
-            "SELECT * FROM orders WHERE id = ?", (ident,)
+            "SELECT * FROM orders WHERE id = ? AND owner = ?", (ident, owner)
         ).fetchone()
         return row
 
@@ -251,111 +260,125 @@ class SimPanel:
     def _item_error(self, message: str) -> Any:
         return message if self.quirks else {"error": message}
 
-    def _action_status(self, form: Mapping[str, str], now: float) -> Any:
+    def _action_status(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         ids, many = self._ids(form, "orders", "order")
         if not many:
-            row = self._order(ids[0])
+            row = self._order(owner, ids[0])
             if row is None:
                 raise Refusal(INCORRECT_ORDER)
             return self._status_of(row, now)
         out: dict[str, Any] = {}
         for raw in ids:
-            row = self._order(raw)
+            row = self._order(owner, raw)
             out[raw] = (
                 self._item_error(INCORRECT_ORDER) if row is None else self._status_of(row, now)
             )
         return out
 
-    def _refill_one(self, raw: str, now: float) -> int:
-        row = self._order(raw)
+    def _refill_state(self, row: sqlite3.Row, now: float) -> str:
+        elapsed = lifecycle.elapsed(row["created"], now, self.speed)
+        if elapsed < PENDING_SECONDS:
+            return "Pending"
+        return "In progress" if elapsed < PENDING_SECONDS + REFILL_SECONDS else "Completed"
+
+    def _refill_one(self, owner: str, raw: str, now: float) -> int:
+        row = self._order(owner, raw)
         if row is None:
             raise Refusal(INCORRECT_ORDER)
         if not BY_ID[row["service"]].refill or self.progress(row, now).status not in (
             "Completed",
             "Partial",
         ):
-            raise Refusal("Order not eligible for refill.")
-        ident = self._next_id("next_refill")
-        self._db.execute("INSERT INTO refills VALUES (?, ?, ?)", (ident, row["id"], now))
+            raise Refusal(NOT_REFILLABLE)
+        earlier = self._db.execute("SELECT * FROM refills WHERE order_id = ?", (row["id"],))
+        if any(self._refill_state(r, now) in LIVE for r in earlier):
+            raise Refusal(REFILL_BUSY)
+        ident = self.store.next_id("next_refill")
+        self._db.execute(
+            "INSERT INTO refills (id, order_id, created, owner) VALUES (?, ?, ?, ?)",
+            (ident, row["id"], now, owner),
+        )
         return ident
 
-    def _action_refill(self, form: Mapping[str, str], now: float) -> Any:
+    def _action_refill(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         ids, many = self._ids(form, "orders", "order")
         if not many:
-            return {"refill": str(self._refill_one(ids[0], now))}
+            return {"refill": str(self._refill_one(owner, ids[0], now))}
         out: list[dict[str, Any]] = []
         for raw in ids:
             try:
-                out.append({"order": int(raw), "refill": self._refill_one(raw, now)})
+                out.append({"order": int(raw), "refill": self._refill_one(owner, raw, now)})
             except (Refusal, ValueError) as exc:
                 text = str(exc) if isinstance(exc, Refusal) else INCORRECT_ORDER
                 out.append({"order": _int_or(raw), "refill": {"error": text}})
         return out
 
-    def _refill_status(self, raw: str, now: float) -> str:
+    def _refill_status(self, owner: str, raw: str, now: float) -> str:
         try:
-            row = self._db.execute("SELECT * FROM refills WHERE id = ?", (int(raw),)).fetchone()
+            row = self._db.execute(
+                "SELECT * FROM refills WHERE id = ? AND owner = ?", (int(raw), owner)
+            ).fetchone()
         except ValueError:
             row = None
         if row is None:
             raise Refusal("Refill not found")
-        elapsed = lifecycle.elapsed(row["created"], now, self.speed)
-        if elapsed < PENDING_SECONDS:
-            return "Pending"
-        return "In progress" if elapsed < PENDING_SECONDS + 300 else "Completed"
+        return self._refill_state(row, now)
 
-    def _action_refill_status(self, form: Mapping[str, str], now: float) -> Any:
+    def _action_refill_status(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         ids, many = self._ids(form, "refills", "refill")
         if not many:
-            return {"status": self._refill_status(ids[0], now)}
+            return {"status": self._refill_status(owner, ids[0], now)}
         out: list[dict[str, Any]] = []
         for raw in ids:
             try:
-                out.append({"refill": int(raw), "status": self._refill_status(raw, now)})
+                out.append({"refill": int(raw), "status": self._refill_status(owner, raw, now)})
             except (Refusal, ValueError):
                 out.append({"refill": _int_or(raw), "status": {"error": "Refill not found"}})
         return out
 
-    def _cancel_one(self, raw: str, now: float) -> None:
-        row = self._order(raw)
+    def _cancel_one(self, owner: str, raw: str, now: float) -> None:
+        row = self._order(owner, raw)
         if row is None:
             raise Refusal(INCORRECT_ORDER)
         prog = self.progress(row, now)
-        if not BY_ID[row["service"]].cancel or prog.status not in (
-            "Pending",
-            "In progress",
-            "Active",
-        ):
+        if not BY_ID[row["service"]].cancel or prog.status not in (*LIVE, "Active"):
             raise Refusal("Order not eligible for cancel.")
         self._db.execute("UPDATE orders SET canceled_at = ? WHERE id = ?", (now, row["id"]))
-        after = self.progress(self._order(raw), now)  # type: ignore[arg-type]
-        refund = Decimal(row["charge"]) - after.charge
-        self._set_meta("balance", str(Decimal(self._meta("balance")) + refund))
+        after = self.progress(self._order(owner, raw), now)  # type: ignore[arg-type]
+        self.accounts.add(owner, Decimal(row["charge"]) - after.charge)
 
-    def _action_cancel(self, form: Mapping[str, str], now: float) -> Any:
+    def _action_cancel(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         ids, _ = self._ids(form, "orders", "order")
         out: list[dict[str, Any]] = []
         for raw in ids:
             try:
-                self._cancel_one(raw, now)
+                self._cancel_one(owner, raw, now)
                 out.append({"order": int(raw), "cancel": 1})
             except Refusal as exc:
                 out.append({"order": _int_or(raw), "cancel": {"error": str(exc)}})
         return out
 
-    # --- inspection ---------------------------------------------------------------
+    # --- inspection (tests, /_sim/orders) -----------------------------------------
 
-    def orders(self) -> list[dict[str, Any]]:
-        """Every order this account holds, with its current progress (for tests)."""
-        with self._lock:
+    def orders(self, *, everyone: bool = False, key: str | None = None) -> list[dict[str, Any]]:
+        """The orders of every account (of ``key``'s only, if given; other customers' too
+        with ``everyone``), with their current progress."""
+        with self.store.write():
             now = self.clock()
-            rows = self._db.execute("SELECT * FROM orders ORDER BY id").fetchall()
+            self._others_order(now)
+            where, args = "owner != ?", [OTHERS]
+            if key is not None:
+                where, args = "owner = ?", [account_id(key)]
+            elif everyone:
+                where, args = "1", []
+            rows = self._db.execute(f"SELECT * FROM orders WHERE {where} ORDER BY id", args)
             out = []
-            for row in rows:
+            for row in rows.fetchall():
                 prog = self.progress(row, now)
                 out.append(
                     {
                         "order": row["id"],
+                        "account": row["owner"],
                         "service": row["service"],
                         "link": row["link"],
                         "params": json.loads(row["params"]),
@@ -368,9 +391,13 @@ class SimPanel:
                 )
             return out
 
-    def set_balance(self, amount: Decimal) -> None:
-        with self._write():
-            self._set_meta("balance", str(amount))
+    def set_balance(self, amount: Decimal, key: str | None = None) -> None:
+        """One key's balance; without a key, every account's and the next ones'."""
+        with self.store.write():
+            if key is None:
+                self.accounts.set(amount)
+            else:
+                self.accounts.set(amount, self.accounts.open(key, self.clock()))
 
 
 def _int_or(raw: str) -> int | str:

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from runner.sim.catalog import BY_ID
+from runner.sim.catalog import BY_ID, DEFAULT_DECIMALS, rounded
 
 PENDING_SECONDS = 60.0  # sim-seconds an order waits before delivery starts
 
@@ -52,11 +52,14 @@ def end_elapsed(row: sqlite3.Row) -> float:
     return float(PENDING_SECONDS + (row["runs"] - 1) * row["interval"] * 60.0 + span)
 
 
-def rate(row: sqlite3.Row) -> Decimal:
-    return BY_ID[row["service"]].rate
+def charged(row: sqlite3.Row, units: int, decimals: int) -> Decimal:
+    """What ``units`` of the order cost, rounded as the panel stores money."""
+    return rounded(BY_ID[row["service"]].price(units), decimals)
 
 
-def progress(row: sqlite3.Row, now: float, speed: float) -> Progress:
+def progress(
+    row: sqlite3.Row, now: float, speed: float, decimals: int = DEFAULT_DECIMALS
+) -> Progress:
     """Where an order stands at ``now``: a pure function of its row and the clock."""
     units = row["units"]
     charge = Decimal(row["charge"])
@@ -71,7 +74,7 @@ def progress(row: sqlite3.Row, now: float, speed: float) -> Progress:
         got = min(cap, delivered(row, elapsed(row["created"], row["canceled_at"], speed)))
         if got == 0:
             return Progress("Canceled", 0, units, Decimal(0))
-        return Progress("Partial", got, units - got, rate(row) * got / 1000)
+        return Progress("Partial", got, units - got, charged(row, got, decimals))
     spent = elapsed(row["created"], now, speed)
     got = min(cap, delivered(row, spent))
     if spent < PENDING_SECONDS:
@@ -79,5 +82,5 @@ def progress(row: sqlite3.Row, now: float, speed: float) -> Progress:
     if spent < end_elapsed(row) or got < cap:
         return Progress("In progress", got, units - got, charge)
     if cap < units:
-        return Progress("Partial", cap, units - cap, rate(row) * cap / 1000)
+        return Progress("Partial", cap, units - cap, charged(row, cap, decimals))
     return Progress("Completed", units, 0, charge)

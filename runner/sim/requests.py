@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from runner.api.ordertypes import ORDER_TYPES
 from runner.sim.catalog import BY_ID, SimService
@@ -65,6 +67,10 @@ MISSING = {
     "max": "Incorrect max",
 }
 
+# Malformed, not a real date, or already past: panels name the field, as for the others.
+BAD_EXPIRY = "Incorrect expiry date"
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
 
 @dataclass(frozen=True)
 class NewOrder:
@@ -100,7 +106,22 @@ def service_of(raw: str) -> SimService:
     return service
 
 
-def units_of(service: SimService, form: Mapping[str, str]) -> tuple[int, int]:
+def check_expiry(text: str, now: float) -> None:
+    """A subscription's ``expiry`` (``d/m/Y``) must be a real date, today or later (the
+    panel's day, UTC)."""
+    match = _DMY.fullmatch(text.strip())
+    try:
+        if match is None:
+            raise ValueError(text)
+        day, month, year = (int(x) for x in match.groups())
+        expiry = date(year, month, day)
+    except ValueError:
+        raise Refusal(BAD_EXPIRY) from None
+    if expiry < datetime.fromtimestamp(now, UTC).date():
+        raise Refusal(BAD_EXPIRY)
+
+
+def units_of(service: SimService, form: Mapping[str, str], now: float) -> tuple[int, int]:
     """(units charged per run, the number checked against min..max)."""
     kind = service.type
 
@@ -124,6 +145,8 @@ def units_of(service: SimService, form: Mapping[str, str]) -> tuple[int, int]:
             delay = integer(form, "delay", "Incorrect delay")
             if delay not in SUBSCRIPTION_DELAYS:
                 raise Refusal("Incorrect delay")
+        if form.get("expiry", "").strip():
+            check_expiry(form["expiry"], now)
         if lo < service.min:
             return 0, lo
         posts = integer(form, "posts", "Incorrect posts") if form.get("posts") else 0
@@ -134,7 +157,7 @@ def units_of(service: SimService, form: Mapping[str, str]) -> tuple[int, int]:
     return quantity, quantity
 
 
-def check_add(form: Mapping[str, str]) -> NewOrder:
+def check_add(form: Mapping[str, str], now: float) -> NewOrder:
     """The order an ``add`` asks for, checked as a panel checks it (before money and the
     duplicate-link rule, which need the account)."""
     service = service_of(form.get("service", ""))
@@ -153,7 +176,7 @@ def check_add(form: Mapping[str, str]) -> NewOrder:
         interval = integer(form, "interval", "Incorrect interval")
         if runs < 2 or interval < 1:
             raise Refusal("Incorrect drip-feed runs or interval")
-    units, quantity = units_of(service, form)
+    units, quantity = units_of(service, form, now)
     if quantity < service.min:
         raise Refusal(f"Quantity less than minimal {service.min}")
     if quantity > service.max:

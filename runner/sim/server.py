@@ -1,8 +1,12 @@
 """``smm sim serve``: the simulated panel over real HTTP (loopback by default).
 
-``POST /api/v2`` (any path) speaks the panel API; ``GET /_sim/orders`` lists the orders
-the simulator holds, read-only, for tests that check nothing was ordered twice;
-``GET /_sim/stats`` counts the requests received (by action) and those being answered.
+``POST /api/v2`` (any path) speaks the panel API, its parameters urlencoded or
+multipart, or in the query string, as PHP panels take them; so does ``GET`` with a query
+string on any path but these: ``GET /_sim/orders`` lists the orders the accounts hold
+(``?all=1``: other customers' too), read-only, for tests that check nothing was ordered
+twice; ``GET /_sim/stats`` counts the requests received (by action), those being answered
+and those refused by the rate limit; ``GET /`` and ``/healthz`` answer ``{"ok": true}``.
+The request log (``verbose``) never shows a query string: it may hold an API key.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from runner.sim.wire import DROP, SimEndpoint
 
@@ -39,6 +44,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.partition("?")[0]
+        self.log_message('"%s %s" %s %s', self.command, path, code, size)
+
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in headers.items():
@@ -48,27 +57,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/") == "/_sim/orders":
-            self._send(200, self.server.endpoint.inspect(), {"Content-Type": "application/json"})
-        elif self.path.rstrip("/") == "/_sim/stats":
-            stats = {
-                "requests": self.server.endpoint.requests,
-                "in_flight": self.server.endpoint.in_flight,
-                "by_action": self.server.endpoint.by_action,
-            }
-            self._send(200, json.dumps(stats).encode(), {"Content-Type": "application/json"})
-        elif self.path.rstrip("/") in ("", "/healthz"):
+        path, _, query = self.path.partition("?")
+        path = path.rstrip("/")
+        if path == "/_sim/orders":
+            everyone = parse_qs(query).get("all", ["0"])[-1] not in ("", "0", "false", "no")
+            body = self.server.endpoint.inspect(everyone=everyone)
+            self._send(200, body, {"Content-Type": "application/json"})
+        elif path == "/_sim/stats":
+            stats = json.dumps(self.server.endpoint.stats()).encode()
+            self._send(200, stats, {"Content-Type": "application/json"})
+        elif path in ("", "/healthz") and not query:
             self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
-        else:
+        elif path.startswith("/_sim/"):
             self._send(404, b"Not Found", {"Content-Type": "text/plain"})
+        else:
+            self._api(b"", query)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True
             self._send(413, b"Payload Too Large", {"Content-Type": "text/plain"})
             return
-        body = self.rfile.read(length)
-        reply = self.server.endpoint.respond(body, self.arrived)
+        self._api(self.rfile.read(length), self.path.partition("?")[2])
+
+    def _api(self, body: bytes, query: str) -> None:
+        reply = self.server.endpoint.respond(
+            body, self.arrived, content_type=self.headers.get("Content-Type"), query=query
+        )
         if reply == DROP or isinstance(reply, str):
             self.close_connection = True
             try:

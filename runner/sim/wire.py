@@ -1,7 +1,8 @@
 """The HTTP face of the simulated panel, shared by the in-process transport and the server.
 
-``SimEndpoint.respond(body)`` turns the raw POST body into a ``Reply`` (status, headers,
-bytes) or ``DROP`` (close the connection without answering), applying the fault plan.
+``SimEndpoint.respond(body, ...)`` turns one request (its body, content type and query
+string) into a ``Reply`` (status, headers, bytes), ``DROP`` (close the connection without
+answering) or ``TIMEOUT`` (the client gave up waiting), applying the fault plan.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import parse_qs
 
 from runner.sim.engine import SimPanel
 from runner.sim.faults import BEFORE, FaultPlan
+from runner.sim.forms import decode
+from runner.sim.limiter import Limiter
 
 CDN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
@@ -29,7 +31,14 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-DROP: Final = "drop"
+DROP: Final = "drop"  # the connection closes without an answer
+TIMEOUT: Final = "timeout"  # the client's read timeout passed before the answer
+
+
+def _sleep_until(moment: float) -> None:
+    remaining = moment - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def _json(status: int, value: object) -> Reply:
@@ -37,45 +46,70 @@ def _json(status: int, value: object) -> Reply:
 
 
 class SimEndpoint:
-    """A panel endpoint: faults around a ``SimPanel``."""
+    """A panel endpoint: faults (the network and the CDN in front) and the panel's rate
+    limit around a ``SimPanel``."""
 
-    def __init__(self, panel: SimPanel, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self, panel: SimPanel, faults: FaultPlan | None = None, limiter: Limiter | None = None
+    ) -> None:
         self.panel = panel
         self.faults = faults or FaultPlan()
+        self.limiter = limiter
         self.requests = 0
         self.in_flight = 0
+        self.limited = 0  # answered 429 by the rate limit (not by an injected fault)
         self.by_action: dict[str, int] = {}
         self._count = threading.Lock()
 
-    def respond(self, body: bytes, arrived: float | None = None) -> Reply | str:
-        """The answer to one request; ``arrived`` (time.monotonic()) starts the latency
-        (by default: now)."""
+    def stats(self) -> dict[str, object]:
+        with self._count:
+            return {
+                "requests": self.requests,
+                "in_flight": self.in_flight,
+                "limited": self.limited,
+                "by_action": dict(self.by_action),
+            }
+
+    def respond(
+        self,
+        body: bytes,
+        arrived: float | None = None,
+        *,
+        content_type: str | None = None,
+        query: str = "",
+        deadline: float | None = None,
+    ) -> Reply | str:
+        """The answer to one request (parameters as ``forms.decode`` reads them);
+        ``arrived`` (time.monotonic()) starts the latency (by default: now).  Past
+        ``deadline`` (time.monotonic()), the client has stopped waiting: ``TIMEOUT``, at the
+        deadline, and the request may well have been processed."""
         with self._count:
             self.in_flight += 1
         try:
-            return self._respond(body, time.monotonic() if arrived is None else arrived)
+            form = decode(body, content_type, query)
+            start = time.monotonic() if arrived is None else arrived
+            return self._respond(form, start, deadline)
         finally:
             with self._count:
                 self.in_flight -= 1
 
-    def _respond(self, body: bytes, arrived: float) -> Reply | str:
-        form = {
-            k: v[-1]
-            for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
-        }
+    def _respond(self, form: dict[str, str], arrived: float, deadline: float | None) -> Reply | str:
         action = form.get("action", "")
         with self._count:
             self.requests += 1
             self.by_action[action] = self.by_action.get(action, 0) + 1
         reply = self._answer(form, action)
+        answer_at = time.monotonic()
         if self.faults.latency_ms and (
             self.faults.actions is None or action in self.faults.actions
         ):
             # The latency is the time to answer, the panel's own work included: a client
             # can reach the ideal of N requests x latency, and a benchmark measures it.
-            remaining = arrived + self.faults.latency_ms / 1000.0 - time.monotonic()
-            if remaining > 0:
-                time.sleep(remaining)
+            answer_at = max(answer_at, arrived + self.faults.latency_ms / 1000.0)
+        if deadline is not None and answer_at > deadline and reply != DROP:
+            _sleep_until(deadline)
+            return TIMEOUT
+        _sleep_until(answer_at)
         return reply
 
     def _answer(self, form: dict[str, str], action: str) -> Reply | str:
@@ -96,6 +130,15 @@ class SimEndpoint:
                     {"Content-Type": "text/html"},
                 )
             return Reply(403, CDN_PAGE, {"Content-Type": "text/html"})
+        wait = None if self.limiter is None else self.limiter.admit(form.get("key", ""))
+        if wait is not None:
+            with self._count:
+                self.limited += 1
+            return Reply(
+                429,
+                json.dumps({"error": "Too many requests. Please try again later."}).encode(),
+                {"Retry-After": str(wait), "Content-Type": "application/json"},
+            )
         status, value = self.panel.handle(form)
         if fault == "drop_after":
             return DROP
@@ -104,5 +147,6 @@ class SimEndpoint:
             return Reply(status, reply.body[: max(1, len(reply.body) // 2)], reply.headers)
         return reply
 
-    def inspect(self) -> bytes:
-        return json.dumps(self.panel.orders()).encode()
+    def inspect(self, everyone: bool = False) -> bytes:
+        """The orders of every account (other customers' too with ``everyone``)."""
+        return json.dumps(self.panel.orders(everyone=everyone)).encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from runner.errors import ConfigError
@@ -24,8 +25,11 @@ def open_client(
             rate_limit=panel.rate_limit,
             retry=retry,
         )
+    from runner.sim.catalog import DEFAULT_DECIMALS
     from runner.sim.engine import SimPanel
     from runner.sim.faults import FaultPlan
+    from runner.sim.limiter import Limiter
+    from runner.sim.others import DEFAULT_RATE
     from runner.sim.transport import SimTransport
     from runner.sim.wire import SimEndpoint
 
@@ -37,15 +41,21 @@ def open_client(
         return query.get(key, [default])[-1]
 
     try:
+        limit = option("limit", "")
+        limiter = Limiter.parse(limit) if limit else None
+        actions = frozenset(a for a in option("fault_actions", "").split(",") if a) or None
+        faults = FaultPlan.parse(
+            query.get("fault", []), latency_ms=float(option("latency_ms", "0")), actions=actions
+        )
         engine = SimPanel(
-            project.smm_dir / "sim" / f"{name}.db",
+            sim_path(project, name),
             speed=float(option("speed", "60")),
             seed=int(option("seed", "0")),
             balance=Decimal(option("balance", "250.00")),
             partial_rate=float(option("partial_rate", "0")),
-        )
-        faults = FaultPlan.parse(
-            query.get("fault", []), latency_ms=float(option("latency_ms", "0"))
+            quirks=option("quirks", "0") not in ("0", "", "false", "no"),
+            others_rate=float(option("others_rate", str(DEFAULT_RATE))),
+            decimals=int(option("decimals", str(DEFAULT_DECIMALS))),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ConfigError(
@@ -58,6 +68,11 @@ def open_client(
         timeout=panel.timeout,
         rate_limit=panel.rate_limit,
         retry=retry,
-        transport=SimTransport(SimEndpoint(engine, faults)),
+        transport=SimTransport(SimEndpoint(engine, faults, limiter)),
         display_url=panel.url,
     )
+
+
+def sim_path(project: Project, name: str) -> Path:
+    """Where ``sim://NAME`` keeps its data."""
+    return project.smm_dir / "sim" / f"{name}.db"

@@ -1,16 +1,25 @@
-"""``smm sim serve``: the simulated panel over HTTP until Ctrl-C."""
+"""``smm sim serve``: the simulated panel over HTTP until Ctrl-C; ``smm sim reset``: a
+``sim://NAME`` panel starts afresh."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from runner.errors import SmmError
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
+from runner.sim.limiter import Limiter
 from runner.sim.server import SimHTTPServer
 from runner.sim.wire import SimEndpoint
+from runner.workflows.connect import sim_path
+from runner.workflows.context import Context
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def serve(
@@ -27,6 +36,9 @@ def serve(
     data: Path | None,
     partial_rate: float,
     quirks: bool,
+    limit: str | None,
+    others_rate: float,
+    decimals: int,
     listening: Callable[[str], None],
 ) -> None:
     """Serve until interrupted; ``listening`` gets the URL once the port is open."""
@@ -34,6 +46,7 @@ def serve(
         amount = Decimal(start_balance)
         actions = frozenset(a.strip() for a in fault_actions.split(",") if a.strip()) or None
         plan = FaultPlan.parse(faults, latency_ms=latency_ms, seed=seed, actions=actions)
+        limiter = Limiter.parse(limit) if limit else None
     except (ValueError, InvalidOperation) as exc:
         raise SmmError(str(exc)) from None
     panel = SimPanel(
@@ -44,9 +57,11 @@ def serve(
         keys=frozenset(keys) or None,
         partial_rate=partial_rate,
         quirks=quirks,
+        others_rate=others_rate,
+        decimals=decimals,
     )
     try:
-        server = SimHTTPServer(SimEndpoint(panel, plan), host, port)
+        server = SimHTTPServer(SimEndpoint(panel, plan, limiter), host, port)
     except OSError as exc:
         panel.close()
         raise SmmError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
@@ -58,3 +73,33 @@ def serve(
     finally:
         server.server_close()
         panel.close()
+
+
+@dataclass(frozen=True)
+class Reset:
+    url: str  # sim://NAME
+    path: Path  # its data file
+    deleted: bool  # False: it had no data
+
+
+def reset(ctx: Context, name: str) -> Reset:
+    """Delete the data of ``sim://NAME`` (NAME, or the URL itself) in the project's
+    ``.smm/sim/``: its next use starts with fresh accounts, balances and ids."""
+    if name.startswith("sim://"):
+        name = urlsplit(name).netloc or "default"
+    if not _NAME.fullmatch(name):
+        raise SmmError(
+            f"{name!r} is not a simulated panel's name (sim://NAME: letters, digits, . _ -)"
+        )
+    path = sim_path(ctx.project, name)
+    deleted = False
+    # SQLite's write-ahead log and index go with the file.
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            part.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise SmmError(f"cannot delete {part}: {exc.strerror}") from None
+        deleted = deleted or part == path
+    return Reset(f"sim://{name}", path, deleted)
