@@ -18,6 +18,7 @@ from runner import __version__
 from runner.commands.apply import apply
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
+from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
 from runner.commands.sim import sim
 from runner.commands.state import state
@@ -58,7 +59,18 @@ def cli(
     ctx.obj = Context(config=config, state=state, verbose=verbose)
 
 
-for command in (validate, plan, apply, refresh, status, services, balance, state, sim):
+for command in (
+    validate,
+    plan,
+    apply,
+    reconcile,
+    refresh,
+    status,
+    services,
+    balance,
+    state,
+    sim,
+):
     cli.add_command(command)
 
 

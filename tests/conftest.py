@@ -105,9 +105,15 @@ def env_without(*names: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
 
 
-def http_project(sim: Sim, monkeypatch: pytest.MonkeyPatch, name: str = "demo") -> None:
-    """smm.yaml in the working folder, its panel on the simulator served over HTTP."""
-    write_project(Path.cwd(), {name: {"url": sim.url, "key_env": "SIM_KEY"}})
+def http_project(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch, name: str = "demo", settle: str = "0.3"
+) -> None:
+    """smm.yaml in the working folder, its panel on the simulator served over HTTP.  The
+    simulator ends a request when it answers: a short settle time is enough."""
+    write_project(
+        Path.cwd(),
+        {name: {"url": sim.url, "key_env": "SIM_KEY", "settle_seconds": settle}},
+    )
     monkeypatch.setenv("SIM_KEY", SECRET_KEY)
 
 

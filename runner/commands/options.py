@@ -59,6 +59,12 @@ def lock_timeout_option(default: float = 0.0, what: str = "a running apply") -> 
     )
 
 
+reconcile_option = click.option(
+    "--no-reconcile",
+    is_flag=True,
+    help="Do not look for lost orders on the panel first (smm reconcile does).",
+)
+
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 
 

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import err, format_option, out, pass_context, paths_argument, show
+from runner.commands.options import (
+    err,
+    format_option,
+    out,
+    pass_context,
+    paths_argument,
+    reconcile_option,
+    show,
+)
 from runner.workflows.context import Context
 
 
@@ -24,6 +32,7 @@ from runner.workflows.context import Context
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
+@reconcile_option
 @format_option()
 @pass_context
 def plan(
@@ -33,6 +42,7 @@ def plan(
     detailed_exitcode: bool,
     no_refresh: bool,
     refresh_services: bool,
+    no_reconcile: bool,
     output: str,
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
@@ -47,6 +57,7 @@ def plan(
         refresh=not no_refresh,
         refresh_services=refresh_services,
         to_save=out_file is not None,
+        reconcile=not no_reconcile,
     )
     if output == "json":
         out(render.as_json(result))

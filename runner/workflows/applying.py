@@ -73,6 +73,7 @@ def apply(
     *,
     parallelism: int = 8,
     lock_timeout: float = 0.0,
+    reconcile: bool = True,
 ) -> Applied:
     """Plan the campaigns under ``paths`` (or take the saved plan ``paths[0]``), confirm,
     and place the orders, under the lock of the campaigns concerned.
@@ -95,10 +96,22 @@ def apply(
         if saved is not None:
             check_fresh(saved, store, paths[0])
             planned = planning.build(
-                ctx, planning.project_paths(ctx, saved), store=store, refresh_services=True
+                ctx,
+                planning.project_paths(ctx, saved),
+                store=store,
+                refresh_services=True,
+                reconcile_first=reconcile,
+                record_to=store,
             )
         else:
-            planned = planning.build(ctx, paths, store=store, refresh_services=True)
+            planned = planning.build(
+                ctx,
+                paths,
+                store=store,
+                refresh_services=True,
+                reconcile_first=reconcile,
+                record_to=store,
+            )
         try:
             record_observations(store, planned)
             plan = planned.plan
@@ -107,7 +120,7 @@ def apply(
                 plan = saved
             run = Run(ctx, store, view, planned.clients, parallelism, names)
             applied = run.execute(plan, saved is not None, planned.made_at)
-            if applied.report is not None and not applied.report.interrupted:
+            if reconcile and applied.report is not None and not applied.report.interrupted:
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
             return applied
         finally:

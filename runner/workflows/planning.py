@@ -121,13 +121,20 @@ def plan(
     refresh: bool = True,
     refresh_services: bool = False,
     to_save: bool = False,
+    reconcile: bool = True,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
     cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
     to one state, so there must be one to name."""
     if to_save:
         open_store(ctx.state_location).close()
-    planned = build(ctx, paths, refresh=refresh, refresh_services=refresh_services)
+    planned = build(
+        ctx,
+        paths,
+        refresh=refresh,
+        refresh_services=refresh_services,
+        reconcile_first=reconcile,
+    )
     planned.close()
     return planned.plan
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from runner.api.models import ItemError, OrderInfo
@@ -24,8 +25,11 @@ from runner.state import (
     Phase,
     StateReader,
     StateStore,
+    locked,
     now_iso,
+    open_readonly,
 )
+from runner.workflows import campaigns
 from runner.workflows.context import Context
 
 
@@ -193,3 +197,26 @@ def as_if_recorded(
                 record, error=f"{record.error or 'outcome unknown'}; reconcile: {decision.reason}"
             )
     return out
+
+
+def run(
+    ctx: Context, paths: Sequence[Path], *, dry_run: bool = False, lock_timeout: float = 0.0
+) -> Reconciled:
+    """``smm reconcile``: settle what the evidence proves for the campaigns under
+    ``paths`` (every campaign when no campaign folder exists), under their lock; with
+    ``dry_run``, only say what would be done."""
+    names = campaigns.names_in(paths)
+    if dry_run:
+        reader = open_readonly(ctx.state_location)
+        try:
+            found = reconcile(ctx, reader, names)
+        finally:
+            reader.close()
+        found.dry_run = True
+        return found
+    with locked(ctx.state_location, names, lock_timeout) as store:
+        with store.transaction() as tx:
+            tx.abandon_submitting("an earlier apply stopped while sending it", campaigns=names)
+        found = reconcile(ctx, store, names)
+        record(store, found)
+        return found

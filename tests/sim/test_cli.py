@@ -135,7 +135,7 @@ def test_reset_starts_a_sim_panel_afresh(run: Runner) -> None:
     sim_project("others_rate=0")
     write_campaign("c", ["{id: a, service: 1, link: https://x.com/a, quantity: 1000}"])
     assert run("apply", "--auto-approve").code == 0
-    assert run("balance", "demo").out.strip() == "demo: 249.10000 USD"
+    assert run("balance", "demo").out.strip() == "demo: 249.10 USD"
     data = Path(".smm/sim/demo.db")
     assert data.is_file()
     Path("sub").mkdir()

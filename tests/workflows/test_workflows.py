@@ -3,6 +3,7 @@ values, and report through the view or callbacks they are given (nothing is prin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ class RecordingView:
     def confirm(self, plan: Plan) -> None:
         if not self.approve:
             raise Declined("no")
+
+    def reconciled(self, lines: Sequence[str]) -> None:
+        self.notices.extend(lines)
 
     def started(self, plan: Plan) -> None:
         self.opened += 1

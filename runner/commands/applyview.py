@@ -1,0 +1,96 @@
+"""The terminal face of ``smm apply``: the plan, the prompt, a live bar on a terminal (a
+line per outcome elsewhere), or one JSON event per line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from runner.commands.options import out, show
+from runner.printable import clean
+
+if TYPE_CHECKING:
+    from runner.outcome import Outcome
+    from runner.plan import Plan
+    from runner.render.apply import Progress
+
+
+class TerminalView:
+    """Apply as a person sees it: the plan, the prompt, a live bar on a terminal (a line
+    per outcome elsewhere), or one JSON event per line."""
+
+    def __init__(self, output: str, auto_approve: bool) -> None:
+        self.as_json = output == "json"
+        self.auto_approve = auto_approve
+        self.progress: Progress | None = None
+
+    def emit(self, data: dict[str, object]) -> None:
+        from runner.render.apply import event
+
+        out(event(data))
+
+    def show_plan(self, plan: Plan) -> None:
+        from runner.render import plan as render
+
+        if self.as_json:
+            if plan.errors:
+                self.emit({"event": "error", "errors": [c.to_json() for c in plan.errors]})
+            elif not plan.has_changes:
+                self.emit({"event": "summary", "changes": 0, "ok": True})
+            return
+        show(render.text(plan))
+        if not plan.errors and not plan.has_changes:
+            out("No changes. Nothing to apply.")
+
+    def reconciled(self, lines: Sequence[str]) -> None:
+        if self.as_json:
+            self.emit({"event": "reconciled", "lines": list(lines)})
+        else:
+            for line in lines:
+                out(f"  reconcile: {clean(line)}")
+
+    def confirm(self, plan: Plan) -> None:
+        from runner.errors import Declined
+        from runner.render.apply import PROMPT
+
+        if self.auto_approve:
+            return
+        if not sys.stdin.isatty():
+            raise Declined("no terminal to confirm on: pass --auto-approve to apply without asking")
+        answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
+        if answer.strip() != "yes":
+            raise Declined("apply cancelled: nothing was ordered")
+
+    def started(self, plan: Plan) -> None:
+        from runner.console import console
+        from runner.plan import Kind
+        from runner.render.apply import Progress, start_event
+
+        if self.as_json:
+            self.emit(start_event(plan))
+        elif sys.stderr.isatty():
+            total = len(plan.of_kind(Kind.CREATE, Kind.REFILL, Kind.CANCEL))
+            self.progress = Progress(total, console(stderr=True))
+            self.progress.start()
+
+    def outcome(self, outcome: Outcome) -> None:
+        from runner.render.apply import outcome_line
+
+        if self.as_json:
+            self.emit(outcome.to_json())
+        elif self.progress is not None:
+            self.progress.advance(outcome)
+        else:
+            out(outcome_line(outcome))
+
+    def notice(self, text: str) -> None:
+        if not self.as_json:
+            print(text, file=sys.stderr, flush=True)
+
+    def stopped(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
