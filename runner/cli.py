@@ -19,6 +19,7 @@ from runner.commands.apply import apply
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.refresh import refresh
+from runner.commands.report import report
 from runner.commands.sim import sim
 from runner.commands.state import state
 from runner.commands.status import status
@@ -58,7 +59,7 @@ def cli(
     ctx.obj = Context(config=config, state=state, verbose=verbose)
 
 
-for command in (validate, plan, apply, refresh, status, services, balance, state, sim):
+for command in (validate, plan, apply, refresh, status, report, services, balance, state, sim):
     cli.add_command(command)
 
 
