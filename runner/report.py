@@ -341,7 +341,17 @@ def build(
     for balance in balances:
         seen.setdefault(balance.panel, []).append(balance)
     currencies = {p: s[-1].currency for p, s in seen.items()}
-    names = sorted({r.campaign for r in ordered} | set(desired.budgets))
+    # A campaign with nothing recorded is shown when it has a budget to compare with.
+    recorded = {r.campaign for r in ordered}
+    budgeted = {n for n, b in desired.budgets.items() if b is not None}
+    names = sorted(recorded | budgeted)
+    idle = len(set(desired.budgets) - recorded - budgeted)
+    if idle:
+        notes = [
+            *notes,
+            f"{idle} campaign{'s' if idle != 1 else ''} with nothing recorded "
+            "and no budget not shown",
+        ]
     campaigns = tuple(
         _spend(n, [r for r in ordered if r.campaign == n], desired, currencies) for n in names
     )

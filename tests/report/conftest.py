@@ -19,7 +19,7 @@ from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
-from runner.state import LastStatus, locked, now_iso
+from runner.state import BalanceSeen, LastStatus, RefillRecord, locked, now_iso, open_store
 from runner.state.location import StateLocation
 from tests.conftest import REPO, Runner, Sim, http_project, write_campaign
 
@@ -197,3 +197,69 @@ def screenshot(page: Page, name: str) -> Path:
 
 def money(text: str) -> Decimal:
     return Decimal(text.strip())
+
+
+def spec_of(address: str, units: int | None, link: str) -> dict[str, Any]:
+    """An order's spec as apply records it."""
+    return {
+        "address": address,
+        "panel": "demo",
+        "service": 1,
+        "params": {"link": link, "quantity": units},
+        "refills": 1,
+        "cancel": False,
+        "units": units,
+        "service_type": "Default",
+    }
+
+
+def generate(path: Path, orders: int = 1000, observations: int = 12) -> None:
+    """A state of ``orders`` placed orders in ten campaigns, each observed ``observations``
+    times as it was delivered; every seventh refilled; a balance seen after each hour."""
+    store = open_store(StateLocation(path=path))
+    try:
+        with store.transaction() as tx:
+            for i in range(orders):
+                campaign = f"campaign-{i % 10}"
+                address = f"{campaign}/order-{i:04d}"
+                spec = spec_of(address, 1000, f"https://instagram.com/u{i}")
+                tx.begin_submit(address, campaign, "demo", "sha256:x", spec, Decimal("0.9"), "r")
+                tx.placed(address, 100_000 + i)
+                for k in range(observations):
+                    remains = max(0, 1000 - (k + 1) * 1000 // observations - i % 3)
+                    status = "Completed" if remains == 0 else "In progress"
+                    at = f"2026-11-{1 + k // 24:02d}T{k % 24:02d}:{i % 60:02d}:00.000Z"
+                    tx.status(address, LastStatus(status, remains, 0, Decimal("0.9"), "USD", at))
+                if i % 7 == 0:
+                    refill = RefillRecord("2026-11-02T00:00:00.000Z", 5000 + i, status="Completed")
+                    tx.refill(address, refill)
+            for k in range(24):
+                at = f"2026-11-01T{k:02d}:30:00.000Z"
+                tx.balance(BalanceSeen("demo", at, Decimal(900) - 37 * k, "USD"))
+    finally:
+        store.close()
+
+
+# Texts a hostile panel, file or state could hold: each would run or fetch something if
+# the page took it for markup.
+HOSTILE = '</script><script>alert("x")</script><img src=x onerror=alert(1)>'
+HOSTILE_LINK = 'https://a.test/"><img/src=x/onerror=alert(2)>'
+
+
+def hostile(path: Path) -> None:
+    """A state whose panel texts, links and statuses are markup and script."""
+    store = open_store(StateLocation(path=path))
+    try:
+        with store.transaction() as tx:
+            for name in ("placed", "rejected", "doubt"):
+                address = f"evil/{name}"
+                spec = spec_of(address, 100, HOSTILE_LINK)
+                tx.begin_submit(address, "evil", "demo", "fp", spec, Decimal("0.09"), "r")
+            tx.placed("evil/placed", 7)
+            tx.status("evil/placed", LastStatus(HOSTILE, 40, 0, None, "USD", now_iso()))
+            tx.status("evil/placed", LastStatus("In progress", 10, 0, None, HOSTILE, now_iso()))
+            tx.rejected("evil/rejected", HOSTILE)
+            tx.in_doubt("evil/doubt", HOSTILE)
+            tx.balance(BalanceSeen("demo", now_iso(), Decimal("1.00"), HOSTILE))
+    finally:
+        store.close()

@@ -4,6 +4,7 @@ the state's data, and the numbers shown equal to the state's."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,16 @@ from playwright.sync_api import BrowserContext
 from runner.money import format_amount
 from runner.state import Phase, open_readonly
 from tests.conftest import Runner
-from tests.report.conftest import STATE, Scenario, open_report, screenshot
+from tests.report.conftest import (
+    HOSTILE,
+    HOSTILE_LINK,
+    STATE,
+    Scenario,
+    generate,
+    hostile,
+    open_report,
+    screenshot,
+)
 
 
 def test_report_of_a_simulated_campaign(
@@ -86,7 +96,7 @@ def test_report_of_a_simulated_campaign(
         refills = opened.data(chart, "refills")
         assert [r["t"] for r in refills] == [r.requested_at for r in records["launch/big"].refills]
         assert f"lost {scenario.lost} after completion" in big.inner_text()
-        assert page.locator('[data-k="dropped"]').inner_text() == "1"
+        assert page.locator('header [data-k="dropped"]').inner_text() == "1"
         # what needs a person: the order in doubt, with the commands that settle it
         need = page.locator('#attention tr[data-kind="in doubt"]')
         assert need.count() == 1 and need.get_attribute("data-address") == "launch/doubt"
@@ -95,3 +105,61 @@ def test_report_of_a_simulated_campaign(
         assert "no balance recorded yet" in page.locator("#balances").inner_text()
         screenshot(page, "simulated-campaign")
         assert opened.requests == [] and opened.errors == []
+
+
+def test_a_thousand_orders_open_offline_from_file_url(
+    run: Runner, browser: BrowserContext, tmp_path: Path
+) -> None:
+    """The file alone, in an empty folder, with the browser offline: it opens, the charts
+    in view are drawn at once and the others as they are scrolled to."""
+    generate(Path("state.db"), orders=1000, observations=12)
+    assert run("--state", "state.db", "report", "-o", "big.html").code == 0
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy("big.html", alone / "report.html")
+    browser.set_offline(True)
+    try:
+        with open_report(browser, alone / "report.html") as opened:
+            page = opened.page
+            assert page.url.startswith("file://")
+            page.wait_for_selector('[data-chart="c0"][data-state="drawn"]')
+            assert page.locator('header [data-k="orders"]').inner_text() == "1000"
+            last = page.locator("[data-chart]").last
+            assert last.get_attribute("data-state") is None  # not drawn until needed
+            last.scroll_into_view_if_needed()
+            page.wait_for_function("el => el.dataset.state === 'drawn'", arg=last.element_handle())
+            assert last.locator("svg .role-mark").count() > 0
+            chart = last.get_attribute("data-chart")
+            assert chart is not None and len(opened.data(chart, "points")) == 12
+            assert opened.requests == [] and opened.errors == []
+    finally:
+        browser.set_offline(False)
+
+
+def test_hostile_texts_stay_text(run: Runner, browser: BrowserContext) -> None:
+    """Panel texts, links and statuses that are markup and script: shown as text; nothing
+    runs, nothing is fetched, every chart is still drawn."""
+    hostile(Path("state.db"))
+    assert run("--state", "state.db", "report").code == 0
+    with open_report(browser, Path("report.html")) as opened:
+        page = opened.page
+        assert len(opened.draw_all()) == page.locator("[data-chart]").count()
+        assert page.locator("img, iframe, object, embed").count() == 0
+        assert page.locator("script").count() == 2
+        text = page.locator("body").inner_text()
+        assert HOSTILE in text and HOSTILE_LINK in text
+        need = page.locator("#attention tr[data-kind]")
+        assert need.count() == 2 and HOSTILE in need.first.inner_text()
+        assert opened.requests == [] and opened.errors == []
+
+
+def test_the_harness_sees_requests_and_console_errors(browser: BrowserContext) -> None:
+    """The checks above can fail: a page that fetches and logs an error is caught."""
+    Path("leaky.html").write_text(
+        '<img src="https://cdn.example/chart.js"><script>window.smmReport = {};'
+        'console.error("boom")</script>'
+    )
+    with open_report(browser, Path("leaky.html")) as opened:
+        opened.page.wait_for_load_state("load")
+    assert opened.requests == ["https://cdn.example/chart.js"]
+    assert "error: boom" in opened.errors

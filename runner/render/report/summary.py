@@ -14,12 +14,14 @@ from decimal import Decimal
 from runner.money import format_amount
 from runner.report import Report
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline markup only: the report never starts a line with a text it was given.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(text: object) -> str:
     """Text that Markdown shows as it is."""
-    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace("\n", " ")
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", escaped)
 
 
@@ -63,7 +65,7 @@ def markdown(report: Report, path: str) -> str:
     if dropped:
         lost = ", ".join(f"{md(o.address)} ({sum(d.lost for d in o.drops)})" for o in dropped)
         lines += ["", f"Dropped after completion: {lost}."]
-    lines += ["", f"The full report with charts: {md(path)}", ""]
+    lines += ["", f"The full report with charts: {code(path)}", ""]
     return "\n".join(lines)
 
 
