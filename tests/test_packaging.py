@@ -26,5 +26,9 @@ def test_wheel_ships_schemas_and_entry_point(tmp_path: Path) -> None:
     assert {"runner/schemas/campaign.schema.json", "runner/schemas/project.schema.json"} <= names
     assert "runner/cli.py" in names and "runner/sim/engine.py" in names
     # every package, and the report's page assets
-    assert {"runner/workflows/report.py", "runner/api/models.py", "runner/render/status.py"} <= names
+    assert {
+        "runner/workflows/report.py",
+        "runner/api/models.py",
+        "runner/render/status.py",
+    } <= names
     assert {"runner/render/report/page.js", "runner/render/report/page.css"} <= names

@@ -56,5 +56,6 @@ def report(
     elif output == "markdown":
         out(render.markdown(written.report, where))
     else:
-        out(render.text(written.report, where, written.size))
+        url = written.path.resolve().as_uri()
+        out(render.text(written.report, where, written.size, url))
     return EXIT_OK

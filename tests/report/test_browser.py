@@ -96,6 +96,11 @@ def test_report_of_a_simulated_campaign(
         refills = opened.data(chart, "refills")
         assert [r["t"] for r in refills] == [r.requested_at for r in records["launch/big"].refills]
         assert f"lost {scenario.lost} after completion" in big.inner_text()
+        # hovering a point shows what was observed (the library's tooltip)
+        big.locator("svg .mark-symbol path").first.hover()
+        tooltip = page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible")
+        assert "status" in tooltip.inner_text() and "delivered" in tooltip.inner_text()
         assert page.locator('header [data-k="dropped"]').inner_text() == "1"
         # what needs a person: the order in doubt, with the commands that settle it
         need = page.locator('#attention tr[data-kind="in doubt"]')

@@ -42,8 +42,14 @@ _WIDTH = "container"
 STATUS_SCALE = {"domain": list(STATUS_COLORS), "range": list(STATUS_COLORS.values())}
 
 
-_TIME = {"field": "at", "type": "temporal", "title": None}
-_WHEN = {**_TIME, "title": "when", "format": "%Y-%m-%d %H:%M:%S"}
+# Time labels: the hour to the second within a day; the date and minute beyond.
+_AXIS = {
+    "labelExpr": "timeFormat(datum.value, domain('x')[1] - domain('x')[0] < 864e5"
+    " ? '%H:%M:%S' : '%b %d %H:%M')",
+    "labelOverlap": "greedy",
+}
+_TIME = {"field": "at", "type": "temporal", "title": None, "axis": _AXIS}
+_WHEN = {"field": "at", "type": "temporal", "title": "when", "format": "%Y-%m-%d %H:%M:%S"}
 
 
 def _number(field: str) -> dict[str, str]:
@@ -54,8 +60,8 @@ def _order_template() -> Spec:
     """One spec for every order's chart (the page carries it once; each chart brings
     only its datasets, with one-letter keys: t time, d delivered, r remains, s status,
     c charge, q ordered, i refill id, l lost)."""
-    time = {"field": "t", "type": "temporal", "title": None}
-    when = {**time, "title": "when", "format": "%Y-%m-%d %H:%M:%S"}
+    time = {"field": "t", "type": "temporal", "title": None, "axis": _AXIS}
+    when = {"field": "t", "type": "temporal", "title": "when", "format": "%Y-%m-%d %H:%M:%S"}
     y = {"field": "d", "type": "quantitative", "title": "delivered"}
     return {
         "width": _WIDTH,

@@ -69,12 +69,12 @@ def markdown(report: Report, path: str) -> str:
     return "\n".join(lines)
 
 
-def text(report: Report, path: str, size: int) -> str:
+def text(report: Report, path: str, size: int, url: str) -> str:
     need = len(report.attention)
     return (
         f"Report written to {path} ({size / 1e6:.1f} MB): {len(report.orders)} orders in "
         f"{len(report.campaigns)} campaign{'s' if len(report.campaigns) != 1 else ''}, "
-        f"{need} need{'s' if need == 1 else ''} a person."
+        f"{need} need{'s' if need == 1 else ''} a person.\nOpen {url} in a browser."
     )
 
 
