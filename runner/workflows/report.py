@@ -85,9 +85,8 @@ def write(
 
     report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout)
     data = page(report).encode()
-    folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)

@@ -256,8 +256,9 @@ def hostile(path: Path) -> None:
                 spec = spec_of(address, 100, HOSTILE_LINK)
                 tx.begin_submit(address, "evil", "demo", "fp", spec, Decimal("0.09"), "r")
             tx.placed("evil/placed", 7)
-            tx.status("evil/placed", LastStatus(HOSTILE, 40, 0, None, "USD", now_iso()))
-            tx.status("evil/placed", LastStatus("In progress", 10, 0, None, HOSTILE, now_iso()))
+            first, then = "2026-11-01T08:00:00.000Z", "2026-11-01T12:00:00.000Z"
+            tx.status("evil/placed", LastStatus(HOSTILE, 40, 0, None, "USD", first))
+            tx.status("evil/placed", LastStatus("In progress", 10, 0, None, HOSTILE, then))
             tx.rejected("evil/rejected", HOSTILE)
             tx.in_doubt("evil/doubt", HOSTILE)
             tx.balance(BalanceSeen("demo", now_iso(), Decimal("1.00"), HOSTILE))

@@ -155,6 +155,12 @@ def test_hostile_texts_stay_text(run: Runner, browser: BrowserContext) -> None:
         assert HOSTILE in text and HOSTILE_LINK in text
         need = page.locator("#attention tr[data-kind]")
         assert need.count() == 2 and HOSTILE in need.first.inner_text()
+        # the library's tooltip shows a hostile status as text too
+        page.locator('article[data-address="evil/placed"] svg .mark-symbol path').first.hover()
+        tooltip = page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible")
+        assert HOSTILE in tooltip.inner_text()
+        assert page.locator("img, iframe, object, embed").count() == 0
         assert opened.requests == [] and opened.errors == []
 
 

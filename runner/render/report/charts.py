@@ -39,7 +39,17 @@ DROP_COLOR = "#d62728"
 _WIDTH = "container"
 
 
-STATUS_SCALE = {"domain": list(STATUS_COLORS), "range": list(STATUS_COLORS.values())}
+OTHER = "#7f7f7f"  # a status no panel documents: still drawn, in grey
+# Marks are coloured by a key (``k``): the status when it is known, else "other", which a
+# scale with a fixed domain would leave without a colour (drawn invisible).
+STATUS_SCALE = {
+    "domain": [*STATUS_COLORS, "other"],
+    "range": [*STATUS_COLORS.values(), OTHER],
+}
+
+
+def color_key(status: str) -> str:
+    return status if status in STATUS_COLORS else "other"
 
 
 # Time labels: the hour to the second within a day; the date and minute beyond.
@@ -59,7 +69,7 @@ def _number(field: str) -> dict[str, str]:
 def _order_template() -> Spec:
     """One spec for every order's chart (the page carries it once; each chart brings
     only its datasets, with one-letter keys: t time, d delivered, r remains, s status,
-    c charge, q ordered, i refill id, l lost)."""
+    k its colour key, c charge, q ordered, i refill id, l lost)."""
     time = {"field": "t", "type": "temporal", "title": None, "axis": _AXIS}
     when = {"field": "t", "type": "temporal", "title": "when", "format": "%Y-%m-%d %H:%M:%S"}
     y = {"field": "d", "type": "quantitative", "title": "delivered"}
@@ -79,7 +89,7 @@ def _order_template() -> Spec:
                     "x": time,
                     "y": y,
                     "color": {
-                        "field": "s",
+                        "field": "k",
                         "type": "nominal",
                         "scale": STATUS_SCALE,
                         "legend": None,
@@ -147,6 +157,7 @@ def order(view: OrderView) -> dict[str, list[dict[str, Any]]] | None:
                 "d": p.delivered,
                 "r": p.remains,
                 "s": p.status,
+                "k": color_key(p.status),
                 "c": "-" if p.charge is None else str(p.charge),
             }
             for p in points
@@ -221,7 +232,7 @@ def counts(values: dict[str, int], what: str, colors: bool) -> Spec | None:
     """A bar per status (in its colour) or per panel."""
     if not values:
         return None
-    rows = [{what: k, "orders": n} for k, n in values.items()]
+    rows = [{what: k, "k": color_key(k), "orders": n} for k, n in values.items()]
     encoding: Spec = {
         "y": {"field": what, "type": "nominal", "title": None, "sort": list(values)},
         "x": {
@@ -234,7 +245,7 @@ def counts(values: dict[str, int], what: str, colors: bool) -> Spec | None:
     }
     if colors:
         encoding["color"] = {
-            "field": what,
+            "field": "k",
             "type": "nominal",
             "scale": STATUS_SCALE,
             "legend": None,

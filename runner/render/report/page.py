@@ -67,7 +67,7 @@ class _Charts:
 
 
 def _status(status: str) -> str:
-    color = charts.STATUS_COLORS.get(status, "#7f7f7f")
+    color = charts.STATUS_COLORS.get(status, charts.OTHER)
     return f'<span class="status" style="--c:{color}">{_e(status)}</span>'
 
 
@@ -215,9 +215,9 @@ def _order(view: OrderView, place: _Charts) -> str:
 
 
 def _orders(report: Report, place: _Charts) -> str:
+    colors = [*charts.STATUS_COLORS.items(), ("another status", charts.OTHER)]
     key = "".join(
-        f'<span class="key" style="--c:{color}">{_e(status)}</span>'
-        for status, color in charts.STATUS_COLORS.items()
+        f'<span class="key" style="--c:{color}">{_e(status)}</span>' for status, color in colors
     )
     legend = (
         f'<p class="help">Points are the statuses the state recorded ({key}); the steps hold '
