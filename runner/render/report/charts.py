@@ -239,7 +239,8 @@ def counts(values: dict[str, int], what: str, colors: bool) -> Spec | None:
             "field": "orders",
             "type": "quantitative",
             "title": "orders",
-            "axis": {"tickMinStep": 1, "format": "d"},
+            # whole orders only: no more ticks than the largest count
+            "axis": {"tickCount": min(5, max(values.values())), "format": "d"},
         },
         "tooltip": [{"field": what}, {"field": "orders"}],
     }
