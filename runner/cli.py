@@ -20,6 +20,7 @@ from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
+from runner.commands.report import report
 from runner.commands.sim import sim
 from runner.commands.state import state
 from runner.commands.status import status
@@ -66,6 +67,7 @@ for command in (
     reconcile,
     refresh,
     status,
+    report,
     services,
     balance,
     state,

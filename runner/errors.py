@@ -16,6 +16,7 @@ a short message, the traceback (secrets redacted) in ``.smm/crash.log``, exit 3:
     ├── PlanFileError             a saved plan that cannot be applied
     │   └── StalePlan             the state or the rates moved on since it was made
     ├── Declined                  the user said no at a prompt (nothing was changed)
+    ├── ReportError               the report cannot be made (charting library, its file)
     └── PanelError                a panel call failed
         ├── PanelRejected         the panel answered and said no: {"error": "..."}
         ├── NotSent               surely never reached the panel (no connection, HTTP 429)
@@ -110,6 +111,10 @@ class StalePlan(PlanFileError):
 
 class Declined(SmmError):
     """The user answered no at a confirmation prompt."""
+
+
+class ReportError(SmmError):
+    """``smm report`` cannot draw or write its page."""
 
 
 class PanelError(SmmError):

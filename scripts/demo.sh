@@ -19,3 +19,5 @@ step status "$CAMPAIGN" --watch --interval 1
 step apply "$CAMPAIGN" --auto-approve
 step status "$CAMPAIGN" --watch --interval 1
 step balance demo
+# The page to open each morning: spend against budget, delivery over time, what needs a hand.
+step report "$CAMPAIGN" -o report.html

@@ -74,6 +74,12 @@ def test_workflow_steps(sim: Sim, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Apply complete: 3 placed" in result.stdout
     assert (main / "plan.json").is_file()
+    # the report: the page as the run's artifact, its spend table in the job summary
+    summary = tmp_path / "main-summary.md"
+    result = step(main, "report", summary)
+    assert result.returncode == 0, result.stderr
+    assert "| launch | 3 | " in summary.read_text() and "Nothing needs a person." in result.stdout
+    assert (main / "smm-report.html").stat().st_size > 100_000
     assert step(main, "state-push").returncode == 0
     assert "state.db" in git(origin, "ls-tree", "--name-only", "smm-state")
 
@@ -92,9 +98,26 @@ def test_workflow_file_wires_the_steps() -> None:
     apply = workflow["jobs"]["apply"]
     assert apply["concurrency"] == {"group": "smm-apply", "cancel-in-progress": False}
     runs = [s.get("run", "") for s in apply["steps"]]
-    assert runs[-3:] == [
-        f"bash examples/github-actions/smm-ci.sh {n}" for n in ("state-pull", "main", "state-push")
+    script = "bash examples/github-actions/smm-ci.sh "
+    assert [r.removeprefix(script) for r in runs if r.startswith(script)] == [
+        "state-pull",
+        "main",
+        "report",
+        "state-push",
     ]
     assert apply["steps"][-1]["if"] == "always()"
     plan_runs = [s.get("run", "") for s in workflow["jobs"]["plan"]["steps"]]
-    assert "bash examples/github-actions/smm-ci.sh pr" in plan_runs
+    assert [r.removeprefix(script) for r in plan_runs if r.startswith(script)] == [
+        "state-pull",
+        "pr",
+        "report",
+    ]
+    # every run keeps the report page, whatever happened before
+    for job in ("plan", "apply"):
+        steps = workflow["jobs"][job]["steps"]
+        at = next(i for i, s in enumerate(steps) if s.get("run") == script + "report")
+        upload = steps[at + 1]
+        assert steps[at]["if"] == upload["if"] == "always()"
+        assert upload["uses"].startswith("actions/upload-artifact@")
+        assert upload["with"]["path"] == "smm-report.html"
+        assert any("smm-runner[report]" in s.get("run", "") for s in steps)

@@ -28,3 +28,4 @@ def test_wheel_ships_schemas_and_entry_point(tmp_path: Path) -> None:
     # would import in the tests and fail for every user who pip-installs smm).
     sources = {str(path.relative_to(REPO)) for path in (REPO / "runner").rglob("*.py")}
     assert sources <= names, sorted(sources - names)
+    assert {"runner/render/report/page.js", "runner/render/report/page.css"} <= names

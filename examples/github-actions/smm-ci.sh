@@ -6,6 +6,8 @@
 #   smm-ci.sh pr           validate, then plan as Markdown (job summary); exit 0 also
 #                          when the plan has changes: a pull request is where they are reviewed
 #   smm-ci.sh main         validate, save a plan, apply exactly that plan
+#   smm-ci.sh report       refresh the statuses, write smm-report.html (the run's artifact)
+#                          and add its spend table to the job summary
 #   smm-ci.sh state-push   commit .smm/state.db to the state branch and push it
 #
 # Environment: SMM (the command, default "smm"), STATE_BRANCH (default "smm-state"),
@@ -42,6 +44,11 @@ case "${1:-}" in
     if [ "$code" -ne 2 ]; then exit "$code"; fi
     $SMM apply plan.json
     ;;
+  report)
+    $SMM report --refresh -o smm-report.html --format markdown > report.md || exit 1
+    cat report.md
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat report.md >> "$GITHUB_STEP_SUMMARY"; fi
+    ;;
   state-push)
     [ -f "$STATE" ] || { echo "No state to save."; exit 0; }
     # Fold the write-ahead log into the file so the committed copy is complete.
@@ -57,7 +64,7 @@ case "${1:-}" in
     echo "State saved to branch $STATE_BRANCH."
     ;;
   *)
-    echo "usage: smm-ci.sh state-pull|pr|main|state-push" >&2
+    echo "usage: smm-ci.sh state-pull|pr|main|report|state-push" >&2
     exit 1
     ;;
 esac

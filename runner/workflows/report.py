@@ -1,0 +1,100 @@
+"""``smm report``: what the campaign files and the state say, gathered into a ``Report``
+(refreshed from the panels first on request), drawn as one self-contained HTML page and
+written where the user asked."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner import campaign
+from runner.errors import ReportError
+from runner.report import Desired, Report, build
+from runner.state import open_readonly
+from runner.workflows import campaigns
+from runner.workflows.context import Context
+from runner.workflows.refreshing import refresh_campaigns
+
+
+@dataclass(frozen=True)
+class Written:
+    report: Report
+    path: Path
+    size: int  # bytes
+
+
+def _desired(paths: Sequence[Path]) -> Desired | None:
+    """The campaigns under ``paths``; None when none were named and the default folder
+    does not exist (then every campaign in the state is shown, without budgets)."""
+    if not paths and not campaign.DEFAULT_PATH.exists():
+        return None
+    loaded = campaigns.load(paths)
+    return Desired(
+        budgets={c.name: c.budget for c in loaded.campaigns},
+        fingerprints={o.address: o.fingerprint() for o in loaded.orders},
+        locations={o.address: f"{o.location.file}:{o.location.line}" for o in loaded.orders},
+        orders={c.name: len(c.orders) for c in loaded.campaigns},
+        panels={c.name: tuple(sorted({o.panel for o in c.orders})) for c in loaded.campaigns},
+    )
+
+
+def gather(
+    ctx: Context, paths: Sequence[Path], *, refresh: bool = False, lock_timeout: float = 10.0
+) -> Report:
+    """The report of the campaigns under ``paths`` (every campaign in the state when no
+    campaign folder exists), asking the panels first if ``refresh``."""
+    desired = _desired(paths)
+    names = None if desired is None else set(desired.budgets)
+    notes: list[str] = []
+    if refresh:
+        refreshed = refresh_campaigns(ctx, names, lock_timeout)
+        notes += [f"not refreshed: {error}" for error in refreshed.panel_errors]
+    reader = open_readonly(ctx.state_location)
+    try:
+        records = reader.records(names)
+        history = reader.history(names)
+        balances = reader.balances()
+        where = reader.where
+    finally:
+        reader.close()
+    return build(
+        records,
+        history,
+        balances,
+        desired or Desired(budgets={}, fingerprints={}),
+        state=where,
+        now=_dt.datetime.now(_dt.UTC),
+        notes=notes,
+    )
+
+
+def write(
+    ctx: Context,
+    paths: Sequence[Path],
+    target: Path,
+    *,
+    refresh: bool = False,
+    lock_timeout: float = 10.0,
+) -> Written:
+    """Gather the report and write its page to ``target`` (whole or not at all)."""
+    from runner.render.report import page
+
+    report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout)
+    data = page(report).encode()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return Written(report, target, len(data))
