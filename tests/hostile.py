@@ -1,8 +1,9 @@
 """A hostile panel for tests: a real HTTP server on 127.0.0.1 whose every answer the test
 scripts, down to the byte and the millisecond.
 
-Each request gets the next scripted ``Reply``; once the script runs out, the last reply
-repeats (so one ``reply()`` serves a command that retries).  A reply can be late
+Each request gets the next scripted ``Reply`` (a script per action when the test gives
+one, else the common script); once a script runs out, its last reply repeats (so one
+``reply()`` serves a command that retries).  A reply can be late
 (``delay``), trickle its body (or its head too) one byte at a time, close the connection
 before or after the headers, carry a ``Content-Encoding: gzip`` body that is valid,
 broken or truncated, or be a huge body generated on the fly (never held in memory).
@@ -71,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
         panel = self.server.panel
         panel.record(Request(self.path, dict(self.headers.items()), body, form))
         try:
-            self._answer(panel.next_reply(), panel.stopped)
+            self._answer(panel.next_reply(form.get("action")), panel.stopped)
         except OSError:  # the client went away: that is its right
             self.close_connection = True
 
@@ -171,8 +172,8 @@ class HostilePanel:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._script: list[Reply] = []
-        self._last: Reply | None = None
+        self._scripts: dict[str | None, list[Reply]] = {}
+        self._last: dict[str | None, Reply] = {}
         self.requests: list[Request] = []
         self.stopped = threading.Event()
         self._server = _Server(self)
@@ -193,24 +194,28 @@ class HostilePanel:
         json_body: object = None,
         *,
         body: bytes | str | None = None,
+        action: str | None = None,
         times: int = 1,
         **options: Any,
     ) -> HostilePanel:
-        """Script the next reply: a JSON value, or exact ``body`` bytes (``Reply`` options)."""
+        """Script the next reply (to ``action``, else to any request): a JSON value, or
+        exact ``body`` bytes; ``options`` are ``Reply``'s fields."""
         if body is None:
             body = json.dumps(json_body)
         raw = body.encode() if isinstance(body, str) else body
         with self._lock:
-            self._script.extend([Reply(body=raw, **options)] * times)
+            self._scripts.setdefault(action, []).extend([Reply(body=raw, **options)] * times)
         return self
 
-    def next_reply(self) -> Reply:
+    def next_reply(self, action: str | None) -> Reply:
         with self._lock:
-            if self._script:
-                self._last = self._script.pop(0)
-            if self._last is None:
-                return Reply(500, b"no reply scripted", (("Content-Type", "text/plain"),))
-            return self._last
+            for script in (action, None) if action is not None else (None,):
+                queue = self._scripts.get(script, [])
+                if queue:
+                    self._last[script] = queue.pop(0)
+                if script in self._last:
+                    return self._last[script]
+        return Reply(500, b"no reply scripted", (("Content-Type", "text/plain"),))
 
     def record(self, request: Request) -> None:
         with self._lock:

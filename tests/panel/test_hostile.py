@@ -78,3 +78,11 @@ def test_the_key_travels_only_in_the_post_body(hostile: HostilePanel) -> None:
     assert SECRET_KEY in request.body.decode()
     assert SECRET_KEY not in request.path
     assert all(SECRET_KEY not in v for v in request.headers.values())
+
+
+def test_scripts_per_action(hostile: HostilePanel) -> None:
+    hostile.reply({"any": 1}).reply({"b": 1}, action="balance")
+    assert raw_post(hostile, {"action": "services"}).json() == {"any": 1}
+    assert raw_post(hostile, {"action": "balance"}).json() == {"b": 1}
+    assert raw_post(hostile, {"action": "balance"}).json() == {"b": 1}
+    assert raw_post(hostile, {"action": "add"}).json() == {"any": 1}
