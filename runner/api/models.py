@@ -160,6 +160,11 @@ def _number(value: object, what: str) -> int | Decimal:
         raise ParseError(f"{what}: not a finite number ({_show(value)})")
     if len(str(value)) > _TEXT_MAX:
         raise ParseError(f"{what}: a number with too many digits")
+    if value.is_zero():
+        return value if -_TEXT_MAX <= value.adjusted() <= _TEXT_MAX else Decimal(0)
+    # adjusted() reads the exponent without arithmetic: 1E+999999999 overflows any other way
+    if not -_TEXT_MAX <= value.adjusted() <= _TEXT_MAX:
+        raise ParseError(f"{what}: {_show(value)} is out of range")
     return value
 
 
@@ -184,7 +189,7 @@ def parse_count(value: object, what: str, low: int = 0, high: int = COUNT_MAX) -
     """A whole number within ``low..high`` (``"50"``, ``50`` and ``"50.00"`` alike)."""
     number = _number(value, what)
     if not low <= number <= high:
-        raise ParseError(f"{what}: {_show(number)} is outside {low}..{high}")
+        raise ParseError(f"{what}: {_show(number)} is out of range {low}..{high}")
     if isinstance(number, Decimal):
         if number != number.to_integral_value():
             raise ParseError(f"{what}: expected a whole number, got {_show(number)}")
@@ -213,7 +218,7 @@ def parse_money(value: object, what: str, *, negative: bool = False) -> Decimal:
     number = _number(value, what)
     amount = Decimal(number) if isinstance(number, int) else number
     if abs(amount) > MONEY_MAX:
-        raise ParseError(f"{what}: {_show(amount)} is beyond {MONEY_MAX}")
+        raise ParseError(f"{what}: {_show(amount)} is out of range (at most {MONEY_MAX})")
     if amount.is_zero():
         return amount.copy_abs()  # -0 is 0
     if amount < 0 and not negative:
