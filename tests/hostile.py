@@ -207,6 +207,13 @@ class HostilePanel:
             self._scripts.setdefault(action, []).extend([Reply(body=raw, **options)] * times)
         return self
 
+    def clear(self, action: str | None = None) -> HostilePanel:
+        """Forget the script (and the last reply) of ``action``."""
+        with self._lock:
+            self._scripts.pop(action, None)
+            self._last.pop(action, None)
+        return self
+
     def next_reply(self, action: str | None) -> Reply:
         with self._lock:
             for script in (action, None) if action is not None else (None,):
