@@ -110,7 +110,7 @@ def files_leaking(root: Path) -> list[str]:
     ]
 
 
-ECHOES = every_encoding(SECRET_KEY) + [SECRET_KEY]
+ECHOES = [*every_encoding(SECRET_KEY), SECRET_KEY]
 
 
 @pytest.fixture
