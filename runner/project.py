@@ -17,6 +17,8 @@ from runner.yamldoc import load as load_yaml
 
 PROJECT_FILE = "smm.yaml"
 DEFAULT_STATE = ".smm/state.db"
+# The panel client's default (runner.panel.http.DEFAULT_MAX_ANSWER_BYTES; a test checks).
+DEFAULT_MAX_ANSWER_MB = 32
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class PanelConfig:
     rate_limit: str | None = None
     timeout: float = 30.0
     location: Location | None = None
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_MB * 2**20
 
     @property
     def is_sim(self) -> bool:
@@ -120,6 +123,7 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
     panels = {}
     for name, raw in data["panels"].items():
         timeout = raw.get("timeout", 30)
+        answer_mb = Decimal(str(raw.get("max_answer_mb", DEFAULT_MAX_ANSWER_MB)))
         panels[name] = PanelConfig(
             name=name,
             url=raw["url"],
@@ -127,6 +131,7 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
             rate_limit=raw.get("rate_limit"),
             timeout=float(Decimal(str(timeout))),
             location=doc.location(("panels", name), key=True),
+            max_answer_bytes=max(1, int(answer_mb * 2**20)),
         )
         if not panels[name].is_sim and panels[name].key_env is None:
             raise ConfigError(

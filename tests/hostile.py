@@ -43,14 +43,16 @@ class Reply:
     filler: bytes = b" "
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
-    """What the panel received: never assert on the key except to prove where it travels."""
+    """What the panel received (never assert on the key except to prove where it travels),
+    and how many bytes of its reply it had sent when the client stopped listening."""
 
     path: str
     headers: dict[str, str]
     body: bytes
     form: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
 
     @property
     def action(self) -> str | None:
@@ -59,6 +61,7 @@ class Request:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    request_record: Request
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -70,7 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         form = {k: v[-1] for k, v in parse_qs(body.decode("latin-1"), True).items()}
         panel = self.server.panel
-        panel.record(Request(self.path, dict(self.headers.items()), body, form))
+        self.request_record = Request(self.path, dict(self.headers.items()), body, form)
+        panel.record(self.request_record)
         try:
             self._answer(panel.next_reply(form.get("action")), panel.stopped)
         except OSError:  # the client went away: that is its right
@@ -113,11 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, data: bytes, delay: float, stopped: threading.Event) -> None:
         if not delay:
             self.wfile.write(data)
+            self.request_record.sent += len(data)
             return
         for i in range(len(data)):
             if stopped.wait(delay):
                 raise ConnectionAbortedError("the hostile panel is closing")
             self.wfile.write(data[i : i + 1])
+            self.request_record.sent += 1
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from runner import errors
 from runner.panel.client import PanelClient
 from runner.panel.http import RetryPolicy
 from tests.conftest import SECRET_KEY, write_project
@@ -20,6 +21,14 @@ def client_of(hostile: HostilePanel, **kwargs: object) -> PanelClient:
     """A client of the hostile panel over real HTTP; retries without real waits."""
     options: dict[str, object] = {"retry": FAST, "sleep": lambda s: None, **kwargs}
     return PanelClient("hp", hostile.url, SECRET_KEY, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def no_toy_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets are process-wide: a toy key ("x") another test registered would mask every
+    "x" in the messages these tests read.  Each test here starts without such keys."""
+    real = {s for s in errors._SECRETS if len(s) >= 8}
+    monkeypatch.setattr(errors, "_SECRETS", real)
 
 
 @pytest.fixture
