@@ -142,6 +142,14 @@ def _json_float(text: str) -> Decimal | str:
     return Decimal(text) if len(text) <= _NUMBER_CHARS else text
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        # {"order": 5, "order": null, "error": "x"}: which one did the panel mean?
+        raise BadAnswer("JSON with a repeated key")
+    return result
+
+
 def parse_json(raw: bytes, key: str) -> Any:
     """The JSON value of ``raw``, every string (and object key) scrubbed.  Numbers: ints,
     Decimals (never floats); NaN and Infinity as Decimals; an absurdly long number as its
@@ -153,7 +161,11 @@ def parse_json(raw: bytes, key: str) -> Any:
         raise BadAnswer("an HTML page" if looks_html else "a body that is not UTF-8") from None
     try:
         value = json.loads(
-            source, parse_int=_json_int, parse_float=_json_float, parse_constant=Decimal
+            source,
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=Decimal,
+            object_pairs_hook=_object,
         )
     except RecursionError:
         raise BadAnswer("JSON nested too deeply", final=True) from None

@@ -113,11 +113,19 @@ class PanelClient:
         if not isinstance(body, list):
             raise UnexpectedResponse(self.name, "services: expected a list")
         result: list[Service] = []
+        skipped: list[str] = []
         for raw in body:
             try:
                 result.append(Service.parse(raw))
             except ParseError as exc:
-                log.warning("%s services: skipped an entry: %s", self.name, exc)
+                skipped.append(str(exc))
+        if skipped:  # one line, however many: a hostile catalog must not flood the terminal
+            log.warning(
+                "%s services: skipped %d entries without a usable id (first: %s)",
+                self.name,
+                len(skipped),
+                skipped[0],
+            )
         return result
 
     def balance(self) -> Balance:

@@ -30,6 +30,7 @@ from runner.errors import (
     PanelError,
     PanelRejected,
     UnexpectedResponse,
+    redact,
     register_secret,
 )
 from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
@@ -76,13 +77,15 @@ def check_url(url: str, panel: str | None = None) -> None:
     machine.  A ``ConfigError`` naming the panel otherwise."""
     who = f"panel {panel}: " if panel else ""
     try:
-        httpx.URL(url)
+        if not isinstance(httpx.URL(url).host, str):  # the host decodes (IDNA) when read
+            raise ValueError("no host")
         parts = urlsplit(url)
         port = parts.port
     except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors too
         raise ConfigError(f"{who}URL {url!r:.120} is not a valid URL ({exc})") from None
-    if port == 0:
-        raise ConfigError(f"{who}URL {url!r:.120} has port 0")
+    if port == 0 or "@" in parts.netloc or any(ord(c) < 33 or 127 <= ord(c) < 160 for c in url):
+        # (runner.project.url_problem says which, with the place in smm.yaml)
+        raise ConfigError(f"{who}URL {url!r:.120} is not a usable panel URL")
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and parts.hostname:
@@ -307,5 +310,7 @@ def _refusal(body: object, *, placing: bool) -> str | None:
 
 
 def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
+    # The library's words may quote the panel's bytes (an illegal header line): redact
+    # before cutting, or the cut could leave most of a key that redaction no longer sees.
+    text = " ".join(redact(str(exc)).split())
     return text[:120] if text else type(exc).__name__

@@ -127,6 +127,10 @@ IN_DOUBT_BODIES = [
     '{"order": Infinity}',
     '{"order": "NaN"}',
     '{"order": "-0"}',
+    # repeated keys: which one did the panel mean?
+    '{"order": 5, "order": null, "error": "Bad link"}',
+    '{"error": "Bad link", "error": null, "order": 5}',
+    '{"order": 5, "order": 5}',
     # an invalid id with an error: an id came, it cannot be a refusal
     '{"order": 0, "error": "Bad link"}',
     '{"order": "abc", "error": "Bad link"}',

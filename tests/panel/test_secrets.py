@@ -173,3 +173,22 @@ def test_status_batches_store_and_show_no_key(echoing: HostilePanel, run: Runner
             assert "Traceback" not in result.err
     assert "Incorrect order ID ***" in run("state", "export").out
     assert not files_leaking(Path.cwd())
+
+
+def partial_leaks(text: str, size: int = 12) -> list[str]:
+    windows = {SECRET_KEY[i : i + size] for i in range(len(SECRET_KEY) - size + 1)}
+    return [w for w in windows if w in text]
+
+
+@pytest.mark.parametrize("offset", [0, 40, 60, 80, 100, 110])
+def test_a_key_in_a_broken_header_is_not_cut_in_half(
+    hostile: HostilePanel, run: Runner, hp_project: Callable[..., Path], offset: int
+) -> None:
+    """The HTTP library quotes an illegal header line; a message cut at a fixed length
+    would keep part of a key that redaction (of the whole key) no longer recognises."""
+    hp_project()
+    hostile.reply(body=b"{}", headers=(("X" * offset + " " + SECRET_KEY + "tail", "v"),))
+    for verbosity in ([], ["-vv"]):
+        result = run(*verbosity, "balance", "hp")
+        assert result.code == 1
+        assert not partial_leaks(result.out + result.err), result.err[-500:]
