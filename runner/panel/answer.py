@@ -146,7 +146,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         # {"order": 5, "order": null, "error": "x"}: which one did the panel mean?
-        raise BadAnswer("JSON with a repeated key")
+        raise BadAnswer("an object with a repeated key", final=True)
     return result
 
 
@@ -214,15 +214,30 @@ class Scrubber:
         # and field name; errors and logs still redact it (``runner.errors.redact``).
         self.key = key if len(key) >= MIN_KEY else ""
         self.forms = sorted(key_forms(self.key), key=len, reverse=True)
+        # Most texts hold none of these: one search clears them (a catalog has 100,000s).
+        risky = [_CONTROL.pattern, "[%&\\\\]", *map(re.escape, self.forms)]
+        self._risky = re.compile("|".join(risky))
+        self._seen: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
+        known = self._seen.get(text)
+        if known is not None:
+            return known
+        clean = self._clean(text)
+        if len(text) <= 100 and len(self._seen) < 100_000:  # field names, types, statuses
+            self._seen[text] = clean
+        return clean
+
+    def _clean(self, text: str) -> str:
+        if text.isascii() and not self._risky.search(text):
+            return text
+        if self.key:
+            text = self._without_key(text)
         if not text.isascii():
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 text = text.encode("utf-8", "replace").decode("utf-8")
-        if self.key:
-            text = self._without_key(text)
         if _CONTROL.search(text):
             text = _CONTROL.sub(" ", text)
         return text

@@ -121,7 +121,7 @@ class PanelClient:
                 skipped.append(str(exc))
         if skipped:  # one line, however many: a hostile catalog must not flood the terminal
             log.warning(
-                "%s services: skipped %d entries without a usable id (first: %s)",
+                "%s services: skipped %d entries without a usable id (the first: %s)",
                 self.name,
                 len(skipped),
                 skipped[0],

@@ -1,10 +1,12 @@
 """One panel's HTTP side: requests, deadlines, retries, and the classification of every
 failure into the error tree of ``runner.errors``.
 
-Each attempt ends in a parsed JSON body or a ``PanelError``.  Reads and the naturally
-idempotent writes (refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` with
-exponential backoff and jitter, honouring ``Retry-After``; ``add`` retries only on
-``NotSent``, because a repeated ``add`` places (and charges) a second order.
+Each attempt has one deadline (the panel's ``timeout``, over the whole request) and reads
+at most ``max_answer_bytes`` of answer, which ``runner.panel.answer`` parses and scrubs; it
+ends in a JSON value or a ``PanelError``.  Reads and the naturally idempotent writes
+(refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` with exponential backoff and
+jitter, honouring ``Retry-After``; ``add`` retries only on ``NotSent``, because a repeated
+``add`` places (and charges) a second order.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ class PanelConnection:
                         length=response.headers.get("content-length"),
                         encoding="" if done else response.headers.get("content-encoding", ""),
                         limit=self.max_answer_bytes,
-                        deadline=until,
+                        deadline=float("inf") if done else until,  # complete: can't hang
                         seconds=self.timeout,
                     )
             finally:

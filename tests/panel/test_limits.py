@@ -8,10 +8,12 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from runner import project
 from runner.errors import ConfigError, OutcomeUnknown, PanelRejected, UnexpectedResponse
+from runner.panel.client import PanelClient
 from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, RetryPolicy
 from tests.conftest import Runner
 from tests.hostile import HostilePanel
@@ -168,3 +170,18 @@ def test_the_cli_honours_max_answer_mb(
     hostile.reply(body=BALANCE + b" " * 2000)
     result = run("balance", "hp")
     assert "larger than 1048 bytes" in result.err
+
+
+def test_an_in_process_transport_is_capped_too() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=BALANCE + b" " * 2000)
+
+    client = PanelClient(
+        "m",
+        "https://panel.example/api/v2",
+        "k" * 32,
+        transport=httpx.MockTransport(handler),
+        max_answer_bytes=1000,
+    )
+    with client, pytest.raises(UnexpectedResponse, match="larger than 1000 bytes"):
+        client.balance()
