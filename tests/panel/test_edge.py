@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from runner.errors import ConfigError
-from runner.panel.http import check_url
+from runner.errors import ConfigError, PanelError
+from runner.panel.http import RetryPolicy, check_url
 from tests.conftest import SECRET_KEY, Result, Runner, write_campaign, write_project
 from tests.hostile import HostilePanel
+from tests.panel.conftest import client_of
 
 
 def one_line_error(result: Result) -> str:
@@ -188,3 +190,97 @@ def test_a_flood_of_bad_entries_is_one_warning(
     assert [s["service"] for s in json.loads(result.out)] == [1]
     warnings = [line for line in result.err.splitlines() if "skipped" in line]
     assert len(warnings) == 1 and "skipped 10000 entries" in warnings[0]
+
+
+# --- a seeded storm of hostile answers to every action ----------------------------------
+
+LEAVES = [
+    "1e999999",
+    '"1e999999"',
+    "NaN",
+    "-Infinity",
+    '"NaN"',
+    "9" * 5000,
+    '"' + "9" * 5000 + '"',
+    "-0",
+    "0",
+    "1",
+    "-1",
+    "9223372036854775808",
+    "9223372036854775807",
+    "1.5",
+    "true",
+    "false",
+    "null",
+    '""',
+    '" "',
+    '"Completed"',
+    '"Incorrect order ID"',
+    '"abc"',
+    '"12"',
+    "[]",
+    "{}",
+    json.dumps(f"Invalid key {SECRET_KEY}"),
+    '"\\u0000\\ud800\\n"',
+    "1e-999999",
+]
+FIELDS = [
+    "order",
+    "error",
+    "refill",
+    "status",
+    "cancel",
+    "balance",
+    "currency",
+    "service",
+    "rate",
+    "min",
+    "max",
+    "remains",
+    "charge",
+    "start_count",
+    "name",
+    "type",
+    "category",
+    "data",
+    "1",
+    "2",
+    "3",
+    "unusable",
+]
+
+
+def hostile_json(r: random.Random, depth: int = 0) -> str:
+    roll = r.random()
+    if depth > 3 or roll < 0.4:
+        return r.choice(LEAVES)
+    items = range(r.randint(0, 5))
+    if roll < 0.7:
+        pairs = {r.choice(FIELDS): hostile_json(r, depth + 1) for _ in items}
+        return "{" + ",".join(f'"{k}": {v}' for k, v in pairs.items()) + "}"
+    return "[" + ",".join(hostile_json(r, depth + 1) for _ in items) + "]"
+
+
+def test_no_answer_to_any_action_is_a_crash_or_a_leak(hostile: HostilePanel) -> None:
+    r = random.Random(20240601)
+    with client_of(hostile, retry=RetryPolicy(attempts=1)) as c:
+        actions: list[Callable[[], object]] = [
+            c.services,
+            c.balance,
+            lambda: c.add(1, {"link": "x"}),
+            lambda: c.status(1),
+            lambda: c.status_many([1, 2, 3]),
+            lambda: c.refill(1),
+            lambda: c.refill_many([1, 2, 3]),
+            lambda: c.refill_status(1),
+            lambda: c.refill_status_many([1, 2, 3]),
+            lambda: c.cancel([1, 2, 3]),
+        ]
+        for _ in range(400):
+            hostile.clear().reply(body=hostile_json(r), status=r.choice([200, 200, 200, 422, 500]))
+            try:
+                shown = repr(r.choice(actions)())
+            except PanelError as exc:
+                shown = str(exc)
+                assert "\n" not in shown
+            assert SECRET_KEY not in shown
