@@ -34,9 +34,8 @@ class Fitted:
 
 def fit(spec: OrderSpec, service: Service) -> Fitted | list[Misfit]:
     """The order on this service, or every reason it cannot be placed there."""
-    unusable = getattr(service, "unusable", None)
-    if unusable:
-        return [Misfit(f"service {service.id} cannot be ordered: {unusable}", "service")]
+    if service.unusable:
+        return [Misfit(f"service {service.id} cannot be ordered: {service.unusable}", "service")]
     if not service.rate.is_finite() or service.rate < 0 or service.rate > MAX_AMOUNT:
         return [Misfit(f"service {service.id} has an unusable rate ({service.rate})", "service")]
     order_type = BY_SERVICE_TYPE.get(service.type)

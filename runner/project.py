@@ -7,9 +7,12 @@ Without one, a built-in default offers the ``demo`` panel on ``sim://demo``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from runner.errors import ConfigError, Location, SmmError
 from runner.yamldoc import Document
@@ -17,6 +20,8 @@ from runner.yamldoc import load as load_yaml
 
 PROJECT_FILE = "smm.yaml"
 DEFAULT_STATE = ".smm/state.db"
+# The panel client's default (runner.panel.http.DEFAULT_MAX_ANSWER_BYTES; a test checks).
+DEFAULT_MAX_ANSWER_MB = 32
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class PanelConfig:
     settle_seconds: float | None = None  # None: the timeout
     reconcile_calls: int = 50
     location: Location | None = None
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_MB * 2**20
 
     @property
     def settle(self) -> float:
@@ -126,6 +132,7 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
     panels = {}
     for name, raw in data["panels"].items():
         timeout = raw.get("timeout", 30)
+        answer_mb = Decimal(str(raw.get("max_answer_mb", DEFAULT_MAX_ANSWER_MB)))
         panels[name] = PanelConfig(
             name=name,
             url=raw["url"],
@@ -137,7 +144,15 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
             ),
             reconcile_calls=int(raw.get("reconcile_calls", 50)),
             location=doc.location(("panels", name), key=True),
+            max_answer_bytes=max(1, int(answer_mb * 2**20)),
         )
+        if not panels[name].is_sim:
+            problem = url_problem(raw["url"])
+            if problem is not None:
+                raise ConfigError(
+                    f"panel {name}: url {raw['url']!r:.100} {problem}",
+                    doc.location(("panels", name, "url")),
+                )
         if not panels[name].is_sim and panels[name].key_env is None:
             raise ConfigError(
                 f"panel {name}: key_env is required for a real panel (the name of the "
@@ -145,3 +160,45 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 doc.location(("panels", name), key=True),
             )
     return Project(root=root, file=file, state=str(data.get("state", DEFAULT_STATE)), panels=panels)
+
+
+_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a panel's address, if anything (said after the URL)."""
+    if any(ord(c) < 33 or 127 <= ord(c) < 160 for c in url):
+        return "contains a space or a control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "[::1", ports out of range or not numbers
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http(s) URL"
+    host = parts.hostname
+    if not host:
+        return "has no host"
+    if "@" in parts.netloc:
+        return "must not hold a user name or password (the key comes from key_env)"
+    if port == 0:
+        return "has port 0"
+    if host.isascii() and "xn--" not in host:
+        try:
+            ip_address(host)
+            return None
+        except ValueError:
+            pass
+        labels = host.removesuffix(".").split(".")
+        if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+            return f"has an invalid host name {host!r:.80}"
+        return None
+    # An international name: ask the HTTP library (only then: it is slow to import).
+    import httpx
+
+    try:
+        if not httpx.URL(url).host:  # the host decodes (IDNA) only when read
+            return "has no host"
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors
+        return f"has an invalid host name ({exc})"
+    return None

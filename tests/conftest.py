@@ -19,6 +19,7 @@ from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
+from tests.hostile import HostilePanel
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -62,6 +63,13 @@ def sim() -> Iterator[Sim]:
     with BackgroundServer(endpoint) as server:
         yield Sim(panel, endpoint, server.url)
     panel.close()
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostilePanel]:
+    """A hostile panel on 127.0.0.1 whose every answer the test scripts (tests/hostile.py)."""
+    with HostilePanel() as panel:
+        yield panel
 
 
 @dataclass

@@ -8,9 +8,10 @@ not an exception.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 
@@ -105,58 +106,127 @@ class RefillStatus(_TolerantEnum):
 
 
 # --- scalar parsing -----------------------------------------------------------------
+#
+# Panel answers are untrusted: every number is checked against bounds before it is turned
+# into an int (``int(Decimal("1e999999"))`` builds a million-digit integer: seconds of
+# CPU), and nothing here raises anything but ``ParseError``.
+
+ID_MAX = 2**63 - 1
+COUNT_MAX = 10**12
+MONEY_MAX = Decimal(10**9)
+MONEY_PLACES = 18  # more decimal places than this is not money
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+_NOT_FINITE = re.compile(r"[+-]?(nan|snan|inf|infinity)", re.ASCII | re.IGNORECASE)
+_TEXT_MAX = 100  # no number needs more characters than this
 
 
-def parse_int(value: object, what: str) -> int:
+def _show(value: object) -> str:
+    """A short, safe picture of a value for a message."""
+    if isinstance(value, str):
+        return repr(value[:40]) + ("..." if len(value) > 40 else "")
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 10**40 else "a huge integer"
+    if isinstance(value, Decimal):
+        shown = str(value)
+        return shown if len(shown) <= 40 else f"{value:.6e}"
+    return f"a {type(value).__name__}"
+
+
+def _number(value: object, what: str) -> int | Decimal:
+    """An int or a finite Decimal, from the shapes panels send; bounded in length."""
     if isinstance(value, bool):
-        raise ParseError(f"{what}: expected an integer, got a boolean")
+        raise ParseError(f"{what}: expected a number, got {_show(value)}")
     if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        value = Decimal(repr(value))
     if isinstance(value, str):
         text = value.strip()
-        try:
+        if len(text) > _TEXT_MAX:
+            raise ParseError(f"{what}: expected a number, got {_show(value)}")
+        if _DIGITS.fullmatch(text):
             return int(text)
-        except ValueError:
-            try:
-                dec = Decimal(text)
-            except InvalidOperation:
-                raise ParseError(f"{what}: expected an integer, got {value!r:.40}") from None
-            if dec == dec.to_integral_value():
-                return int(dec)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ParseError(f"{what}: expected an integer, got {value!r:.40}")
+        if _NOT_FINITE.fullmatch(text):
+            raise ParseError(f"{what}: not a finite number ({_show(value)})")
+        if not _NUMBER.fullmatch(text):
+            raise ParseError(f"{what}: expected a number, got {_show(value)}")
+        value = Decimal(text)
+    if not isinstance(value, Decimal):
+        raise ParseError(f"{what}: expected a number, got {_show(value)}")
+    if not value.is_finite():
+        raise ParseError(f"{what}: not a finite number ({_show(value)})")
+    if len(str(value)) > _TEXT_MAX:
+        raise ParseError(f"{what}: a number with too many digits")
+    if value.is_zero():
+        return value if -_TEXT_MAX <= value.adjusted() <= _TEXT_MAX else Decimal(0)
+    # adjusted() reads the exponent without arithmetic: 1E+999999999 overflows any other way
+    if not -_TEXT_MAX <= value.adjusted() <= _TEXT_MAX:
+        raise ParseError(f"{what}: {_show(value)} is out of range")
+    return value
 
 
-def parse_optional_int(value: object, what: str) -> int | None:
-    """Integers that panels sometimes leave empty, null or "Unknown"."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+def parse_id(value: object, what: str) -> int:
+    """An id: a positive integer within 64 bits, as a JSON integer or a string of digits
+    (never a float, a boolean, an exponent or a sign)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _DIGITS.fullmatch(text := value.strip()):
+        digits = text.lstrip("0")
+        if len(digits) > 19:
+            raise ParseError(f"{what}: {_show(value)} is beyond 64 bits")
+        number = int(digits or "0")
+    else:
+        raise ParseError(f"{what}: expected a positive integer, got {_show(value)}")
+    if not 1 <= number <= ID_MAX:
+        raise ParseError(f"{what}: {_show(number)} is not a positive 64-bit integer")
+    return number
+
+
+def parse_count(value: object, what: str, low: int = 0, high: int = COUNT_MAX) -> int:
+    """A whole number within ``low..high`` (``"50"``, ``50`` and ``"50.00"`` alike)."""
+    number = _number(value, what)
+    if not low <= number <= high:
+        raise ParseError(f"{what}: {_show(number)} is out of range {low}..{high}")
+    if isinstance(number, Decimal):
+        if number != number.to_integral_value():
+            raise ParseError(f"{what}: expected a whole number, got {_show(number)}")
+        number = int(number)
+    return number
+
+
+def parse_optional_count(value: object, what: str, low: int = 0) -> int | None:
+    """A count that panels sometimes leave empty, null or "Unknown" (then None); a number
+    out of bounds is still an error."""
+    if value is None or (isinstance(value, str) and not _looks_numeric(value)):
         return None
-    try:
-        return parse_int(value, what)
-    except ParseError:
-        if isinstance(value, str):
-            return None
-        raise
+    return parse_count(value, what, low)
 
 
-def parse_decimal(value: object, what: str) -> Decimal:
-    if isinstance(value, bool):
-        raise ParseError(f"{what}: expected a number, got a boolean")
-    if isinstance(value, int | str):
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ParseError(f"{what}: expected a number, got {value!r:.40}") from None
-        if not result.is_finite():
-            raise ParseError(f"{what}: expected a finite number")
-        return result
-    if isinstance(value, float):
-        # JSON numbers arrive as floats; repr() is the shortest exact round-trip text.
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
-    raise ParseError(f"{what}: expected a number, got {type(value).__name__}")
+def _looks_numeric(text: str) -> bool:
+    text = text.strip()
+    return bool(text) and (
+        bool(_NUMBER.fullmatch(text[: _TEXT_MAX + 1])) or bool(_NOT_FINITE.fullmatch(text))
+    )
+
+
+def parse_money(value: object, what: str, *, negative: bool = False) -> Decimal:
+    """An amount: a finite decimal, |x| <= 10^9, at most 18 places; >= 0 unless
+    ``negative`` (a balance may be below zero)."""
+    number = _number(value, what)
+    amount = Decimal(number) if isinstance(number, int) else number
+    if abs(amount) > MONEY_MAX:
+        raise ParseError(f"{what}: {_show(amount)} is out of range (at most {MONEY_MAX})")
+    if amount.is_zero():
+        return amount.copy_abs()  # -0 is 0
+    if amount < 0 and not negative:
+        raise ParseError(f"{what}: {_show(amount)} is negative")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MONEY_PLACES:
+        raise ParseError(f"{what}: {_show(amount)} has more than {MONEY_PLACES} decimal places")
+    return amount
 
 
 def parse_bool(value: object) -> bool:
@@ -167,6 +237,36 @@ def parse_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return False
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def text(value: object, limit: int = 300) -> str:
+    """A panel's text made safe to show: one line, no control characters, bounded."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        result = value[: limit * 4]
+    elif isinstance(value, bool | int | Decimal):
+        result = _show(value)
+    else:
+        result = repr(value)[: limit * 4]
+    result = " ".join(_CONTROL.sub(" ", result).split())
+    return result if len(result) <= limit else result[: limit - 3] + "..."
+
+
+def error_text(data: object) -> str | None:
+    """The message of a truthy ``error`` field (``null``, ``""``, ``false``, ``0``, ``[]``
+    are no error at all); None when there is none."""
+    if not isinstance(data, Mapping) or "error" not in data:
+        return None
+    error = data["error"]
+    if isinstance(error, str):
+        error = error.strip()
+    if error is None or error is False or not error:
+        return None
+    return text(error) or "(an error without a message)"
 
 
 def _mapping(value: object, what: str) -> Mapping[str, Any]:
@@ -187,6 +287,9 @@ class ItemError:
 
 @dataclass(frozen=True)
 class Service:
+    """One entry of a panel's catalog.  ``unusable`` says why it cannot be ordered (its rate,
+    min or max make no sense); such a service keeps a harmless rate of 0."""
+
     id: int
     name: str
     type: ServiceType
@@ -197,22 +300,47 @@ class Service:
     refill: bool = False
     cancel: bool = False
     dripfeed: bool | None = None
+    unusable: str | None = None
 
     @classmethod
     def parse(cls, raw: object) -> Service:
+        """A catalog entry; ``ParseError`` only when it has no usable id."""
         data = _mapping(raw, "service")
-        ident = parse_int(data.get("service"), "service id")
+        ident = parse_id(data.get("service"), "service id")
+        problems: list[str] = []
+
+        def field(name: str, parse: Callable[[object, str], Any], default: Any) -> Any:
+            if data.get(name) is None:
+                if default is None:
+                    problems.append(f"no {name}")
+                return default or 0
+            try:
+                return parse(data[name], name)
+            except ParseError as exc:
+                problems.append(str(exc))
+                return 0
+
+        rate = field("rate", parse_money, None)
+        low = field("min", parse_count, 1)
+        high = field("max", parse_count, None)
+        if not problems and high < 1:
+            problems.append(f"max {high} is below 1")
+        if not problems and low > high:
+            problems.append(f"min {low} is above max {high}")
+        if data.get("unusable"):  # a cached entry keeps its reason
+            problems.append(text(data["unusable"]))
         return cls(
             id=ident,
-            name=str(data.get("name", "")),
-            type=ServiceType(str(data.get("type") or "Default")),
-            category=str(data.get("category", "")),
-            rate=parse_decimal(data.get("rate"), f"service {ident} rate"),
-            min=parse_int(data.get("min", 1), f"service {ident} min"),
-            max=parse_int(data.get("max", 0), f"service {ident} max"),
+            name=text(data.get("name"), 200),
+            type=ServiceType(text(data.get("type"), 60) or "Default"),
+            category=text(data.get("category"), 200),
+            rate=Decimal(0) if problems else rate,
+            min=low,
+            max=high,
             refill=parse_bool(data.get("refill", False)),
             cancel=parse_bool(data.get("cancel", False)),
             dripfeed=parse_bool(data["dripfeed"]) if "dripfeed" in data else None,
+            unusable=text("; ".join(problems)) if problems else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -229,6 +357,8 @@ class Service:
         }
         if self.dripfeed is not None:
             out["dripfeed"] = self.dripfeed
+        if self.unusable is not None:
+            out["unusable"] = self.unusable
         return out
 
 
@@ -249,15 +379,15 @@ class OrderInfo:
             raise ParseError("order status: no 'status' field")
         charge = data.get("charge")
         return cls(
-            status=OrderStatus(str(data["status"])),
-            remains=parse_optional_int(data.get("remains"), "remains"),
-            start_count=parse_optional_int(data.get("start_count"), "start_count"),
+            status=OrderStatus(text(data["status"], 60)),
+            remains=parse_optional_count(data.get("remains"), "remains", -COUNT_MAX),
+            start_count=parse_optional_count(data.get("start_count"), "start_count"),
             charge=(
                 None
                 if charge is None or (isinstance(charge, str) and not charge.strip())
-                else parse_decimal(charge, "charge")
+                else parse_money(charge, "charge")
             ),
-            currency=str(data["currency"]) if data.get("currency") else None,
+            currency=text(data["currency"], 16) if data.get("currency") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -279,15 +409,14 @@ class Balance:
     def parse(cls, raw: object) -> Balance:
         data = _mapping(raw, "balance")
         return cls(
-            amount=parse_decimal(data.get("balance"), "balance"),
-            currency=str(data.get("currency") or ""),
+            amount=parse_money(data.get("balance"), "balance", negative=True),
+            currency=text(data.get("currency"), 16),
         )
 
 
 def item_error(value: object) -> ItemError | None:
     """The per-item error a batch entry carries, if it is one."""
     if isinstance(value, str):
-        return ItemError(value)
-    if isinstance(value, Mapping) and "error" in value:
-        return ItemError(str(value["error"]))
-    return None
+        return ItemError(text(value) or "(an empty answer)")
+    message = error_text(value)
+    return None if message is None else ItemError(message)

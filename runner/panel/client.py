@@ -20,13 +20,16 @@ from runner.api.models import (
     ParseError,
     RefillStatus,
     Service,
+    error_text,
     item_error,
-    parse_int,
+    parse_count,
+    parse_id,
+    text,
 )
 from runner.errors import (
     UnexpectedResponse,
 )
-from runner.panel.http import PanelConnection, RetryPolicy
+from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, PanelConnection, RetryPolicy
 
 log = logging.getLogger("runner.panel")
 
@@ -61,6 +64,7 @@ class PanelClient:
         transport: httpx.BaseTransport | None = None,
         display_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         self.name = name
         self.url = url
@@ -74,6 +78,7 @@ class PanelClient:
             retry=retry or DEFAULT_RETRY,
             transport=transport,
             sleep=sleep,
+            max_answer_bytes=max_answer_bytes,
         )
 
     @property
@@ -108,11 +113,19 @@ class PanelClient:
         if not isinstance(body, list):
             raise UnexpectedResponse(self.name, "services: expected a list")
         result: list[Service] = []
+        skipped: list[str] = []
         for raw in body:
             try:
                 result.append(Service.parse(raw))
             except ParseError as exc:
-                log.warning("%s services: skipped an entry: %s", self.name, exc)
+                skipped.append(str(exc))
+        if skipped:  # one line, however many: a hostile catalog must not flood the terminal
+            log.warning(
+                "%s services: skipped %d entries without a usable id (the first: %s)",
+                self.name,
+                len(skipped),
+                skipped[0],
+            )
         return result
 
     def balance(self) -> Balance:
@@ -130,7 +143,29 @@ class PanelClient:
         for name, value in params.items():
             form[name] = encode_param(value)
         body = self._http.call("add", form, write_once=True)
-        order: int = self._parse("add", lambda: parse_int(body["order"], "order id"))
+        return self._placement(body)
+
+    def _placement(self, body: object) -> int:
+        """The order id of an ``add`` answer that is no refusal (``http`` took those), or
+        ``UnexpectedResponse``: in doubt, never a refusal (that would order again)."""
+        doubt = "the order may exist"
+        if not isinstance(body, Mapping):
+            raise UnexpectedResponse(self.name, f"add: the answer is not an object: {doubt}")
+        raw = body.get("order")
+        error = error_text(body)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise UnexpectedResponse(
+                self.name, f"add: the answer has neither an order id nor an error: {doubt}"
+            )
+        try:
+            order = parse_id(raw, "order id")
+        except ParseError as exc:
+            also = f" (and an error: {error})" if error else ""
+            raise UnexpectedResponse(self.name, f"add: {exc}{also}: {doubt}") from None
+        if error is not None:
+            raise UnexpectedResponse(
+                self.name, f"add: the answer holds order id {order} and an error ({error}): {doubt}"
+            )
         return order
 
     def status(self, order_id: int) -> OrderInfo:
@@ -162,7 +197,7 @@ class PanelClient:
 
     def refill(self, order_id: int) -> int:
         body = self._http.call("refill", {"order": str(order_id)})
-        refill: int = self._parse("refill", lambda: parse_int(body["refill"], "refill id"))
+        refill: int = self._parse("refill", lambda: parse_id(body["refill"], "refill id"))
         return refill
 
     def refill_many(self, order_ids: Iterable[int]) -> dict[int, int | ItemError]:
@@ -171,7 +206,7 @@ class PanelClient:
     def refill_status(self, refill_id: int) -> RefillStatus:
         body = self._http.call("refill_status", {"refill": str(refill_id)})
         status: RefillStatus = self._parse(
-            "refill_status", lambda: RefillStatus(str(body["status"]))
+            "refill_status", lambda: RefillStatus(text(body["status"], 60))
         )
         return status
 
@@ -204,15 +239,15 @@ class PanelClient:
                 if not isinstance(entry, Mapping) or id_field not in entry:
                     continue
                 try:
-                    ident = parse_int(entry[id_field], id_field)
+                    ident = parse_id(entry[id_field], id_field)
                 except ParseError:
                     continue
                 raw = entry.get(value_field)
                 error = None
                 if not isinstance(raw, str | int) or _is_error_text(raw):
                     error = item_error(raw)
-                if error is None and isinstance(entry.get("error"), str):
-                    error = ItemError(entry["error"])
+                if error is None and error_text(entry) is not None:
+                    error = ItemError(error_text(entry) or "")
                 if error is not None:
                     seen[ident] = error
                     continue
@@ -239,7 +274,7 @@ def _is_error_text(value: object) -> bool:
 
 
 def _refill_value(raw: object) -> int:
-    return parse_int(raw, "refill id")
+    return parse_id(raw, "refill id")
 
 
 def _refill_status_value(raw: object) -> RefillStatus:
@@ -247,13 +282,14 @@ def _refill_status_value(raw: object) -> RefillStatus:
         raw = raw["status"]
     if not isinstance(raw, str):
         raise ParseError("refill status: expected a string")
-    return RefillStatus(raw)
+    return RefillStatus(text(raw, 60))
 
 
 def _cancel_value(raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
-    return parse_int(raw, "cancel") != 0 if raw is not None else False
+    # 1 (or a cancel id) is done, 0 is not
+    return parse_count(raw, "cancel", 0, 2**63 - 1) != 0 if raw is not None else False
 
 
 def encode_param(value: ParamValue) -> str:

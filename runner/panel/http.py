@@ -1,15 +1,16 @@
 """One panel's HTTP side: requests, deadlines, retries, and the classification of every
 failure into the error tree of ``runner.errors``.
 
-Each attempt ends in a parsed JSON body or a ``PanelError``.  Reads and the naturally
-idempotent writes (refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` with
-exponential backoff and jitter, honouring ``Retry-After``; ``add`` retries only on
-``NotSent``, because a repeated ``add`` places (and charges) a second order.
+Each attempt has one deadline (the panel's ``timeout``, over the whole request) and reads
+at most ``max_answer_bytes`` of answer, which ``runner.panel.answer`` parses and scrubs; it
+ends in a JSON value or a ``PanelError``.  Reads and the naturally idempotent writes
+(refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` with exponential backoff and
+jitter, honouring ``Retry-After``; ``add`` retries only on ``NotSent``, because a repeated
+``add`` places (and charges) a second order.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ import httpx
 import tenacity
 
 from runner import __version__
+from runner.api.models import error_text
 from runner.errors import (
     ConfigError,
     NotSent,
@@ -30,9 +32,12 @@ from runner.errors import (
     PanelError,
     PanelRejected,
     UnexpectedResponse,
+    redact,
     register_secret,
 )
+from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
 from runner.panel.ratelimit import RateLimiter
+from runner.panel.transport import Deadline, DeadlineTransport
 
 log = logging.getLogger("runner.panel")
 
@@ -55,6 +60,8 @@ class Secret:
 
 
 USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/)"
+# Room for a catalog of tens of thousands of services; smm.yaml's max_answer_mb changes it.
+DEFAULT_MAX_ANSWER_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,20 @@ class RetryPolicy:
     max_wait: float = 10.0
 
 
-def check_url(url: str) -> None:
-    """HTTPS for every non-loopback panel; plain HTTP only to this machine."""
-    parts = urlsplit(url)
+def check_url(url: str, panel: str | None = None) -> None:
+    """A URL httpx can use; HTTPS for every non-loopback panel, plain HTTP only to this
+    machine.  A ``ConfigError`` naming the panel otherwise."""
+    who = f"panel {panel}: " if panel else ""
+    try:
+        if not isinstance(httpx.URL(url).host, str):  # the host decodes (IDNA) when read
+            raise ValueError("no host")
+        parts = urlsplit(url)
+        port = parts.port
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors too
+        raise ConfigError(f"{who}URL {url!r:.120} is not a valid URL ({exc})") from None
+    if port == 0 or "@" in parts.netloc or any(ord(c) < 33 or 127 <= ord(c) < 160 for c in url):
+        # (runner.project.url_problem says which, with the place in smm.yaml)
+        raise ConfigError(f"{who}URL {url!r:.120} is not a usable panel URL")
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and parts.hostname:
@@ -81,27 +99,28 @@ def check_url(url: str) -> None:
                 return
         except ValueError:
             pass
-        raise ConfigError(f"panel URL {url} must use https:// (plain http only to loopback)")
-    raise ConfigError(f"panel URL {url!r} is not an http(s) URL")
+        raise ConfigError(f"{who}panel URL {url} must use https:// (plain http only to loopback)")
+    raise ConfigError(f"{who}panel URL {url!r:.120} is not an http(s) URL")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
     if value is None:
-        reset = response.headers.get("x-ratelimit-reset")
-        if reset is not None and reset.strip().isdigit():
+        reset = headers.get("x-ratelimit-reset", "").strip()
+        if reset.isascii() and reset.isdigit() and len(reset) < 16:
             seconds = float(reset)
             # Some panels send an epoch timestamp, others seconds to wait.
             return max(0.0, seconds - time.time()) if seconds > 1e9 else seconds
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
+        return seconds if seconds >= 0 else 0.0  # and NaN is no hint at all
     except ValueError:
         pass
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
 
 
@@ -119,19 +138,25 @@ class PanelConnection:
         retry: RetryPolicy,
         transport: httpx.BaseTransport | None,
         sleep: Callable[[float], None],
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         if transport is None:
-            check_url(url)
-        register_secret(key)
+            check_url(url, name)
+        for form in key_forms(key):  # the key as a panel might echo it, too
+            register_secret(form)
         self.name = name
         self.url = url
         self._key = Secret(key)
         self.retry = retry
         self._sleep = sleep
         self.limiter = RateLimiter.parse(rate_limit) if rate_limit else None
+        self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
+        self._deadline = Deadline()
         # The transport alone, not an httpx.Client: no cookies, redirects or auth to
         # handle, and a third less work per request.
-        self._transport = transport or httpx.HTTPTransport(
+        self._transport = transport or DeadlineTransport(
+            self._deadline,
             # Plain http is only allowed to loopback (check_url): no TLS there, so no
             # certificate store to load (~50 ms at start-up).
             verify=urlsplit(url).scheme == "https",
@@ -144,7 +169,9 @@ class PanelConnection:
     def close(self) -> None:
         self._transport.close()
 
-    def _post(self, form: Mapping[str, str]) -> httpx.Response:
+    def _exchange(self, form: Mapping[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        """One request: status, headers and the body (bounded in size, within the deadline;
+        not read for a 429, which says all it has to say in its status)."""
         request = httpx.Request(
             "POST",
             self.url,
@@ -152,14 +179,26 @@ class PanelConnection:
             headers=self._headers,
             extensions={"timeout": self._timeout},
         )
-        response = self._transport.handle_request(request)
-        try:
-            response.read()
-        finally:
-            response.close()
-        return response
+        with self._deadline.within(self.timeout) as until:
+            response = self._transport.handle_request(request)
+            try:
+                body = b""
+                # An in-process transport hands over an answer already read (and decoded).
+                done = response.is_stream_consumed
+                if response.status_code != 429:
+                    body = read_body(
+                        [response.content] if done else response.iter_raw(),
+                        length=response.headers.get("content-length"),
+                        encoding="" if done else response.headers.get("content-encoding", ""),
+                        limit=self.max_answer_bytes,
+                        deadline=float("inf") if done else until,  # complete: can't hang
+                        seconds=self.timeout,
+                    )
+            finally:
+                response.close()
+        return response.status_code, response.headers, body
 
-    def _attempt(self, action: str, params: Mapping[str, str]) -> Any:
+    def _attempt(self, action: str, params: Mapping[str, str], placing: bool) -> Any:
         """One HTTP request, classified.  Never puts the request body in a message."""
         if self.limiter is not None:
             self.limiter.acquire()
@@ -167,36 +206,51 @@ class PanelConnection:
         form = {"key": self._key.reveal(), "action": action, **params}
         started = time.monotonic()
         try:
-            response = self._post(form)
+            status, headers, raw = self._exchange(form)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             log.debug("%s %s: connection not made (%s)", self.name, action, type(exc).__name__)
             raise NotSent(self.name, f"{action}: could not connect ({_describe(exc)})") from None
         except httpx.TimeoutException as exc:
             log.debug("%s %s: timed out (%s)", self.name, action, type(exc).__name__)
-            raise OutcomeUnknown(self.name, f"{action}: timed out waiting for the answer") from None
+            raise OutcomeUnknown(self.name, f"{action}: {late(self.timeout)}") from None
         except httpx.TransportError as exc:
             log.debug("%s %s: transport error (%s)", self.name, action, type(exc).__name__)
             raise OutcomeUnknown(
                 self.name, f"{action}: connection lost before the answer ({_describe(exc)})"
             ) from None
+        except httpx.HTTPError as exc:  # anything else httpx can say about an answer
+            raise OutcomeUnknown(
+                self.name, f"{action}: unusable answer ({_describe(exc)})"
+            ) from None
+        except BadAnswer as exc:
+            error = UnexpectedResponse if exc.final else OutcomeUnknown
+            raise error(self.name, f"{action}: {exc.message}") from None
         elapsed = (time.monotonic() - started) * 1000
-        log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, response.status_code, elapsed)
-        status = response.status_code
+        log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, status, elapsed)
+        return self._classify(action, status, headers, raw, placing)
+
+    def _classify(
+        self, action: str, status: int, headers: httpx.Headers, raw: bytes, placing: bool
+    ) -> Any:
         if status == 429:
-            raise NotSent(self.name, f"{action}: rate limited (HTTP 429)", _retry_after(response))
+            raise NotSent(self.name, f"{action}: rate limited (HTTP 429)", _retry_after(headers))
         try:
-            body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            kind = "an HTML page" if b"<" in response.content[:512] else "an unreadable body"
+            body = parse_json(raw, self._key.reveal())
+        except BadAnswer as exc:
+            if exc.final:
+                raise UnexpectedResponse(
+                    self.name, f"{action}: HTTP {status} with {exc.message}"
+                ) from None
             raise OutcomeUnknown(
                 self.name,
-                f"{action}: HTTP {status} with {kind} instead of JSON",
-                _retry_after(response),
+                f"{action}: HTTP {status} with {exc.message} instead of JSON",
+                _retry_after(headers),
             ) from None
-        if isinstance(body, dict) and "error" in body and status < 500:
-            raise PanelRejected(self.name, str(body["error"]), status)
-        if status >= 300:
-            raise OutcomeUnknown(self.name, f"{action}: HTTP {status}", _retry_after(response))
+        refusal = _refusal(body, placing=placing)
+        if refusal is not None and (200 <= status < 300 or 400 <= status < 500):
+            raise PanelRejected(self.name, refusal, status)
+        if not 200 <= status < 300:
+            raise OutcomeUnknown(self.name, f"{action}: HTTP {status}", _retry_after(headers))
         return body
 
     def call(self, action: str, params: Mapping[str, str], *, write_once: bool = False) -> Any:
@@ -219,9 +273,19 @@ class PanelConnection:
             exc = state.outcome.exception() if state.outcome else None
             log.debug("%s %s: retry %d after: %s", self.name, action, state.attempt_number, exc)
 
+        limits = tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(
+            policy.max_time
+        )
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            # A panel that asks for more patience than the budget has: stop now, not later.
+            exc = state.outcome.exception() if state.outcome else None
+            hint = getattr(exc, "retry_after", None)
+            elapsed = state.seconds_since_start or 0.0
+            return limits(state) or (hint is not None and elapsed + hint > policy.max_time)
+
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(policy.attempts)
-            | tenacity.stop_after_delay(policy.max_time),
+            stop=stop,
             wait=wait,
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, retryable) and not isinstance(e, UnexpectedResponse)
@@ -230,9 +294,25 @@ class PanelConnection:
             sleep=self._sleep,
             before_sleep=before_sleep,
         )
-        return retrying(self._attempt, action, params)
+        return retrying(self._attempt, action, params, write_once)
+
+
+def _refusal(body: object, *, placing: bool) -> str | None:
+    """The panel's reason when ``body`` refuses the request: a truthy ``error``; for a
+    placement, only with no order id beside it (an id and an error are a contradiction,
+    which the client treats as in doubt: a refusal would let the next apply order again)."""
+    reason = error_text(body)
+    if reason is None or not isinstance(body, Mapping):
+        return None
+    if placing:
+        order = body.get("order")
+        if order is not None and not (isinstance(order, str) and not order.strip()):
+            return None
+    return reason
 
 
 def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
+    # The library's words may quote the panel's bytes (an illegal header line): redact
+    # before cutting, or the cut could leave most of a key that redaction no longer sees.
+    text = " ".join(redact(str(exc)).split())
     return text[:120] if text else type(exc).__name__

@@ -24,6 +24,7 @@ def open_client(
             timeout=panel.timeout,
             rate_limit=panel.rate_limit,
             retry=retry,
+            max_answer_bytes=panel.max_answer_bytes,
         )
     from runner.sim.catalog import DEFAULT_DECIMALS
     from runner.sim.engine import SimPanel
@@ -68,6 +69,7 @@ def open_client(
         timeout=panel.timeout,
         rate_limit=panel.rate_limit,
         retry=retry,
+        max_answer_bytes=panel.max_answer_bytes,
         transport=SimTransport(SimEndpoint(engine, faults, limiter)),
         display_url=panel.url,
     )
