@@ -49,22 +49,47 @@ class Verdict(enum.StrEnum):
     UNDECIDED = "undecided"
 
 
+# Ids probed next to a known bound when the other bound is unknown: the request's order,
+# if it exists, was created moments before (or after) that own order.
+NEAR = 4 * BATCH
+
+
 @dataclass(frozen=True)
 class Window:
     """The ids that hold an in-doubt order's order, if it exists: ``low < id < high``."""
 
     address: str
-    low: int
+    low: int | None  # None: no own order's answer had arrived before it was sent
     high: int | None  # None: no own order was sent after this request surely ended
     settled: bool  # whether the request has surely finished on the panel
 
-    def ids(self, limit: int) -> range:
-        top = self.high if self.high is not None else self.low + 1 + limit
-        return range(self.low + 1, min(top, self.low + 1 + limit))
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None and self.high is not None
 
     @property
     def size(self) -> int | None:
-        return None if self.high is None else max(0, self.high - self.low - 1)
+        if self.low is None or self.high is None:
+            return None
+        return max(0, self.high - self.low - 1)
+
+    def contains(self, order_id: int) -> bool:
+        return (self.low is None or order_id > self.low) and (
+            self.high is None or order_id < self.high
+        )
+
+    def ids(self, limit: int) -> range:
+        """The whole window when it is bounded and fits ``limit``; else the ids next to
+        its known bound (where a candidate can be found, though absence cannot be)."""
+        if self.low is not None and self.high is not None:
+            if self.high - self.low - 1 <= limit:
+                return range(self.low + 1, self.high)
+            return range(self.low + 1, self.low + 1 + min(NEAR, limit))
+        if self.low is not None:
+            return range(self.low + 1, self.low + 1 + min(NEAR, limit))
+        if self.high is not None:
+            return range(max(1, self.high - min(NEAR, limit)), self.high)
+        return range(0)
 
     def to_json(self) -> dict[str, Any]:
         return {"low": self.low, "high": self.high}
@@ -125,14 +150,14 @@ def windows(
     ]
     result: dict[str, Window] = {}
     for record in doubtful:
-        low = record.evidence.known_below or 0
+        low = record.evidence.known_below
         sent = _sent_lower(record)
         if sent is not None:
             # Own orders whose answer arrived before this request left are older.
             for other in placed:
                 answered = _time(other.evidence.gave_up_at)
                 if answered is not None and answered <= sent and other.order_id is not None:
-                    low = max(low, other.order_id)
+                    low = max(low or 0, other.order_id)
         gave_up = _time(record.evidence.gave_up_at)
         high = None
         settled = gave_up is not None and now >= gave_up + _dt.timedelta(seconds=settle)
@@ -184,8 +209,7 @@ def decide(
     unclaimed = {i: info for i, info in own.items() if i not in claimed}
 
     def inside(address: str, order_id: int) -> bool:
-        span = spans[address]
-        return order_id > span.low and (span.high is None or order_id < span.high)
+        return spans[address].contains(order_id)
 
     # Which doubtful orders each unclaimed own order could be.
     suitors: dict[int, list[str]] = {
@@ -230,7 +254,7 @@ def decide(
                 )
             )
             continue
-        if span.high is not None and record.address in complete and not mine:
+        if span.bounded and record.address in complete and not mine:
             decisions.append(
                 Decision(
                     record.address,
@@ -273,27 +297,27 @@ def _why_undecided(
         return f"own orders {', '.join(map(str, mine))} are in its window but do not fit it"
     if span.high is None:
         return "no own order was sent after it surely ended, so its window has no end yet"
+    if span.low is None:
+        return "no own order was known before it was sent, so its window has no start"
     if record.address not in complete:
         return "the probe budget ran out before its whole window was probed"
     return "the evidence does not settle it"
 
 
 def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> tuple[list[int], set[str]]:
-    """The ids to probe, 100 a call, nearest windows first, within the budget; and the
-    orders whose whole window fits in it."""
-    order = sorted(spans.values(), key=lambda w: (w.size is None, w.size or 0, w.low))
+    """The ids to probe, 100 a call, smallest windows first, within the budget; and the
+    orders whose whole window is among them (only those can be proven absent)."""
+    order = sorted(spans.values(), key=lambda w: (w.size is None, w.size or 0, w.low or 0))
     chosen: set[int] = set()
     complete: set[str] = set()
     limit = budget_calls * BATCH
     for span in order:
         if not span.settled:
             continue
-        # An unbounded window is still searched upwards a little: a candidate found
-        # there can be imported (only absence needs the upper bound).
-        wanted = set(span.ids(BATCH * 4 if span.high is None else limit)) - chosen
-        if len(chosen) + len(wanted) > limit:
+        wanted = span.ids(limit - len(chosen))
+        if not wanted:
             continue
-        chosen |= wanted
-        if span.high is not None:
+        chosen.update(wanted)
+        if span.bounded and span.size is not None and len(wanted) == span.size:
             complete.add(span.address)
     return sorted(chosen), complete

@@ -227,7 +227,8 @@ def test_apply_records_a_contradictory_answer_in_doubt_and_never_orders_again(
 ) -> None:
     assert apply_once(hostile, run, hp_project, answer) == "in_doubt"
     again = run("apply", "--auto-approve")
-    assert again.code == 0, again.out + again.err
+    assert again.code == 1, again.out + again.err  # never green while an order is in doubt
+    assert "smm state retry c/o1" in again.err
     assert hostile.actions().count("add") == 1
 
 

@@ -60,7 +60,7 @@ def test_smms_client_waits_and_places_the_order_once(make_panel: PanelFactory) -
         waits.append(seconds)
         now[0] += seconds
 
-    retry = RetryPolicy(attempts=3, initial=0.001, max_wait=120.0)
+    retry = RetryPolicy(attempts=3, max_time=300.0, initial=0.001, max_wait=120.0)
     with PanelClient("sim", panel.url, KEY_A, retry=retry, sleep=sleep) as client:
         assert client.balance().currency == "USD"
         order = client.add(1, {"link": "https://instagram.com/a", "quantity": 100})
