@@ -30,3 +30,28 @@ def format_amount(amount: Decimal | None) -> str:
         return f"{amount.normalize():f}"
     except (InvalidOperation, ValueError):
         return str(amount)
+
+
+def charge_fits(
+    charge: Decimal,
+    cost: Decimal,
+    *,
+    refunded: bool,
+    at_most: bool,
+    slack: Decimal | None = None,
+) -> bool:
+    """Whether a panel's ``charge`` can be an order's ``cost``, allowing for its rounding.
+
+    Panels round a charge to the decimals they answer with (one unit in the last place
+    either way covers rounding up, down or to nearest); a partial or cancelled order was
+    refunded (it may only be lower); ``at_most`` (a subscription priced at its worst case)
+    may be anything up to the cost.  ``slack``: how far this panel's charges are known to
+    stray from their costs (learnt from orders whose cost is known); else one unit in the
+    last place the charge was written with."""
+    if slack is None:
+        exponent = charge.as_tuple().exponent
+        slack = Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal("0.01")
+    slack = min(max(slack, Decimal("0.00000001")), Decimal(1))
+    if charge > cost + slack:
+        return False
+    return refunded or at_most or charge >= cost - slack

@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from runner.api.models import ItemError, OrderInfo, OrderStatus
+from runner.money import charge_fits
 from runner.state import OrderRecord, Phase
 
 BATCH = 100
@@ -174,18 +175,16 @@ def windows(
     return result
 
 
-def fits(record: OrderRecord, info: OrderInfo) -> bool:
-    """Could this status be the order of ``record``: its charge is the order's cost (a
-    cent or 1% either way for the panel's rounding; lower when refunded) and it has no
-    more left to deliver than it ordered."""
+def fits(record: OrderRecord, info: OrderInfo, slack: Decimal | None = None) -> bool:
+    """Could this status be the order of ``record``: its charge is the order's cost (as
+    the panel rounds it; lower when refunded; up to it for a subscription's worst case)
+    and it has no more left to deliver than it ordered (all of it while pending)."""
     cost = record.estimated_cost
     units = record.spec.get("units")
     if info.charge is not None and cost is not None:
-        slack = max(Decimal("0.01"), cost / 100)
         refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
-        if info.charge > cost + slack:
-            return False
-        if not refunded and info.charge < cost - slack:
+        open_ended = record.spec.get("service_type") == "Subscriptions"
+        if not charge_fits(info.charge, cost, refunded=refunded, at_most=open_ended, slack=slack):
             return False
     if info.remains is not None and isinstance(units, int):
         if info.remains > units:
@@ -201,80 +200,96 @@ def decide(
     probed: Mapping[int, OrderInfo | ItemError],
     claimed: Iterable[int],
     complete: set[str],
+    slack: Decimal | None = None,
 ) -> list[Decision]:
     """The verdict for each in-doubt order, given what ``status`` answered for the ids
-    probed; ``complete`` names the orders whose whole window was probed."""
+    probed; ``complete`` names the orders whose whole window was probed.
+
+    Imports come first and settle one another: an order imported claims its id, which
+    may leave another doubtful order a single candidate (or none) in the next pass."""
     claimed = set(claimed)
     own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo)}
-    unclaimed = {i: info for i, info in own.items() if i not in claimed}
-
-    def inside(address: str, order_id: int) -> bool:
-        return spans[address].contains(order_id)
-
-    # Which doubtful orders each unclaimed own order could be.
-    suitors: dict[int, list[str]] = {
-        i: [d.address for d in doubtful if inside(d.address, i) and fits(d, info)]
-        for i, info in unclaimed.items()
-    }
-    decisions = []
-    by_address = {d.address: d for d in doubtful}
-    for record in doubtful:
-        span = spans[record.address]
-        mine = [i for i in unclaimed if inside(record.address, i)]
-        matching = [i for i in mine if fits(record, unclaimed[i])]
-        evidence: dict[str, Any] = {
-            "window": span.to_json(),
-            "probed": span.size if record.address in complete else None,
-            "own_unclaimed": sorted(mine),
-        }
-        if not span.settled:
-            decisions.append(
-                Decision(
-                    record.address,
-                    Verdict.UNDECIDED,
-                    "its request may still be in the panel (waiting for the settle time)",
-                    window=span,
-                    evidence=evidence,
-                )
-            )
-            continue
-        if len(matching) == 1 and suitors[matching[0]] == [record.address]:
-            found = matching[0]
-            info = unclaimed[found]
-            evidence |= {"charge": None if info.charge is None else str(info.charge)}
-            decisions.append(
-                Decision(
+    found: dict[str, Decision] = {}
+    open_ = [d for d in doubtful]
+    while True:
+        unclaimed = {i: info for i, info in own.items() if i not in claimed}
+        suitors = _suitors(open_, spans, unclaimed, slack)
+        progress = False
+        for record in open_:
+            span = spans[record.address]
+            if not span.settled:
+                continue
+            matching = [
+                i
+                for i in unclaimed
+                if span.contains(i) and fits(record, unclaimed[i], slack) and i not in claimed
+            ]
+            if len(matching) == 1 and suitors[matching[0]] == [record.address]:
+                order_id = matching[0]
+                info = unclaimed[order_id]
+                found[record.address] = Decision(
                     record.address,
                     Verdict.IMPORT,
-                    f"order {found} is the only unclaimed own order that fits, in its window",
-                    order_id=found,
+                    f"order {order_id} is the only unclaimed own order that fits, in its window",
+                    order_id=order_id,
                     window=span,
-                    evidence=evidence,
+                    evidence=_evidence(record, span, complete, unclaimed)
+                    | {"charge": None if info.charge is None else str(info.charge)},
                     found=info,
                 )
-            )
+                claimed.add(order_id)
+                progress = True
+        open_ = [d for d in open_ if d.address not in found]
+        if not progress:
+            break
+    unclaimed = {i: info for i, info in own.items() if i not in claimed}
+    suitors = _suitors(open_, spans, unclaimed, slack)
+    by_address = {d.address: d for d in doubtful}
+    decisions = []
+    for record in doubtful:
+        if record.address in found:
+            decisions.append(found[record.address])
             continue
-        if span.bounded and record.address in complete and not mine:
-            decisions.append(
-                Decision(
-                    record.address,
-                    Verdict.ABSENT,
-                    f"no own order between {span.low} and {span.high}: it was never placed",
-                    window=span,
-                    evidence=evidence,
-                )
-            )
-            continue
-        decisions.append(
-            Decision(
-                record.address,
+        span = spans[record.address]
+        evidence = _evidence(record, span, complete, unclaimed)
+        mine = [i for i in unclaimed if span.contains(i)]
+        matching = [i for i in mine if fits(record, unclaimed[i], slack)]
+        if not span.settled:
+            verdict, reason = (
                 Verdict.UNDECIDED,
-                _why_undecided(record, span, complete, matching, mine, suitors, by_address),
-                window=span,
-                evidence=evidence,
+                "its request may still be in the panel (waiting for the settle time)",
             )
-        )
+        elif span.bounded and record.address in complete and not mine:
+            verdict = Verdict.ABSENT
+            reason = f"no own order between {span.low} and {span.high}: it was never placed"
+        else:
+            verdict = Verdict.UNDECIDED
+            reason = _why_undecided(record, span, complete, matching, mine, suitors, by_address)
+        decisions.append(Decision(record.address, verdict, reason, window=span, evidence=evidence))
     return decisions
+
+
+def _suitors(
+    open_: Sequence[OrderRecord],
+    spans: Mapping[str, Window],
+    unclaimed: Mapping[int, OrderInfo],
+    slack: Decimal | None,
+) -> dict[int, list[str]]:
+    """Which doubtful orders each unclaimed own order could be."""
+    return {
+        i: [d.address for d in open_ if spans[d.address].contains(i) and fits(d, info, slack)]
+        for i, info in unclaimed.items()
+    }
+
+
+def _evidence(
+    record: OrderRecord, span: Window, complete: set[str], unclaimed: Mapping[int, OrderInfo]
+) -> dict[str, Any]:
+    return {
+        "window": span.to_json(),
+        "probed": span.size if record.address in complete else None,
+        "own_unclaimed": sorted(i for i in unclaimed if span.contains(i)),
+    }
 
 
 def _why_undecided(
@@ -302,6 +317,31 @@ def _why_undecided(
     if record.address not in complete:
         return "the probe budget ran out before its whole window was probed"
     return "the evidence does not settle it"
+
+
+def rounding(
+    records: Iterable[OrderRecord], probed: Mapping[int, OrderInfo | ItemError]
+) -> Decimal | None:
+    """How far this panel's charges stray from known costs: the largest difference seen
+    on orders whose cost is known and that were not refunded (None: nothing to learn
+    from).  Charges answered exactly let identical-looking orders be told apart."""
+    seen: list[Decimal] = []
+    for record in records:
+        if record.phase is not Phase.PLACED or record.estimated_cost is None:
+            continue
+        if record.spec.get("service_type") == "Subscriptions":
+            continue
+        answer = probed.get(record.order_id or 0)
+        info = answer if isinstance(answer, OrderInfo) else None
+        charge = info.charge if info is not None else (record.last.charge if record.last else None)
+        status = info.status if info is not None else None
+        if charge is None or status in (OrderStatus.PARTIAL, OrderStatus.CANCELED):
+            continue
+        seen.append(abs(charge - record.estimated_cost))
+    if len(seen) < 3:
+        return None
+    worst = max(seen)
+    return max(worst * 2, Decimal("0.00000001"))
 
 
 def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> tuple[list[int], set[str]]:

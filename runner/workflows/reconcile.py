@@ -18,7 +18,7 @@ from typing import Any
 from runner.api.models import ItemError, OrderInfo
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
-from runner.reconciler import Decision, Verdict, decide, probe_plan, windows
+from runner.reconciler import Decision, Verdict, decide, probe_plan, rounding, windows
 from runner.state import (
     LastStatus,
     OrderRecord,
@@ -138,7 +138,8 @@ def _panel(
     claimed = {r.order_id for r in again.values() if r.panel == panel and r.order_id}
     suitors = [r for r in again.values() if r.panel == panel and r.phase in ACTIVE]
     spans = windows(suitors, [r for r in again.values() if r.panel == panel], config.settle, now)
-    decisions = decide(suitors, spans, probed, claimed, complete)
+    slack = rounding([r for r in again.values() if r.panel == panel], probed)
+    decisions = decide(suitors, spans, probed, claimed, complete, slack)
     wanted = {r.address for r in mine}
     return [d for d in decisions if d.address in wanted]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from runner.api.models import OrderInfo, OrderStatus, Service
 from runner.campaign import OrderSpec
 from runner.errors import SmmError
-from runner.money import format_amount
+from runner.money import charge_fits, format_amount
 from runner.orderchecks import fit
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
 from runner.state.sql import campaign_of
@@ -57,7 +57,8 @@ def import_order(
         with ctx.client(spec.panel) as client:
             info = client.status(order_id)
             expected = expected_cost(spec, client.services())
-        mismatch = charge_mismatch(info, expected)
+        open_ended = any(str(t) == "Subscriptions" for t in spec.types)
+        mismatch = charge_mismatch(info, expected, open_ended)
         if mismatch and not force:
             raise SmmError(
                 f"order {order_id} does not look like {address}: {mismatch}; if you are "
@@ -89,22 +90,17 @@ def expected_cost(spec: OrderSpec, catalog: Sequence[Service]) -> Decimal | None
     return None if isinstance(fitted, list) else fitted.cost
 
 
-def charge_mismatch(info: OrderInfo, expected: Decimal | None) -> str | None:
-    """Why the panel's charge does not fit the expected cost, or None when it does.
-
-    Panels round charges (to a few decimals, so a cent either way is allowed, or 1% of
-    larger sums) and refund what a partial or cancelled order did not deliver (then the
-    charge may only be lower)."""
+def charge_mismatch(info: OrderInfo, expected: Decimal | None, open_ended: bool) -> str | None:
+    """Why the panel's charge does not fit the expected cost, or None when it does (the
+    same rule reconciliation uses: ``money.charge_fits``)."""
     if expected is None or info.charge is None:
         return None
-    slack = max(Decimal("0.01"), expected / 100)
     refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
+    if charge_fits(info.charge, expected, refunded=refunded, at_most=open_ended):
+        return None
     charge, cost = format_amount(info.charge), format_amount(expected)
-    if info.charge > expected + slack:
-        return f"its charge {charge} is above the order's cost {cost}"
-    if not refunded and info.charge < expected - slack:
-        return f"its charge {charge} is below the order's cost {cost}"
-    return None
+    side = "above" if info.charge > expected else "below"
+    return f"its charge {charge} is {side} the order's cost {cost}"
 
 
 def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> None:
