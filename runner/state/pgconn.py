@@ -120,6 +120,17 @@ class Adapter:
             query = self._queries[text] = text.replace("%", "%%").replace("?", "%s")
         return query
 
+    def script(self, steps: Sequence[sql.Composable]) -> str:
+        """Statements without parameters of their own (quoted in), in one round trip; the
+        status of the last one."""
+        try:
+            cursor = self.conn.execute(sql.SQL("; ").join(steps))
+            while cursor.nextset():
+                pass
+            return cursor.statusmessage or ""
+        except psycopg.Error as exc:
+            raise self._failed(exc) from None
+
     def execute(self, text: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[DictRow]:
         try:
             if not parameters:

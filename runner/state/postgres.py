@@ -29,8 +29,8 @@ from runner.state.model import Dump, EmptyState, StateReader
 from runner.state.pgconn import Adapter, PgConnection, cause, connect
 from runner.state.pglock import CampaignLocks, held
 from runner.state.pgschema import check_version, found_version, prepare
+from runner.state.pgtx import PgTransaction
 from runner.state.sql import SQLReads, restore_rows
-from runner.state.sqltx import SQLTransaction
 
 __all__ = ["PostgresStore", "held_by_someone", "locked", "open_readonly"]
 
@@ -131,7 +131,7 @@ class PostgresStore(SQLReads):
                 )
 
     @contextmanager
-    def transaction(self, durable: bool = True) -> Iterator[SQLTransaction]:
+    def transaction(self, durable: bool = True) -> Iterator[PgTransaction]:
         """One batch of writes, committed together or not at all.  ``durable=False``
         commits without waiting for the server's WAL flush: only for writes whose loss is
         safe, like an outcome after ``submitting``."""
@@ -139,11 +139,10 @@ class PostgresStore(SQLReads):
             raise StateError("the state store was opened read-only")
         with self._lock:
             self._begin(durable)
-            txn = SQLTransaction(self._db)
+            txn = PgTransaction(self._db)
             try:
                 yield txn
-                txn.finish()
-                status = self._db.execute("COMMIT").statusmessage
+                status = txn.commit()
             except BaseException:
                 if self.lost is None:
                     with contextlib.suppress(StateError):
