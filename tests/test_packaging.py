@@ -25,3 +25,15 @@ def test_wheel_ships_schemas_and_entry_point(tmp_path: Path) -> None:
         assert "smm = runner.cli:entry" in archive.read(entry_points).decode()
     assert {"runner/schemas/campaign.schema.json", "runner/schemas/project.schema.json"} <= names
     assert "runner/cli.py" in names and "runner/sim/engine.py" in names
+    # every package of runner/, so that `pip install .` gives a working smm
+    packages = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "runner").rglob("*.py")}
+    assert {f"{p}/__init__.py" for p in packages} <= names
+    assert "runner/state/postgres.py" in names
+    metadata = archive_text(wheel, "METADATA")
+    assert 'Requires-Dist: psycopg[binary]>=3.1; extra == "postgres"' in metadata
+
+
+def archive_text(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(suffix))
+        return archive.read(name).decode()

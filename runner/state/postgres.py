@@ -171,9 +171,14 @@ class PostgresStore(SQLReads):
 
 @contextmanager
 def locked(
-    location: StateLocation, campaigns: Collection[str] | None, timeout: float = 0.0
+    location: StateLocation,
+    campaigns: Collection[str] | None,
+    timeout: float = 0.0,
+    recover: bool = True,
 ) -> Iterator[PostgresStore]:
-    """The store with the locks of ``campaigns`` (every campaign when None) held."""
+    """The store with the locks of ``campaigns`` (every campaign when None) held; if its
+    connection is lost meanwhile, what was in flight is recorded as in doubt at the end
+    (unless ``recover`` is False)."""
     store = PostgresStore(location)  # first, so the tables (and the holders' one) exist
     try:
         locks = CampaignLocks(location)
@@ -183,7 +188,7 @@ def locked(
             yield store
         finally:
             locks.release()
-            if store.lost is not None:
+            if store.lost is not None and recover:
                 _recover(location, campaigns)
     finally:
         store.close()
@@ -195,7 +200,10 @@ def _recover(location: StateLocation, campaigns: Collection[str] | None) -> None
     for wait in RECOVERY_WAITS:
         time.sleep(wait)
         try:
-            with locked(location, campaigns) as store, store.transaction() as tx:
+            with (
+                locked(location, campaigns, recover=False) as store,
+                store.transaction() as tx,
+            ):
                 tx.abandon_submitting(LOST_REASON, campaigns=campaigns)
             return
         except LockHeld:
