@@ -66,9 +66,7 @@ def adds(url: str) -> int:
     return int(stats(url)["by_action"].get("add", 0))
 
 
-def wait_for_adds(
-    url: str, before: int, proc: subprocess.Popen[Any], timeout: float = 20
-) -> None:
+def wait_for_adds(url: str, before: int, proc: subprocess.Popen[Any], timeout: float = 20) -> None:
     """Until the apply has sent its first order (or ended)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None and adds(url) == before:
