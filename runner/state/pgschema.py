@@ -186,7 +186,11 @@ def _under_ddl_lock(conn: PgConnection, location: StateLocation) -> bool:
             _run(conn, MIGRATIONS[step])
         conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
         return False
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(location.schema)))
+    exists = conn.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)
+    ).fetchone()
+    if exists is None:  # one made for smm beforehand needs no right to create schemas
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(location.schema)))
     for step in sorted(MIGRATIONS):
         _run(conn, MIGRATIONS[step])
     conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA_VERSION,))

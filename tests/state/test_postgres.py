@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -335,3 +336,21 @@ def test_driver_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch, pg_url:
     monkeypatch.setattr(builtins, "__import__", no_psycopg)
     with pytest.raises(StateError, match=r"pip install 'smm-runner\[postgres\]'"):
         open_store(at(pg_url))
+
+
+def test_a_schema_made_for_smm_needs_no_right_to_create_schemas(pg_url: str) -> None:
+    location = at(pg_url)
+    role = f"smm_{location.schema}"
+    on_server(location, f"CREATE ROLE {role} LOGIN")
+    try:
+        on_server(location, f"CREATE SCHEMA {location.schema} AUTHORIZATION {role}")
+        assert location.url is not None
+        limited = replace(location, url=location.url.replace("//postgres@", f"//{role}@"))
+        with locked(limited, {"c"}) as store:
+            assert store.created
+            with store.transaction() as tx:
+                tx.begin_submit("c/a", "c", "demo", "fp", {}, None, "run")
+        with pytest.raises(StateError, match="permission denied"):
+            open_store(replace(limited, schema=f"{location.schema}_other"))
+    finally:
+        on_server(location, f"DROP OWNED BY {role}; DROP ROLE {role}")
