@@ -122,6 +122,11 @@ def test_two_runners_apply_different_campaigns_at_the_same_time(
     assert set(records(one, pg_url)) == {f"alpha/o{i}" for i in range(ORDERS)} | {
         f"beta/o{i}" for i in range(100, 100 + ORDERS)
     }
+    # each campaign's serial moved with its own writes only
+    exported = json.loads(smm(one, pg_url, "state", "export").stdout)
+    alpha, beta = exported["campaigns"]["alpha"], exported["campaigns"]["beta"]
+    assert set(exported["campaigns"]) == {"alpha", "beta"} and alpha >= 2 and beta >= 2
+    assert exported["serial"] == alpha + beta  # no write of one touched the other
     assert_once(sim)
 
 
