@@ -1,4 +1,7 @@
-"""Run the benchmarks: ``python -m bench [NAME ...]`` (names: validate, plan, apply)."""
+"""Run the benchmarks: ``python -m bench [NAME ...]``.
+
+Names: validate, plan, apply, postgres, crash (all of them when none is given).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import importlib
 import json
 import sys
 
-ALL = ("validate", "plan", "apply", "crash")
+ALL = ("validate", "plan", "apply", "postgres", "crash")
 
 
 def main(argv: list[str]) -> int:

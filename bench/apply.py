@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import write_corpus
@@ -83,14 +84,24 @@ def smm(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPr
     )
 
 
-def run() -> dict[str, object]:
-    ideal = ORDERS * LATENCY_MS / 1000 / PARALLELISM
+@dataclass(frozen=True)
+class Timing:
+    command: float  # the whole smm apply command, start-up and plan included
+    execute: float  # placing the orders
+    store: float  # the state writer's time inside transactions
+
+
+def measure(state: str | None = None) -> Timing:
+    """One apply of ``ORDERS`` orders; ``state`` (a path or a URL) as SMM_STATE, else the
+    default SQLite file."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_corpus(folder / "campaigns", files=10, orders_per_file=ORDERS // 10)
         sim, url = start_sim(LATENCY_MS)
         try:
             env = write_project(folder, url)
+            if state is not None:
+                env["SMM_STATE"] = state
             started = time.perf_counter()
             proc = smm(
                 folder, env, "apply", "--auto-approve", "--parallelism", str(PARALLELISM), "--json"
@@ -99,10 +110,17 @@ def run() -> dict[str, object]:
         finally:
             stop_sim(sim)
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0 and events, proc.stderr[-2000:]
     summary = events[-1]
-    assert proc.returncode == 0 and summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]
-    execute = float(summary["timing"]["execute_seconds"])
-    store = float(summary["timing"]["store_seconds"])
+    assert summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]
+    timing = summary["timing"]
+    return Timing(total, float(timing["execute_seconds"]), float(timing["store_seconds"]))
+
+
+def run() -> dict[str, object]:
+    ideal = ORDERS * LATENCY_MS / 1000 / PARALLELISM
+    timing = measure()
+    total, execute, store = timing.command, timing.execute, timing.store
     return {
         "name": f"apply {ORDERS} orders, latency {LATENCY_MS} ms, parallelism {PARALLELISM}",
         "ideal_seconds": ideal,

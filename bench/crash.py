@@ -1,9 +1,13 @@
 """The crash-and-fault harness: kill -9 applies at random moments, with every network fault
 of the simulator, then repair from the simulator's ground truth and check that no address
-was ordered twice, every panel order is recorded, and the state file is never corrupt.
+was ordered twice, every panel order is recorded, and the state is never corrupt.
 
-``python -m bench crash`` runs 105+ trials and the concurrent-start checks; the tests run a
-few trials of the same code.
+It runs on the SQLite store and on the PostgreSQL one (``SMM_BENCH_PG``, a database of its
+own, a schema per trial); on PostgreSQL, trials also lose the database in the middle of an
+apply: the server restarted (the bench) or every connection ended (the tests).
+
+``python -m bench crash`` runs 105+ trials per store and the concurrent-start checks; the
+tests run a few trials of the same code.
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bench.apply import smm, start_sim, stop_sim, write_project
+from bench.postgres import database
 
 FAULTS = ("none", "rate_limit", "server_error", "html", "bad_json", "drop_before", "drop_after")
 ORDERS = 24
@@ -59,9 +66,7 @@ def adds(url: str) -> int:
     return int(stats(url)["by_action"].get("add", 0))
 
 
-def wait_for_adds(
-    url: str, before: int, proc: subprocess.Popen[bytes], timeout: float = 20
-) -> None:
+def wait_for_adds(url: str, before: int, proc: subprocess.Popen[Any], timeout: float = 20) -> None:
     """Until the apply has sent its first order (or ended)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None and adds(url) == before:
@@ -80,8 +85,11 @@ def settle(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.3)
 
 
-def project(folder: Path, url: str, name: str) -> dict[str, str]:
+def project(folder: Path, url: str, name: str, state: str | None = None) -> dict[str, str]:
+    """The project of one trial; ``state`` (a URL) as SMM_STATE, else the default file."""
     env = write_project(folder, url, "sim")
+    if state is not None:
+        env["SMM_STATE"] = state
     (folder / "campaigns").mkdir(exist_ok=True)
     lines = [f"campaign: {name}", "panel: sim", "orders:"]
     for i in range(ORDERS):
@@ -121,6 +129,9 @@ def check(folder: Path, env: dict[str, str], url: str, name: str, tally: Tally) 
     tally.duplicates += len(links) - len(set(links))
     recorded = {r["order_id"] for r in records(folder, env).values() if r["order_id"]}
     tally.unrecorded += len({o["order"] for o in mine} - recorded)
+    if "SMM_STATE" in env:  # PostgreSQL: the whole state must read back
+        tally.corrupt += smm(folder, env, "state", "export").returncode != 0
+        return
     db = sqlite3.connect(folder / ".smm" / "state.db")
     try:
         if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -129,28 +140,39 @@ def check(folder: Path, env: dict[str, str], url: str, name: str, tally: Tally) 
         db.close()
 
 
-def trial(url: str, fault: str, rng: random.Random, tally: Tally, index: int) -> None:
+def start_apply(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", "apply", "--auto-approve", "--parallelism", "4", "--json"],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def repair(folder: Path, env: dict[str, str], url: str, name: str, tally: Tally) -> None:
+    """As a person would: once the panel has settled, settle the in-doubt orders from its
+    ground truth and apply again, until nothing is left to do; then check."""
+    settle(url)
+    for _ in range(30):  # faults keep striking the re-applies: repeat until settled
+        resolve(folder, env, url, name, tally)
+        result = smm(folder, env, "apply", "--auto-approve")
+        if "No changes." in result.stdout:
+            break
+    resolve(folder, env, url, name, tally)
+    check(folder, env, url, name, tally)
+
+
+def trial(
+    url: str, fault: str, rng: random.Random, tally: Tally, index: int, state: str | None = None
+) -> None:
     name = f"t{index}-{fault.replace('_', '')}"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        env = project(folder, url, name)
+        schema = f"?schema=crash_{index}_{fault.replace('_', '')}"
+        env = project(folder, url, name, None if state is None else state + schema)
         adds_before = adds(url)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "runner",
-                "apply",
-                "--auto-approve",
-                "--parallelism",
-                "4",
-                "--json",
-            ],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = start_apply(folder, env)
         if rng.random() < 0.2:
             time.sleep(rng.uniform(0.05, 0.6))  # at start-up, planning or placing
         else:
@@ -162,24 +184,71 @@ def trial(url: str, fault: str, rng: random.Random, tally: Tally, index: int) ->
         proc.wait()
         # A request the dead apply sent may still be inside the panel: look at the
         # panel's ground truth only once it has settled, as a person would.
-        settle(url)
-        for _ in range(30):  # faults keep striking the re-applies: repeat until settled
-            resolve(folder, env, url, name, tally)
-            result = smm(folder, env, "apply", "--auto-approve")
-            if "No changes." in result.stdout:
-                break
-        resolve(folder, env, url, name, tally)
-        check(folder, env, url, name, tally)
+        repair(folder, env, url, name, tally)
     tally.trials += 1
     tally.by_fault[fault] = tally.by_fault.get(fault, 0) + 1
 
 
-def concurrent(url: str, applies: int, index: int) -> bool:
+def lose_database(state: str, how: str) -> None:
+    """The database goes away under the apply: the server restarts, or every connection
+    to the database ends.  Either way it answers again before this returns."""
+    server, database = state.rsplit("/", 1)
+    if how == "restart":
+        clusters = sorted(Path("/etc/postgresql").iterdir())
+        version = clusters[-1].name
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+    else:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database.split("?")[0],),
+            )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            psycopg.connect(f"{server}/postgres", connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def database_lost(url: str, state: str, tally: Tally, index: int, how: str) -> str:
+    """An apply that loses its database while it places orders; what it said."""
+    name = f"lost{index}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = project(folder, url, name, f"{state}?schema=lost_{index}")
+        adds_before = adds(url)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runner", "apply", "--auto-approve", "--parallelism", "4"],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for_adds(url, adds_before, proc)
+        time.sleep(0.05)
+        lose_database(state, how)
+        _out, err = proc.communicate(timeout=120)
+        tally.killed_mid_apply += proc.returncode != 0
+        repair(folder, env, url, name, tally)
+    tally.trials += 1
+    tally.by_fault[f"database_{how}"] = tally.by_fault.get(f"database_{how}", 0) + 1
+    return err.strip().splitlines()[-1] if err.strip() else ""
+
+
+def concurrent(url: str, applies: int, index: int, state: str | None = None) -> bool:
     """``applies`` applies started at the same moment on one store: one places orders."""
     name = f"c{index}x{applies}"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        env = project(folder, url, name)
+        schema = f"?schema=concurrent_{index}_{applies}"
+        env = project(folder, url, name, None if state is None else state + schema)
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "runner", "apply", "--auto-approve"],
@@ -202,11 +271,20 @@ def concurrent(url: str, applies: int, index: int) -> bool:
         )
 
 
-def harness(trials_per_fault: int, concurrent_rounds: int, seed: int = 1) -> dict[str, Any]:
+def harness(
+    trials_per_fault: int,
+    concurrent_rounds: int,
+    seed: int = 1,
+    state: str | None = None,
+    lose: str | None = None,
+) -> dict[str, Any]:
+    """The trials on the SQLite store, or on the PostgreSQL database at ``state``; with
+    ``lose`` ("restart" or "terminate"), one more trial loses the database mid-apply."""
     rng = random.Random(seed)
     tally = Tally()
     concurrency_ok = 0
     concurrency_runs = 0
+    lost_said = None
     for fault in FAULTS:
         extra = ["--fault-actions", "add", "--seed", str(seed)]
         if fault != "none":
@@ -214,16 +292,19 @@ def harness(trials_per_fault: int, concurrent_rounds: int, seed: int = 1) -> dic
         sim, url = start_sim(30, extra)
         try:
             for i in range(trials_per_fault):
-                trial(url, fault, rng, tally, i)
+                trial(url, fault, rng, tally, i, state)
             if fault == "none":
                 for r in range(concurrent_rounds):
                     for applies in (2, 4):
                         concurrency_runs += 1
-                        concurrency_ok += concurrent(url, applies, r)
+                        concurrency_ok += concurrent(url, applies, r, state)
+                if lose is not None and state is not None:
+                    lost_said = database_lost(url, state, tally, 0, lose)
         finally:
             stop_sim(sim)
     return {
         "name": "crash-and-fault harness",
+        "store": "sqlite" if state is None else "postgresql",
         "trials": tally.trials,
         "killed_mid_apply": tally.killed_mid_apply,
         "by_fault": tally.by_fault,
@@ -234,9 +315,18 @@ def harness(trials_per_fault: int, concurrent_rounds: int, seed: int = 1) -> dic
         "corrupt_state_files": tally.corrupt,
         "concurrent_starts": concurrency_runs,
         "concurrent_starts_ok": concurrency_ok,
+        **({} if lost_said is None else {"database_lost_apply_said": lost_said}),
         "ok": tally.ok and concurrency_ok == concurrency_runs,
     }
 
 
 def run() -> dict[str, Any]:
-    return harness(trials_per_fault=15, concurrent_rounds=3)
+    sqlite = harness(trials_per_fault=15, concurrent_rounds=3)
+    with database() as state:
+        postgres = harness(trials_per_fault=15, concurrent_rounds=3, state=state, lose="restart")
+    return {
+        "name": "crash-and-fault harness, SQLite and PostgreSQL",
+        "sqlite": sqlite,
+        "postgresql": postgres,
+        "ok": sqlite["ok"] and postgres["ok"],
+    }

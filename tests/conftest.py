@@ -24,6 +24,9 @@ from tests.hostile import HostilePanel
 REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
+# pg_database / pg_url: the PostgreSQL server's database for this run, a schema per test.
+pytest_plugins = ["tests.pgserver"]
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -4,6 +4,7 @@ main that does nothing, with the state carried between runs on its own branch.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -121,3 +122,144 @@ def test_workflow_file_wires_the_steps() -> None:
         assert upload["uses"].startswith("actions/upload-artifact@")
         assert upload["with"]["path"] == "smm-report.html"
         assert any("smm-runner[report]" in s.get("run", "") for s in steps)
+
+
+# --- the PostgreSQL variant ------------------------------------------------------------
+
+PG_WORKFLOW = REPO / "examples" / "github-actions" / "smm-postgres.yml"
+
+
+def pg_step(cwd: Path, state: str, *args: str, **extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "SMM": f"{sys.executable} -m runner",
+        "PYTHONPATH": str(REPO),
+        "SIM_KEY": SECRET_KEY,
+        "SMM_STATE": state,  # from the repository secret
+        **extra,
+    }
+    return subprocess.Popen(
+        ["bash", str(SCRIPT), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finished(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out + err
+
+
+def test_postgres_workflow_steps(sim: Sim, pg_url: str, tmp_path: Path) -> None:
+    sim.faults.latency_ms = 30
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    seed = tmp_path / "seed"
+    (seed / "campaigns").mkdir(parents=True)
+    git(seed, "init", "-q", "-b", "main")
+    (seed / "smm.yaml").write_text(f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n")
+    for name, count, start in (("launch", 3, 0), ("promo", 2, 50)):
+        orders = "".join(f"  - {o}\n" for o in followers(count, start=start))
+        (seed / "campaigns" / f"{name}.yaml").write_text(
+            f"campaign: {name}\npanel: shop\norders:\n{orders}"
+        )
+    git(seed, "add", ".")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "campaigns")
+    git(seed, "push", "-q", str(origin), "main")
+
+    # a pull request: the plan of both campaigns, read from the shared state
+    summary = tmp_path / "summary.md"
+    pr = checkout(origin, tmp_path / "pr")
+    code, said = finished(pg_step(pr, pg_url, "pr", GITHUB_STEP_SUMMARY=str(summary)))
+    assert code == 0, said
+    assert "Plan: 5 to create, 0 to refill, 0 to cancel." in summary.read_text()
+    assert sim.orders() == []
+
+    # main: the matrix of campaign files, then one apply job per campaign, at once
+    outputs = tmp_path / "outputs"
+    code, said = finished(pg_step(pr, pg_url, "campaigns", GITHUB_OUTPUT=str(outputs)))
+    files = ["campaigns/launch.yaml", "campaigns/promo.yaml"]
+    assert code == 0 and json.loads(said) == files
+    assert outputs.read_text() == f"campaigns={json.dumps(files)}\n"
+    jobs = [
+        pg_step(checkout(origin, tmp_path / f"job{i}"), pg_url, "main", path)
+        for i, path in enumerate(files)
+    ]
+    results = [finished(job) for job in jobs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert "Apply complete: 3 placed" in results[0][1]
+    assert "Apply complete: 2 placed" in results[1][1]
+
+    # main again, from fresh checkouts: nothing is ordered twice, no state branch exists
+    for i, path in enumerate(files):
+        code, said = finished(
+            pg_step(checkout(origin, tmp_path / f"again{i}"), pg_url, "main", path)
+        )
+        assert code == 0 and "No changes." in said, said
+        assert not (tmp_path / f"again{i}" / ".smm" / "state.db").exists()
+    assert len(sim.orders()) == 5
+    assert git(origin, "branch", "--list", "--format=%(refname:short)").split() == ["main"]
+
+
+def test_postgres_workflow_file_wires_the_steps() -> None:
+    workflow = yaml.safe_load(PG_WORKFLOW.read_text())
+    jobs = workflow["jobs"]
+    assert workflow["permissions"] == {"contents": "read"}  # no state branch to push
+    apply = jobs["apply"]
+    assert apply["needs"] == "campaigns"
+    assert apply["strategy"]["matrix"]["campaign"] == (
+        "${{ fromJSON(needs.campaigns.outputs.campaigns) }}"
+    )
+    assert apply["concurrency"] == {
+        "group": "smm-apply-${{ matrix.campaign }}",
+        "cancel-in-progress": False,
+    }
+    for job in (apply, jobs["plan"]):
+        assert job["env"]["SMM_STATE"] == "${{ secrets.SMM_STATE_URL }}"
+        runs = [s.get("run", "") for s in job["steps"]]
+        assert "pip install 'smm-runner[postgres]'" in runs
+        assert not any("state-pull" in r or "state-push" in r for r in runs)
+    assert [s.get("run", "") for s in apply["steps"]][-1] == (
+        'bash examples/github-actions/smm-ci.sh main "${{ matrix.campaign }}"'
+    )
+    listed = jobs["campaigns"]
+    assert listed["outputs"]["campaigns"] == "${{ steps.list.outputs.campaigns }}"
+    assert listed["steps"][-1] == {
+        "id": "list",
+        "run": "bash examples/github-actions/smm-ci.sh campaigns",
+    }
+
+
+def test_a_plan_another_campaign_made_stale_is_made_again(
+    sim: Sim, pg_url: str, tmp_path: Path
+) -> None:
+    """Between a job's plan and its apply, another job applies another campaign: the saved
+    plan may be refused as stale (the state moved), and the step plans again, once."""
+    work = tmp_path / "job"
+    (work / "campaigns").mkdir(parents=True)
+    (work / "smm.yaml").write_text(f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n")
+    for name, count, start in (("launch", 3, 0), ("promo", 2, 50)):
+        orders = "".join(f"  - {o}\n" for o in followers(count, start=start))
+        (work / "campaigns" / f"{name}.yaml").write_text(
+            f"campaign: {name}\npanel: shop\norders:\n{orders}"
+        )
+    real = f"{sys.executable} -m runner"
+    other_job = tmp_path / "smm-with-another-job"
+    other_job.write_text(
+        "#!/usr/bin/env bash\n"
+        'if [ "$1" = apply ] && [ ! -e other-job-ran ]; then\n'
+        "  touch other-job-ran\n"
+        f"  {real} apply --auto-approve campaigns/launch.yaml > /dev/null\n"
+        "fi\n"
+        f'exec {real} "$@"\n'
+    )
+    other_job.chmod(0o755)
+    proc = pg_step(work, pg_url, "main", "campaigns/promo.yaml", SMM=str(other_job))
+    code, said = finished(proc)
+    assert code == 0, said
+    assert ("is stale" in said) == ("planning again" in said)
+    assert "Apply complete: 2 placed" in said
+    assert len(sim.orders()) == 5

@@ -29,3 +29,12 @@ def test_wheel_ships_schemas_and_entry_point(tmp_path: Path) -> None:
     sources = {str(path.relative_to(REPO)) for path in (REPO / "runner").rglob("*.py")}
     assert sources <= names, sorted(sources - names)
     assert {"runner/render/report/page.js", "runner/render/report/page.css"} <= names
+    assert "runner/state/postgres.py" in names
+    metadata = archive_text(wheel, "METADATA")
+    assert 'Requires-Dist: psycopg[binary]>=3.1; extra == "postgres"' in metadata
+
+
+def archive_text(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(suffix))
+        return archive.read(name).decode()

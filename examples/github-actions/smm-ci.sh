@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# The steps of the smm GitHub Actions workflow, in one script, so the workflow and the
+# The steps of the smm GitHub Actions workflows, in one script, so the workflows and the
 # project's tests run exactly the same thing.
 #
-#   smm-ci.sh state-pull   fetch .smm/state.db from the state branch (if it exists yet)
-#   smm-ci.sh pr           validate, then plan as Markdown (job summary); exit 0 also
-#                          when the plan has changes: a pull request is where they are reviewed
-#   smm-ci.sh main         validate, save a plan, apply exactly that plan
-#   smm-ci.sh report       refresh the statuses, write smm-report.html (the run's artifact)
-#                          and add its spend table to the job summary
-#   smm-ci.sh state-push   commit .smm/state.db to the state branch and push it
+#   smm-ci.sh state-pull     fetch .smm/state.db from the state branch (if it exists yet)
+#   smm-ci.sh pr             validate, then plan as Markdown (job summary); exit 0 also
+#                            when the plan has changes: a pull request is where they are reviewed
+#   smm-ci.sh campaigns      the campaign files as a JSON list (to $GITHUB_OUTPUT too), for a
+#                            job matrix: one apply job per campaign (PostgreSQL state)
+#   smm-ci.sh main [PATHS]   validate, save a plan of PATHS (default campaigns/), apply exactly
+#                            that plan; planned again if another campaign's apply moved the
+#                            state meanwhile
+#   smm-ci.sh report         refresh the statuses, write smm-report.html (the run's artifact)
+#                            and add its spend table to the job summary
+#   smm-ci.sh state-push     commit .smm/state.db to the state branch and push it
 #
 # Environment: SMM (the command, default "smm"), STATE_BRANCH (default "smm-state"),
-# GITHUB_STEP_SUMMARY (set by GitHub), and each panel's key variable (from a secret).
+# LOCK_TIMEOUT (seconds apply waits for a campaign another apply holds; default 0),
+# SMM_STATE (a postgresql:// URL, from a secret: then no state branch is needed),
+# GITHUB_STEP_SUMMARY and GITHUB_OUTPUT (set by GitHub), and each panel's key variable.
 set -uo pipefail
 SMM=${SMM:-smm}
 STATE_BRANCH=${STATE_BRANCH:-smm-state}
+LOCK_TIMEOUT=${LOCK_TIMEOUT:-0}
 STATE=.smm/state.db
 
 case "${1:-}" in
@@ -36,13 +43,30 @@ case "${1:-}" in
     # 0: nothing to do; 2: changes for the reviewers; anything else fails the check.
     if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then exit "$code"; fi
     ;;
+  campaigns)
+    list=$(python3 -c 'import glob, json; print(json.dumps(sorted(glob.glob("campaigns/**/*.y*ml", recursive=True))))')
+    echo "$list"
+    if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "campaigns=$list" >> "$GITHUB_OUTPUT"; fi
+    ;;
   main)
-    $SMM validate || exit 1
-    $SMM plan -o plan.json --detailed-exitcode
-    code=$?
-    if [ "$code" -eq 0 ]; then echo "No changes."; exit 0; fi
-    if [ "$code" -ne 2 ]; then exit "$code"; fi
-    $SMM apply plan.json
+    shift
+    $SMM validate "$@" || exit 1
+    for attempt in 1 2; do
+      $SMM plan -o plan.json --detailed-exitcode "$@"
+      code=$?
+      if [ "$code" -eq 0 ]; then echo "No changes."; exit 0; fi
+      if [ "$code" -ne 2 ]; then exit "$code"; fi
+      $SMM apply plan.json --lock-timeout "$LOCK_TIMEOUT" 2> apply.err
+      code=$?
+      cat apply.err >&2
+      # A saved plan is refused once the state moved; an apply of another campaign that
+      # ran meanwhile does that: plan again (once), the lock keeps the campaign's own.
+      if [ "$code" -ne 0 ] && [ "$attempt" -eq 1 ] && grep -q "is stale" apply.err; then
+        echo "The state moved since the plan was made: planning again."
+        continue
+      fi
+      exit "$code"
+    done
     ;;
   report)
     $SMM report --refresh -o smm-report.html --format markdown > report.md || exit 1
@@ -64,7 +88,7 @@ case "${1:-}" in
     echo "State saved to branch $STATE_BRANCH."
     ;;
   *)
-    echo "usage: smm-ci.sh state-pull|pr|main|report|state-push" >&2
+    echo "usage: smm-ci.sh state-pull|pr|campaigns|main [PATHS]|state-push" >&2
     exit 1
     ;;
 esac

@@ -120,3 +120,18 @@ def forget(ctx: Context, address: str, yes: bool, lock_timeout: float) -> None:
 
     repair.forget(ctx, address, confirmer(yes), lock_timeout)
     out(f"{address}: forgotten.")
+
+
+@state.command("migrate")
+@click.argument("target")
+@lock_timeout_option()
+@pass_context
+def migrate(ctx: Context, target: str, lock_timeout: float) -> None:
+    """Copy the whole state into TARGET, an empty store: a path or a postgresql:// URL."""
+    from runner.workflows import migrate as workflow
+
+    done = workflow.migrate(ctx, target, lock_timeout)
+    counts = ", ".join(f"{n} {what}" for what, n in done.counts.items())
+    out(f"Copied the state from {done.source} to {done.target}: {counts}.")
+    out(f"Use it from now on (state: in smm.yaml, SMM_STATE or --state); {done.source} is")
+    out("left as it was: keep it as a backup, and apply only against the new state.")

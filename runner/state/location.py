@@ -31,17 +31,21 @@ class StateLocation:
 
     @property
     def display(self) -> str:
-        """Fit to print: the path, or the URL with any password replaced by ``***``."""
+        """Fit to print: the path, or the URL with any password replaced by ``***`` (and
+        its schema, when not the default)."""
         if self.path is not None:
             return str(self.path)
         assert self.url is not None
         parts = urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+        if parts.password is not None:
+            user = parts.username or ""
+            host = parts.hostname or ""
+            port = f":{parts.port}" if parts.port else ""
+            parts = parts._replace(netloc=f"{user}:***@{host}{port}")
+        if self.schema != DEFAULT_SCHEMA:
+            query = "&".join(q for q in (parts.query, f"schema={self.schema}") if q)
+            parts = parts._replace(query=query)
+        return urlunsplit(parts)
 
     def __str__(self) -> str:
         return self.display

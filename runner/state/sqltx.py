@@ -24,6 +24,14 @@ from runner.state.model import (
 )
 from runner.state.sql import Connection, campaign_of
 
+_BUMP_SERIAL = (
+    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'"
+)
+_BUMP_CAMPAIGN = (
+    "INSERT INTO campaigns (name, serial) VALUES (?, 1)"
+    " ON CONFLICT (name) DO UPDATE SET serial = campaigns.serial + 1"
+)
+
 
 class SQLTransaction:
     """The writes of one batch, as SQL on an open transaction (``?`` placeholders)."""
@@ -33,19 +41,16 @@ class SQLTransaction:
         self.changed: set[str] = set()  # campaigns whose records this batch changed
         self.at = now_iso()
 
+    def bumps(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The statements that bump the serials of what this batch changed."""
+        if not self.changed:
+            return []
+        return [(_BUMP_SERIAL, ())] + [(_BUMP_CAMPAIGN, (name,)) for name in sorted(self.changed)]
+
     def finish(self) -> None:
         """Bump the serials of what changed; the backend commits right after."""
-        if not self.changed:
-            return
-        self.db.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'"
-        )
-        for name in sorted(self.changed):
-            self.db.execute(
-                "INSERT INTO campaigns (name, serial) VALUES (?, 1)"
-                " ON CONFLICT (name) DO UPDATE SET serial = campaigns.serial + 1",
-                (name,),
-            )
+        for statement, parameters in self.bumps():
+            self.db.execute(statement, parameters)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
