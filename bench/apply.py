@@ -60,10 +60,11 @@ def stop_sim(proc: subprocess.Popen[str]) -> None:
         proc.stdout.close()
 
 
-def write_project(folder: Path, url: str, panel: str = "demo") -> dict[str, str]:
-    """smm.yaml with one panel on the simulator; the environment to run smm in."""
+def write_project(folder: Path, url: str, panel: str = "demo", extra: str = "") -> dict[str, str]:
+    """smm.yaml with one panel on the simulator (``extra``: more of its settings, as YAML
+    lines); the environment to run smm in."""
     (folder / "smm.yaml").write_text(
-        f"panels:\n  {panel}:\n    url: {url}\n    key_env: BENCH_KEY\n"
+        f"panels:\n  {panel}:\n    url: {url}\n    key_env: BENCH_KEY\n{extra}"
     )
     return {
         **os.environ,

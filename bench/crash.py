@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,16 +86,25 @@ def settle(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.3)
 
 
-def project(folder: Path, url: str, name: str, state: str | None = None) -> dict[str, str]:
-    """The project of one trial; ``state`` (a URL) as SMM_STATE, else the default file."""
-    env = write_project(folder, url, "sim")
+def project(
+    folder: Path,
+    url: str,
+    name: str,
+    state: str | None = None,
+    quantity: Callable[[int], int] = lambda i: 100,
+    panel: str = "",
+) -> dict[str, str]:
+    """The project of one trial; ``state`` (a URL) as SMM_STATE, else the default file;
+    ``quantity`` of each order; ``panel``: more panel settings, as YAML lines."""
+    env = write_project(folder, url, "sim", panel)
     if state is not None:
         env["SMM_STATE"] = state
     (folder / "campaigns").mkdir(exist_ok=True)
     lines = [f"campaign: {name}", "panel: sim", "orders:"]
     for i in range(ORDERS):
         lines.append(
-            f"  - {{id: o{i}, service: 1, link: https://instagram.com/{name}/{i}, quantity: 100}}"
+            f"  - {{id: o{i}, service: 1, link: https://instagram.com/{name}/{i},"
+            f" quantity: {quantity(i)}}}"
         )
     (folder / "campaigns" / f"{name}.yaml").write_text("\n".join(lines) + "\n")
     return env

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import crash
 from bench.apply import smm, start_sim, stop_sim
-from bench.crash import adds, settle, sim_orders, stats, wait_for_adds
+from bench.crash import ORDERS, adds, settle, sim_orders, stats, wait_for_adds
 
-ORDERS = 24
 HEAL_RUNS = 6
 
 
@@ -66,26 +66,18 @@ class Healing:
 
 
 def project(folder: Path, url: str, name: str, identical: bool, index: int = 0) -> dict[str, str]:
-    (folder / "smm.yaml").write_text(
-        "panels:\n  sim:\n"
-        f"    url: {url}\n    key_env: BENCH_KEY\n    timeout: 5\n    settle_seconds: 0.5\n"
+    # Distinct orders are distinct on the whole account (all trials share one key): each
+    # has its own quantity, so its own charge.
+    def quantity(i: int) -> int:
+        return 100 if identical else 100 + 10 * i + ORDERS * 10 * index
+
+    return crash.project(
+        folder,
+        url,
+        name,
+        quantity=quantity,
+        panel="    timeout: 5\n    settle_seconds: 0.5\n",
     )
-    (folder / "campaigns").mkdir()
-    lines = [f"campaign: {name}", "panel: sim", "orders:"]
-    for i in range(ORDERS):
-        # Distinct orders are distinct on the whole account (all trials share one key):
-        # each has its own quantity, so its own charge.
-        quantity = 100 if identical else 100 + 10 * i + ORDERS * 10 * index
-        lines.append(
-            f"  - {{id: o{i}, service: 1, link: https://instagram.com/{name}/{i},"
-            f" quantity: {quantity}}}"
-        )
-    (folder / "campaigns" / f"{name}.yaml").write_text("\n".join(lines) + "\n")
-    return {
-        **dict(__import__("os").environ),
-        "BENCH_KEY": "bench-key",
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-    }
 
 
 def state(folder: Path, env: dict[str, str]) -> dict[str, Any]:

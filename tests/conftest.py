@@ -144,3 +144,16 @@ def followers(n: int, start: int = 0, service: int = 1, quantity: int = 100) -> 
         f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, quantity: {quantity}}}"
         for i in range(start, start + n)
     ]
+
+
+@pytest.fixture
+def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]]:
+    """The simulator over HTTP with a clock the test moves (speed 60: a minute a second)."""
+    clock = [1_000_000.0]
+    panel = SimPanel(":memory:", speed=60, seed=5, clock=lambda: clock[0])
+    endpoint = SimEndpoint(panel, FaultPlan())
+    with BackgroundServer(endpoint) as server:
+        sim = Sim(panel, endpoint, server.url)
+        http_project(sim, monkeypatch)
+        yield sim, clock
+    panel.close()

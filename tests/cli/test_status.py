@@ -3,30 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from runner.sim.engine import SimPanel
-from runner.sim.faults import FaultPlan
-from runner.sim.server import BackgroundServer
-from runner.sim.wire import SimEndpoint
-from tests.conftest import Runner, Sim, http_project, write_campaign
-
-
-@pytest.fixture
-def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]]:
-    """The simulator over HTTP with a clock the test moves (speed 60: a minute a second)."""
-    clock = [1_000_000.0]
-    panel = SimPanel(":memory:", speed=60, seed=5, clock=lambda: clock[0])
-    endpoint = SimEndpoint(panel, FaultPlan())
-    with BackgroundServer(endpoint) as server:
-        sim = Sim(panel, endpoint, server.url)
-        http_project(sim, monkeypatch)
-        yield sim, clock
-    panel.close()
-
+from tests.conftest import Runner, Sim, write_campaign
 
 ORDERS = [
     "{id: big, service: 1, link: https://instagram.com/a, quantity: 1000, refills: 1}",

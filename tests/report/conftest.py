@@ -15,13 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from runner.sim.engine import SimPanel
-from runner.sim.faults import FaultPlan
-from runner.sim.server import BackgroundServer
-from runner.sim.wire import SimEndpoint
 from runner.state import BalanceSeen, LastStatus, RefillRecord, locked, now_iso, open_store
 from runner.state.location import StateLocation
-from tests.conftest import REPO, Runner, Sim, http_project, write_campaign
+from tests.conftest import REPO, Runner, Sim, write_campaign
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request
@@ -60,46 +56,40 @@ def _refresh(run: Runner) -> None:
 
 
 @pytest.fixture
-def scenario(run: Runner, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scenario]:
+def scenario(run: Runner, clocked: tuple[Sim, list[float]]) -> Iterator[Scenario]:
     """Play the story on the simulator, over HTTP, with a clock the test moves."""
-    clock = [1_000_000.0]
-    panel = SimPanel(":memory:", speed=60, seed=5, clock=lambda: clock[0])
-    endpoint = SimEndpoint(panel, FaultPlan())
-    with BackgroundServer(endpoint) as server:
-        sim = Sim(panel, endpoint, server.url)
-        http_project(sim, monkeypatch)
-        write_campaign("launch", [BIG, PART % ""], extra="budget: 5\n")
-        assert run("apply", "--auto-approve").code == 0
-        clock[0] += 6  # six sim-minutes: both orders part-way
-        _refresh(run)
-        # cancel the likes half-way: the panel ends it Partial
-        write_campaign("launch", [BIG, PART % ", cancel: true"], extra="budget: 5\n")
-        assert run("apply", "--auto-approve").code == 0
-        clock[0] += 3600
-        _refresh(run)
-        story = Scenario(sim)
-        # followers fell off after completion: what the panel's status says next
-        with locked(StateLocation(path=STATE.resolve())) as store:
-            record = store.record("launch/big")
-            assert record is not None and record.last is not None
-            assert record.last.status == "Completed"
-            with store.transaction() as tx:
-                tx.status(
-                    "launch/big",
-                    LastStatus("Completed", story.lost, 0, record.last.charge, "USD", now_iso()),
-                )
-        assert run("apply", "--auto-approve").code == 0  # the refill is requested
-        clock[0] += 3600
-        _refresh(run)  # refilled: the panel reports everything delivered again
-        # one more order, whose add answer is lost: in doubt (the last apply, so no later
-        # plan reconciles it)
-        write_campaign("launch", [BIG, PART % ", cancel: true", DOUBT], extra="budget: 5\n")
-        sim.faults.queue("drop_after", action="add")
-        assert run("apply", "--auto-approve").code == 1
-        _refresh(run)
-        story.statuses = {"launch/big": "Completed", "launch/part": "Partial"}
-        yield story
-    panel.close()
+    sim, clock = clocked
+    write_campaign("launch", [BIG, PART % ""], extra="budget: 5\n")
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 6  # six sim-minutes: both orders part-way
+    _refresh(run)
+    # cancel the likes half-way: the panel ends it Partial
+    write_campaign("launch", [BIG, PART % ", cancel: true"], extra="budget: 5\n")
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 3600
+    _refresh(run)
+    story = Scenario(sim)
+    # followers fell off after completion: what the panel's status says next
+    with locked(StateLocation(path=STATE.resolve())) as store:
+        record = store.record("launch/big")
+        assert record is not None and record.last is not None
+        assert record.last.status == "Completed"
+        with store.transaction() as tx:
+            tx.status(
+                "launch/big",
+                LastStatus("Completed", story.lost, 0, record.last.charge, "USD", now_iso()),
+            )
+    assert run("apply", "--auto-approve").code == 0  # the refill is requested
+    clock[0] += 3600
+    _refresh(run)  # refilled: the panel reports everything delivered again
+    # one more order, whose add answer is lost: in doubt (the last apply, so no later
+    # plan reconciles it)
+    write_campaign("launch", [BIG, PART % ", cancel: true", DOUBT], extra="budget: 5\n")
+    sim.faults.queue("drop_after", action="add")
+    assert run("apply", "--auto-approve").code == 1
+    _refresh(run)
+    story.statuses = {"launch/big": "Completed", "launch/part": "Partial"}
+    yield story
 
 
 @pytest.fixture(scope="module")

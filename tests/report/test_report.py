@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,12 +15,8 @@ import pytest
 
 from runner.render.report import page, vega
 from runner.report import Desired, build, curve, drops
-from runner.sim.engine import SimPanel
-from runner.sim.faults import FaultPlan
-from runner.sim.server import BackgroundServer
-from runner.sim.wire import SimEndpoint
 from runner.state import LastStatus, Observation, OrderRecord, Phase, open_readonly
-from tests.conftest import REPO, Runner, Sim, http_project, write_campaign
+from tests.conftest import REPO, Runner, Sim, write_campaign
 from tests.report.conftest import HOSTILE, HOSTILE_LINK, generate, hostile, spec_of
 
 NOW = _dt.datetime(2026, 11, 27, 12, 0, tzinfo=_dt.UTC)
@@ -109,18 +104,6 @@ def test_spend_is_the_shared_definition_split_into_charges_and_estimates() -> No
         "Pending": 1,
         "REJECTED": 1,
     }
-
-
-@pytest.fixture
-def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]]:
-    clock = [1_000_000.0]
-    panel = SimPanel(":memory:", speed=60, seed=5, clock=lambda: clock[0])
-    endpoint = SimEndpoint(panel, FaultPlan())
-    with BackgroundServer(endpoint) as server:
-        sim = Sim(panel, endpoint, server.url)
-        http_project(sim, monkeypatch)
-        yield sim, clock
-    panel.close()
 
 
 def report_json(run: Runner, *args: str, state: str | None = None) -> dict[str, object]:
