@@ -92,10 +92,11 @@ def project(
     name: str,
     state: str | None = None,
     quantity: Callable[[int], int] = lambda i: 100,
-    panel: str = "",
+    panel: str = "    timeout: 5\n    settle_seconds: 0.5\n",
 ) -> dict[str, str]:
     """The project of one trial; ``state`` (a URL) as SMM_STATE, else the default file;
-    ``quantity`` of each order; ``panel``: more panel settings, as YAML lines."""
+    ``quantity`` of each order; ``panel``: more panel settings, as YAML lines (the
+    simulator ends a request when it answers: a short settle time is enough)."""
     env = write_project(folder, url, "sim", panel)
     if state is not None:
         env["SMM_STATE"] = state

@@ -71,13 +71,7 @@ def project(folder: Path, url: str, name: str, identical: bool, index: int = 0) 
     def quantity(i: int) -> int:
         return 100 if identical else 100 + 10 * i + ORDERS * 10 * index
 
-    return crash.project(
-        folder,
-        url,
-        name,
-        quantity=quantity,
-        panel="    timeout: 5\n    settle_seconds: 0.5\n",
-    )
+    return crash.project(folder, url, name, quantity=quantity)
 
 
 def state(folder: Path, env: dict[str, str]) -> dict[str, Any]:
