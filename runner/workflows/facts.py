@@ -6,6 +6,7 @@ TTL sits beside the state), one ``balance`` call, and ``status`` batched 100 ids
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -70,24 +71,44 @@ def services(client: PanelClient, cache: ServicesCache, refresh: bool = False) -
     return fresh
 
 
-def ids_to_refresh(records: Iterable[OrderRecord]) -> dict[str, list[int]]:
-    """Placed orders whose last known status is not terminal, by panel."""
+# A completed order can still lose what it delivered (accounts unfollow: that is why
+# refills exist).  For a while after it was placed, it is asked about again now and then,
+# so that a drop shows in the history, the status and the report.
+DROP_WATCH = _dt.timedelta(days=30)
+RECHECK = _dt.timedelta(hours=6)
+
+
+def ids_to_refresh(
+    records: Iterable[OrderRecord], now: _dt.datetime | None = None
+) -> dict[str, list[int]]:
+    """By panel: placed orders whose last known status is not final, and completed ones
+    young enough to drop that were not asked about for a while."""
     from runner.api.models import OrderStatus
 
+    now = now or _dt.datetime.now(_dt.UTC)
     wanted: dict[str, list[int]] = {}
     for record in records:
         if record.phase is not Phase.PLACED or record.order_id is None:
             continue
         last = record.last
-        if (
-            last is not None
-            and last.status
-            and not last.error
-            and OrderStatus(last.status).terminal
-        ):
-            continue
+        if last is not None and last.status and not last.error:
+            status = OrderStatus(last.status)
+            if status.terminal and not (
+                status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL)
+                and _age(record.created_at, now) < DROP_WATCH
+                and _age(last.checked_at, now) >= RECHECK
+            ):
+                continue
         wanted.setdefault(record.panel, []).append(record.order_id)
     return wanted
+
+
+def _age(moment: str, now: _dt.datetime) -> _dt.timedelta:
+    try:
+        then = _dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return _dt.timedelta.max
+    return now - then
 
 
 def gather(

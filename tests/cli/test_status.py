@@ -137,3 +137,29 @@ def test_status_without_state(run: Runner) -> None:
     assert result.code == 1  # no campaign files
     write_campaign("c", ORDERS[:1])
     assert "No orders recorded yet" in run("status").out
+
+
+def test_a_completed_order_is_watched_for_drops(
+    run: Runner, clocked: tuple[Sim, list[float]]
+) -> None:
+    """Followers lost after delivery are why refills exist: a completed order is asked
+    about again after a while (not on every refresh), and a drop joins its history."""
+    import sqlite3
+
+    sim, clock = clocked
+    write_campaign("c", ORDERS[:1])
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 3600
+    assert json.loads(run("refresh", "--json").out)["orders"] == 1  # now Completed
+    assert json.loads(run("refresh", "--json").out)["orders"] == 0  # not asked again yet
+    db = sqlite3.connect(".smm/state.db")  # six hours later
+    db.execute("UPDATE orders SET checked_at = '2000-01-01T00:00:00.000Z'")
+    db.commit()
+    db.close()
+    assert json.loads(run("refresh", "--json").out)["orders"] == 1
+    db = sqlite3.connect(".smm/state.db")  # a month later: no longer watched
+    db.execute("UPDATE orders SET checked_at = '2000-01-01T00:00:00.000Z'")
+    db.execute("UPDATE orders SET created_at = '2000-01-01T00:00:00.000Z'")
+    db.commit()
+    db.close()
+    assert json.loads(run("refresh", "--json").out)["orders"] == 0
