@@ -54,44 +54,48 @@ def build(
     loaded = campaigns.load(paths)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
-    names = {c.name for c in loaded.campaigns}
-    records = reader.records(names)
-    reconciled = None
-    if reconcile_first and any(r.phase is Phase.IN_DOUBT for r in records.values()):
-        reconciled = reconciliation.reconcile(ctx, reader, names)
-        if record_to is not None:
-            reconciliation.record(record_to, reconciled)
-            records = reader.records(names)
-        else:
-            reconciled.dry_run = True
-            records = reconciliation.as_if_recorded(records, reconciled)
-    info = reader.info()
-    panels = {o.panel for o in loaded.orders}
-    ids = facts.ids_to_refresh(records.values()) if refresh else {}
-    clients: dict[str, PanelClient] = {}
-    made_at = time.monotonic()
-    gathered = facts.gather(
-        project,
-        panels,
-        ids,
-        open_client=ctx.client,
-        refresh_services=refresh_services,
-        clients=clients,
-    )
-    running = apply_running or lock_held(ctx.state_location, names)
-    result = planner.make_plan(
-        loaded.campaigns,
-        records,
-        gathered,
-        now=_dt.datetime.now(_dt.UTC),
-        state=info,
-        apply_running=running,
-    )
-    result = dataclasses.replace(
-        result,
-        paths=relative_paths(ctx, paths),
-        reconciliation=() if reconciled is None else reconciled.summary(),
-    )
+    try:
+        names = {c.name for c in loaded.campaigns}
+        records = reader.records(names)
+        reconciled = None
+        if reconcile_first and any(r.phase is Phase.IN_DOUBT for r in records.values()):
+            reconciled = reconciliation.reconcile(ctx, reader, names)
+            if record_to is not None:
+                reconciliation.record(record_to, reconciled)
+                records = reader.records(names)
+            else:
+                reconciled.dry_run = True
+                records = reconciliation.as_if_recorded(records, reconciled)
+        info = reader.info()
+        panels = {o.panel for o in loaded.orders}
+        ids = facts.ids_to_refresh(records.values()) if refresh else {}
+        clients: dict[str, PanelClient] = {}
+        made_at = time.monotonic()
+        gathered = facts.gather(
+            project,
+            panels,
+            ids,
+            open_client=ctx.client,
+            refresh_services=refresh_services,
+            clients=clients,
+        )
+        running = apply_running or lock_held(ctx.state_location, names)
+        result = planner.make_plan(
+            loaded.campaigns,
+            records,
+            gathered,
+            now=_dt.datetime.now(_dt.UTC),
+            state=info,
+            apply_running=running,
+        )
+        result = dataclasses.replace(
+            result,
+            paths=relative_paths(ctx, paths),
+            reconciliation=() if reconciled is None else reconciled.summary(),
+        )
+    finally:
+        if store is None:
+            reader.close()
     return Planned(result, clients, made_at, records, gathered)
 
 
