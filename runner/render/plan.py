@@ -124,6 +124,12 @@ def text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def currency(plan: Plan) -> str | None:
+    """The plan's one currency (that of every panel's balance), if there is one."""
+    found = {p.currency for p in plan.panels if p.currency}
+    return found.pop() if len(found) == 1 else None
+
+
 def in_doubt_lines(plan: Plan) -> list[str]:
     """Why the run is not green while orders are in doubt, and what settles each."""
     doubtful = plan.of_kind(Kind.IN_DOUBT)

@@ -54,7 +54,7 @@ def test_clean_apply_then_nothing(run: Runner, project: Sim) -> None:
     write_campaign("c", followers(3))
     result = run("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
-    assert "Apply complete: 3 placed, 0 rejected, 0 in doubt" in result.out
+    assert "Apply complete: 3 orders placed. Spent 0.27 USD." in result.out
     assert {p for p, _ in phases(run).values()} == {"placed"}
     assert_once(project, run)
     adds = project.endpoint.by_action["add"]
@@ -238,7 +238,7 @@ def test_concurrent_applies_place_each_order_once(run: Runner, project: Sim, app
     write_campaign("c", followers(20))
     procs = [_spawn(["apply", "--auto-approve"], Path.cwd(), _env()) for _ in range(applies)]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
-    winners = [r for r in results if r[0] == 0 and "20 placed" in r[1]]
+    winners = [r for r in results if r[0] == 0 and "20 orders placed" in r[1]]
     assert len(winners) == 1, results
     losers = [r for r in results if r is not winners[0]]
     for code, _out, err in losers:
@@ -437,3 +437,25 @@ def test_plan_warns_when_two_addresses_share_an_order(run: Runner, project: Sim)
     db.close()
     result = run("plan")
     assert f"are all recorded as order {placed}" in result.out
+
+
+def test_outcome_lines_and_summary_read_as_sentences() -> None:
+    from runner.outcome import Outcome, Report, Result
+    from runner.render.apply import outcome_line, summary
+
+    placed = Outcome("c/a", Result.PLACED, "", 20007, Decimal("0.27"), "USD")
+    refill = Outcome("c/b", Result.REFILL_REQUESTED, "refill 5", 20008)
+    refused = Outcome("c/d", Result.REJECTED, "Not enough funds on balance")
+    assert outcome_line(placed) == "  c/a: placed, order 20007, 0.27 USD"
+    assert outcome_line(refill) == "  c/b: refill requested, order 20008 (refill 5)"
+    assert outcome_line(refused) == "  c/d: rejected: Not enough funds on balance"
+    assert summary(Report([placed]))[0] == "Apply complete: 1 order placed. Spent 0.27 USD."
+    two = Report([placed, placed, refill, refused], interrupted=True)
+    assert summary(two) == [
+        "Apply interrupted: 2 orders placed, 1 rejected, 1 refill requested. Spent 0.54 USD.",
+        "  c/d: rejected: Not enough funds on balance (the next apply tries again)",
+    ]
+    # nothing spent is still money in a currency: the plan's
+    assert summary(Report([refill]), "USD") == [
+        "Apply complete: 1 refill requested. Spent 0.00 USD."
+    ]
