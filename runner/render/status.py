@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from runner.delivery import Overview, Row
 from runner.money import format_amount
 from runner.printable import clean, md
+from runner.render.words import money
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,60 +28,69 @@ def _delivered(r: Row) -> str:
     return "-" if r.delivered is None else f"{r.delivered}/{r.ordered}"
 
 
+def _currency(view: Overview, name: str) -> str | None:
+    """The campaign's one currency (a campaign is priced in one), if a panel told it."""
+    return next((r.currency for r in view.of(name) if r.currency), None)
+
+
 def _caption(view: Overview, name: str) -> str:
-    mine = view.of(name)
+    currency = _currency(view, name)
+    caption = f"Spent {money(view.spent(name), currency)}"
     budget = view.budgets.get(name)
-    currency = next((r.currency for r in mine if r.currency), "")
-    caption = f"spent {format_amount(view.spent(name))} {clean(currency or '')}".rstrip()
     if budget is not None:
-        caption += f" of budget {format_amount(budget)}"
-    return caption
+        caption += f" of a budget of {money(budget, currency)}"
+    return caption + "."
 
 
 def tables(view: Overview) -> RenderableType:
+    """A table per campaign: every number, id and address whole at any width."""
     from rich.console import Group
     from rich.markup import escape as markup
+    from rich.text import Text
+
+    from runner.render.table import Column, table
 
     def escape(value: object) -> str:
         return markup(clean(value))
-
-    from rich.table import Table
 
     if not view.campaigns:
         return Group("No orders recorded yet. Run smm apply first.")
     parts: list[Any] = []
     for name in view.campaigns:
-        table = Table(
-            title=escape(name),
-            caption=escape(_caption(view, name)),
-            title_justify="left",
-            caption_justify="left",
-        )
-        for column, justify in (
-            ("Address", "left"),
-            ("Order", "right"),
-            ("Status", "left"),
-            ("Delivered", "right"),
-            ("Charge", "right"),
-            ("Refills", "left"),
-            ("Age", "right"),
-            ("Note", "left"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        currency = _currency(view, name)
+        rows = []
         for r in view.of(name):
             style = _STYLE.get(r.status, "")
             status = f"[{style}]{escape(r.status)}[/]" if style else escape(r.status)
-            table.add_row(
-                escape(r.address),
-                str(r.order_id or "-"),
-                status,
-                _delivered(r),
-                "-" if r.charge is None else format_amount(r.charge),
-                escape(r.refills),
-                r.age,
-                escape(r.note),
+            rows.append(
+                [
+                    escape(r.address),
+                    str(r.order_id or "-"),
+                    status,
+                    _delivered(r),
+                    "-" if r.charge is None else format_amount(r.charge),
+                    escape(r.refills),
+                    r.age,
+                ]
             )
-        parts.append(table)
+        columns = [
+            Column("Address", "address"),
+            Column("Order", "number"),
+            Column("Status"),
+            Column("Delivered", "number"),
+            Column(f"Charge {escape(currency)}" if currency else "Charge", "number"),
+            Column("Refills"),
+            Column("Age", "number"),
+        ]
+        if parts:
+            parts.append("")
+        parts.append(table(columns, rows, title=escape(name), caption=escape(_caption(view, name))))
+        # Notes are sentences: under the table, where they read whole.
+        parts += [
+            Text(f"{clean(r.address)}: {clean(r.note)}", overflow="fold")
+            for r in view.of(name)
+            if r.note
+        ]
     return Group(*parts)
 
 
