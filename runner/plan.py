@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from runner.api import ordertypes
 from runner.errors import Location
 from runner.money import format_amount
 
@@ -112,6 +113,8 @@ class Action:
             "fingerprint": self.fingerprint,
             "reason": self.reason,
             "spec": self.spec,
+            # What `add` will carry besides service and key, exactly (creates only).
+            "sends": ordertypes.wire_params(self.fields, self.service_type) if self.spec else None,
             "location": _loc_json(self.location),
         }
 

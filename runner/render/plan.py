@@ -10,6 +10,7 @@ import json
 from runner.money import format_amount
 from runner.plan import Action, Kind, Plan
 from runner.printable import clean, md
+from runner.render.sends import details, worst_case
 
 _STYLE = {
     Kind.CREATE: "green",
@@ -22,6 +23,8 @@ _STYLE = {
     Kind.NOOP: "dim",
     Kind.INVALID: "bold red",
 }
+# The width of the labels under a create ("poll answer", "subscription").
+LABEL = 12
 SHOWN = (
     Kind.CREATE,
     Kind.REFILL,
@@ -35,8 +38,11 @@ SHOWN = (
 
 
 def _units(action: Action) -> str:
+    why = worst_case(action)
     if action.units is None:
-        return "unbounded"
+        return f"unbounded ({why})" if why else "unbounded"
+    if why:
+        return f"{action.units} at most: {why}"
     drip = action.fields.get("drip_feed")
     if isinstance(drip, dict):
         per_run = action.units // int(drip["runs"])
@@ -72,17 +78,19 @@ def text(plan: Plan) -> str:
         lines.append(f"  [{style}]{escape(_line(action))}[/]")
         if action.kind is Kind.CREATE:
             lines.append(
-                f"      panel    {escape(action.panel)}, service {action.service}"
+                f"      {'panel':<{LABEL}} {escape(action.panel)}, service {action.service}"
                 f" {escape(action.service_name or '')}"
             )
             if action.link:
-                lines.append(f"      link     {escape(action.link)}")
+                lines.append(f"      {'link':<{LABEL}} {escape(action.link)}")
+            lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
             cost = (
                 "unbounded"
                 if action.cost is None
                 else f"{format_amount(action.cost)} {escape(action.currency)}"
             )
-            lines.append(f"      units    {_units(action)}   cost {cost}")
+            lines.append(f"      {'units':<{LABEL}} {escape(_units(action))}")
+            lines.append(f"      {'cost':<{LABEL}} {cost}")
     if shown:
         lines.append("")
     unchanged = plan.count(Kind.NOOP)
@@ -175,6 +183,14 @@ def markdown(plan: Plan) -> str:
                 f"{md(service)} | {md(a.link or '')} | {md(units)} | {md(cost)} |"
             )
         out.append("")
+        sent = [(a, details(a, brief=False)) for a in rows if a.kind is Kind.CREATE]
+        if any(rows for _, rows in sent):
+            out += ["What the new orders send besides link and quantity:", ""]
+            for a, found in sent:
+                if found:
+                    parts = "; ".join(f"{md(label)} {md(text)}" for label, text in found)
+                    out.append(f"- `{a.address}`: {parts}")
+            out.append("")
     else:
         out += ["No changes.", ""]
     if plan.panels:
