@@ -37,6 +37,17 @@ SHOWN = (
 )
 
 
+CONFLICT_FIX = (
+    "revert the file to what was placed, or give the order a new id (a new order is "
+    "placed; the old one stays as it is)"
+)
+
+
+def _value(value: object) -> str:
+    """A field's value in a difference: as written in JSON, or that it is not set."""
+    return "(not set)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _units(action: Action) -> str:
     why = worst_case(action)
     if action.units is None:
@@ -91,6 +102,11 @@ def text(plan: Plan) -> str:
             )
             lines.append(f"      {'units':<{LABEL}} {escape(_units(action))}")
             lines.append(f"      {'cost':<{LABEL}} {cost}")
+        elif action.kind is Kind.CONFLICT:
+            for c in action.changes:
+                change = f"{_value(c.old)} -> {_value(c.new)}"
+                lines.append(f"      {escape(c.field):<{LABEL}} {escape(change)}")
+            lines.append(f"      {'ways out':<{LABEL}} {escape(CONFLICT_FIX)}")
     if shown:
         lines.append("")
     unchanged = plan.count(Kind.NOOP)
@@ -191,6 +207,15 @@ def markdown(plan: Plan) -> str:
                     parts = "; ".join(f"{md(label)} {md(text)}" for label, text in found)
                     out.append(f"- `{a.address}`: {parts}")
             out.append("")
+        conflicts = [a for a in rows if a.kind is Kind.CONFLICT]
+        if conflicts:
+            out += ["Placed orders whose file changed (they cannot change):", ""]
+            for a in conflicts:
+                diff = "; ".join(
+                    f"{md(c.field)}: {md(_value(c.old))} → {md(_value(c.new))}" for c in a.changes
+                )
+                out.append(f"- `{a.address}`: {diff or 'its parameters changed'}")
+            out += ["", f"Ways out: {md(CONFLICT_FIX)}.", ""]
     else:
         out += ["No changes.", ""]
     if plan.panels:

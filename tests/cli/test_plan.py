@@ -198,8 +198,9 @@ def test_the_plan_shows_what_each_create_sends(run: Runner) -> None:
     write_campaign(
         "c",
         [
-            "{id: talk, service: 2, link: https://instagram.com/p/1, comments: %s}"
-            % json.dumps(comments),
+            "{id: talk, service: 2, link: https://instagram.com/p/1, comments: "
+            + json.dumps(comments)
+            + "}",
             "{id: vote, service: 7, link: https://t.me/a/1, quantity: 100, answer_number: 3}",
             "{id: tags, service: 9, link: https://instagram.com/p/2, quantity: 100,"
             " usernames: [alice, bob], hashtags: ['#a']}",
@@ -240,3 +241,24 @@ def test_the_plan_shows_what_each_create_sends(run: Runner) -> None:
         "expiry": "31/12/2099",
     }
     assert actions["c/vote"]["sends"]["answer_number"] == 3
+
+
+def test_a_conflict_shows_what_changed_and_the_ways_out(run: Runner) -> None:
+    path = write_campaign("c", followers(1))
+    assert run("apply", "--auto-approve").code == 0
+    path.write_text(path.read_text().replace("quantity: 100", "quantity: 200"))
+    text = run("--no-color", "plan")
+    assert text.code == 1
+    lines = text.out.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("  ! conflict  c/o0")))
+    assert lines[at + 1 : at + 3] == [
+        "      quantity     100 -> 200",
+        "      ways out     revert the file to what was placed, or give the order a new id (a "
+        "new order is placed; the old one stays as it is)",
+    ]
+    assert "(quantity changed)" in text.out
+    doc = json.loads(run("plan", "--json").out)
+    (action,) = doc["actions"]
+    assert action["changes"] == [{"field": "quantity", "old": 100, "new": 200}]
+    markdown = run("plan", "--format", "markdown").out
+    assert "- `c/o0`: quantity: 100 → 200" in markdown and "Ways out: revert the file" in markdown

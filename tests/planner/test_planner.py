@@ -228,6 +228,26 @@ def test_conflict_when_the_order_changed_after_placing() -> None:
     assert p.errors[0].location is not None and p.errors[0].location.line == 4
 
 
+def test_a_conflict_carries_the_difference_field_by_field() -> None:
+    from runner.plan import Action, Change
+
+    before = spec(FOLLOWERS)
+    after = spec(FOLLOWERS.replace("quantity: 1000", "quantity: 250").replace("x/f", "x/g"))
+    records = placed(before)
+    p = plan(after, records)
+    (action,) = p.actions
+    old_link = before.orders[0].link
+    assert action.kind is Kind.CONFLICT
+    assert action.changes == (
+        Change("link", old_link, after.orders[0].link),
+        Change("quantity", 1000, 250),
+    )
+    assert "(link, quantity changed)" in messages(p)[0]
+    # a value of the plan: it survives JSON (what renderers and saved plans read)
+    assert Action.from_json(action.to_json()).changes == action.changes
+    assert action.to_json()["changes"][1] == {"field": "quantity", "old": 1000, "new": 250}
+
+
 @pytest.mark.parametrize("phase", [Phase.IN_DOUBT, Phase.SUBMITTING])
 def test_in_doubt_is_blocked_with_both_ways_out(phase: Phase) -> None:
     c = spec(FOLLOWERS)
