@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from runner.delivery import Overview, Row
 from runner.money import format_amount
 from runner.printable import clean, md
-from runner.render.words import money
+from runner.render.words import money, plural
+from runner.state import Phase
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -94,13 +95,40 @@ def tables(view: Overview) -> RenderableType:
     return Group(*parts)
 
 
+def _are(n: int, noun: str) -> str:
+    return f"{plural(n, noun)} {'is' if n == 1 else 'are'}"
+
+
+def final_line(view: Overview) -> str:
+    """How a watch ends: everything finished (or running as intended), or what is still
+    under way when it was stopped; and what waits for a person."""
+    placed = [r for r in view.rows if r.phase is Phase.PLACED]
+    running, moving = len(view.running), len(view.under_way)
+    done = len(placed) - running - moving
+    if moving:
+        line = f"Stopped watching: {_are(moving, 'order')} still under way."
+    elif running and done:
+        line = f"{_are(done, 'order')} finished; {_are(running, 'subscription')} running."
+    elif running:
+        line = f"{_are(running, 'subscription')} running."
+    elif done == 1:
+        line = "The order is finished."
+    elif done:
+        line = f"All {done} orders are finished."
+    else:
+        line = "No order is placed."
+    waiting = len(view.needs_a_person)
+    if waiting:
+        line += f" {plural(waiting, 'order')} {'needs' if waiting == 1 else 'need'} a person: see "
+        line += "its note." if waiting == 1 else "their notes."
+    return line
+
+
 def markdown(view: Overview) -> str:
     lines = ["### smm status", ""]
     for name in view.campaigns:
-        budget = view.budgets.get(name)
         lines += [
-            f"**{md(name)}**: spent {format_amount(view.spent(name))}"
-            + (f" of budget {format_amount(budget)}" if budget is not None else ""),
+            f"**{md(name)}**: {md(_caption(view, name))}",
             "",
             "| address | order | status | delivered | charge | refills |",
             "|---|---:|---|---:|---:|---|",
@@ -124,6 +152,7 @@ def as_json(view: Overview) -> str:
                 "campaign": name,
                 "spent": str(view.spent(name)),
                 "budget": None if budget is None else str(budget),
+                "currency": _currency(view, name),
             }
         )
     return json.dumps(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +39,7 @@ ORDERS = [
 ]
 
 
-def statuses(run: Runner) -> dict[str, dict[str, object]]:
+def statuses(run: Runner) -> dict[str, dict[str, Any]]:
     result = run("status", "--json")
     assert result.code == 0, result.err
     return {o["address"]: o for o in json.loads(result.out)["orders"]}
@@ -48,9 +50,9 @@ def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, lis
     write_campaign("c", ORDERS, extra="budget: 5\n")
     assert run("apply", "--auto-approve").code == 0
     assert {a: o["status"] for a, o in statuses(run).items()} == {
-        "c/big": "-",
-        "c/drip": "-",
-        "c/talk": "-",
+        "c/big": None,
+        "c/drip": None,
+        "c/talk": None,
     }
     clock[0] += 6  # 6 sim-minutes: past pending, part-way through
     result = run("refresh", "--json")
@@ -78,13 +80,21 @@ def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, lis
     assert done["c/drip"]["delivered"] == 300
     campaigns = json.loads(run("status", "--json").out)["campaigns"]
     # 0.9 + 0.03704 (0.037035 rounded to the panel's 5 decimals) + 0.025
-    assert campaigns == [{"campaign": "c", "spent": "0.96204", "budget": "5"}]
-    # the refill, then its status
+    assert campaigns == [{"campaign": "c", "spent": "0.96204", "budget": "5", "currency": "USD"}]
+    # the refill, then its status: a list of objects, times as ISO 8601
     assert run("apply", "--auto-approve").code == 0
-    assert statuses(run)["c/big"]["refills"] == "1 (requested)"
+    (refill,) = statuses(run)["c/big"]["refills"]
+    assert refill["status"] is None and isinstance(refill["refill_id"], int)
+    assert statuses(run)["c/big"]["refills_open"] is True
     clock[0] += 3600
     assert json.loads(run("refresh", "--json").out)["refills"] == 1
-    assert statuses(run)["c/big"]["refills"] == "1 (Completed)"
+    big = statuses(run)["c/big"]
+    (refill,) = big["refills"]
+    assert refill["status"] == "Completed" and big["refills_open"] is False
+    dt.datetime.fromisoformat(refill["requested_at"].replace("Z", "+00:00"))
+    dt.datetime.fromisoformat(str(big["created_at"]).replace("Z", "+00:00"))
+    assert isinstance(big["age_seconds"], int) and big["age_seconds"] >= 0
+    assert "age" not in big  # no display strings ("30s") in JSON
     shown = json.loads(run("state", "show", "c/big").out)
     kinds = [e["kind"] for e in shown["events"]]
     assert kinds == ["submitting", "placed", "refill", "refill_status"]
@@ -138,7 +148,7 @@ def test_in_doubt_and_rejected_are_highlighted(
     sim.faults.queue("drop_before", action="add")
     run("apply", "--auto-approve", "--parallelism", "1")
     rows = statuses(run)
-    assert {r["status"] for r in rows.values()} == {"IN DOUBT"}
+    assert {(r["phase"], r["status"]) for r in rows.values()} == {("in_doubt", None)}
     assert "smm state import c/big ORDER_ID, or smm state retry c/big" in str(rows["c/big"]["note"])
     text = run("--no-color", "status").out
     assert "IN DOUBT" in text

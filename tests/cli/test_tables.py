@@ -154,3 +154,40 @@ def test_state_list_at_80_columns() -> None:
     assert whole("9876543210", lines) and whole("12345.678901", lines)
     assert whole("Charge USD", lines) and not whole("Refills", lines)  # none made
     assert whole("2 orders recorded (serial 12)", lines)
+
+
+def test_how_a_watch_ends() -> None:
+    from runner.render.status import final_line
+
+    def sub(address: str, status: str) -> OrderRecord:
+        last = LastStatus(status, None, None, None, "USD", "2026-11-27T11:00:00Z")
+        return OrderRecord(
+            address,
+            "c",
+            "demo",
+            "sha256:x",
+            Phase.PLACED,
+            {"units": 500, "service_type": "Subscriptions"},
+            order_id=9,
+            last=last,
+        )
+
+    def view(*records: OrderRecord) -> Overview:
+        return Overview([row(r, NOW) for r in records])
+
+    done = record("c/a", 1, charge="0.5")
+    assert final_line(view(done)) == "The order is finished."
+    two = view(done, record("c/b", 2, charge="0.5"))
+    assert two.finished and final_line(two) == "All 2 orders are finished."
+    running = view(done, sub("c/s", "Active"))
+    assert running.finished
+    assert final_line(running) == "1 order is finished; 1 subscription is running."
+    pending = view(done, sub("c/s", "Pending"))
+    assert not pending.finished
+    assert final_line(pending) == "Stopped watching: 1 order is still under way."
+    doubt = view(done, record("c/d", None, phase=Phase.IN_DOUBT))
+    assert doubt.finished  # waiting will not settle it: a person will
+    assert final_line(doubt) == "The order is finished. 1 order needs a person: see its note."
+    open_refill = RefillRecord("2026-11-27T11:00:00Z", 7)
+    refilling = view(record("c/r", 3, charge="0.5", refills=(open_refill,)))
+    assert not refilling.finished  # its refill is under way

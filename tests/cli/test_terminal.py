@@ -52,3 +52,33 @@ def test_apply_shows_each_order_above_the_bar(project: Sim) -> None:
         term.lines.index(f"  c/o{i}: placed, order {placed[f'c/o{i}']}, 0.09 USD") < summary
         for i in range(3)
     )
+
+
+def test_watch_ends_by_itself_with_its_final_line(project: Sim) -> None:
+    project.panel.speed = 3600.0  # an hour a second: the orders finish as we watch
+    write_campaign(
+        "c",
+        [
+            *followers(2),
+            "{id: sub, service: 18, username: acme, min: 20, max: 50, posts: 4}",
+        ],
+    )
+    assert smm("apply", "--auto-approve").wait() == 0
+    term = smm("status", "--watch", "--interval", "0.2")
+    assert term.wait() == 0, term.text
+    assert term.text.endswith("\nAll 3 orders are finished.\n"), term.text
+    assert "Aborted" not in term.text
+    widths = {len(line) for line in term.lines}
+    assert max(widths) <= 80
+
+
+def test_ctrl_c_stops_watching_cleanly(project: Sim) -> None:
+    project.panel.speed = 0.001  # nothing moves: only Ctrl-C ends the watch
+    write_campaign("c", followers(1))
+    assert smm("apply", "--auto-approve").wait() == 0
+    term = smm("status", "--watch", "--interval", "0.2")
+    term.expect("Address")  # the table is on the screen
+    term.type("\x03")  # Ctrl-C, as typed
+    assert term.wait() == 0, term.text
+    assert "Aborted" not in term.text and "Traceback" not in term.text
+    assert term.text.endswith("\nStopped watching: 1 order is still under way.\n"), term.text
