@@ -322,6 +322,40 @@ def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> N
     assert recorded == {"c/o0": ("in_doubt", None), "c/o1": ("in_doubt", None)}
 
 
+def test_second_ctrl_c_withdraws_what_no_sender_took(run: Runner, project: Sim) -> None:
+    """Orders recorded `submitting` ahead of the senders and not yet handed to one were
+    surely never sent: the second Ctrl-C withdraws them (only the one in flight is in
+    doubt), and the next apply places them."""
+    write_campaign("known", followers(1, start=9))
+    assert run("apply", "--auto-approve").code == 0
+    project.faults.latency_ms = 4000
+    project.faults.actions = frozenset({"add"})
+    write_campaign("c", followers(6))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env())
+    deadline = time.time() + 20
+    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 1:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the lookahead is recorded `submitting` behind the one sender
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    recorded = phases(run)
+    del recorded["known/o9"]
+    ((sent, phase),) = recorded.items()  # only the order in flight is recorded
+    assert phase == ("in_doubt", None)
+    assert "1 order in flight is recorded as in doubt;" in err
+    withdrawn = int(err.split("in doubt; ")[1].split(" order")[0])
+    assert withdrawn >= 2, err  # the lookahead, never sent
+    project.faults.latency_ms = 0
+    again = run("apply", "--auto-approve")
+    assert again.code == 1  # the one in doubt keeps the run red; the others are placed
+    placed = {a for a, (p, _) in phases(run).items() if p == "placed"}
+    assert placed == {"known/o9"} | {f"c/o{i}" for i in range(6)} - {sent}
+    assert project.endpoint.by_action["add"] == 1 + 1 + 5
+
+
 def test_a_killed_apply_leaves_submitting_as_in_doubt(run: Runner, project: Sim) -> None:
     project.faults.latency_ms = 3000
     project.faults.actions = frozenset({"add"})
