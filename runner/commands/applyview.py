@@ -54,7 +54,7 @@ class TerminalView:
 
     def confirm(self, plan: Plan) -> None:
         from runner.errors import Declined
-        from runner.render.apply import PROMPT
+        from runner.render.apply import prompt
 
         if self.auto_approve:
             return
@@ -64,7 +64,8 @@ class TerminalView:
                 "asking, or save it (smm plan -o plan.json) and apply exactly it "
                 "(smm apply plan.json)"
             )
-        answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
+        out("")
+        answer = click.prompt(prompt(plan), default="", show_default=False, prompt_suffix=" ")
         if answer.strip() != "yes":
             raise Declined("apply cancelled: nothing was ordered")
 

@@ -14,6 +14,13 @@ from runner.render.words import money, plural
 PROMPT = "Place these orders? Only 'yes' will be accepted:"
 
 
+def prompt(plan: Plan) -> str:
+    """The question before applying: what will be sent, in the plan's words."""
+    if plan.count(Kind.CREATE):
+        return PROMPT
+    return "Send these requests? Only 'yes' will be accepted:"
+
+
 def event(data: dict[str, Any]) -> str:
     """One JSON event line."""
     return json.dumps(data, default=str)
