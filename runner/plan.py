@@ -331,7 +331,11 @@ class Plan:
         elif costs:
             parts = [
                 f"{format_amount(p.cost)} {p.currency} on {p.name}"
-                + ("" if p.balance is None else f" (balance {format_amount(p.balance)})")
+                + (
+                    ""
+                    if p.balance is None
+                    else f" (balance {format_amount(p.balance)} {p.currency})"
+                )
                 for p in costs
             ]
             text += " Cost " + "; ".join(parts) + "."

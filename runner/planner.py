@@ -316,7 +316,8 @@ class _Planner:
             unit = f" {currency}" if currency else ""
             self.error(
                 f"campaign {campaign.name}: spend {format_amount(total)}{unit} (recorded "
-                f"{format_amount(spent)} + planned {format_amount(planned)}) is above its "
+                f"{format_amount(spent)}{unit} + planned {format_amount(planned)}{unit}) is "
+                "above its "
                 f"budget {format_amount(campaign.budget)}{unit}",
                 campaign.budget_location or campaign.location,
             )

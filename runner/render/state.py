@@ -70,8 +70,7 @@ def records_table(info: StateInfo, records: dict[str, OrderRecord]) -> Table:
 
 def refreshed_text(result: Refreshed) -> list[str]:
     lines = [
-        f"Refreshed {result.orders} order{'s' if result.orders != 1 else ''} and "
-        f"{result.refills} refill{'s' if result.refills != 1 else ''}"
+        f"Refreshed {plural(result.orders, 'order')} and {plural(result.refills, 'refill')}"
         + (f" ({result.item_errors} unknown to the panel)" if result.item_errors else "")
         + "."
     ]

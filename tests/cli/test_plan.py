@@ -117,7 +117,7 @@ def test_balance_and_budget_errors(run: Runner, sim: Sim, monkeypatch: pytest.Mo
     result = run("plan")
     assert result.code == 1
     assert (
-        f"{path}:3:9: error: campaign c: spend 0.18 USD (recorded 0.00 + planned 0.18) is "
+        f"{path}:3:9: error: campaign c: spend 0.18 USD (recorded 0.00 USD + planned 0.18 USD) is "
         "above its budget 0.15 USD"
     ) in result.out
     assert (

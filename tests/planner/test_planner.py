@@ -359,7 +359,8 @@ def test_budget_counts_recorded_charges_and_planned_costs() -> None:
     )
     p = plan(c, placed(c, status="Completed"))
     assert messages(p) == [
-        "campaign c: spend 1.80 USD (recorded 0.90 + planned 0.90) is above its budget 1.50 USD"
+        "campaign c: spend 1.80 USD (recorded 0.90 USD + planned 0.90 USD) is above its budget "
+        "1.50 USD"
     ]
     assert p.errors[0].location is not None and p.errors[0].location.line == 3
     ok = spec(FOLLOWERS, "budget: 0.90\n")
@@ -469,3 +470,20 @@ def test_plan_is_a_deterministic_value_with_a_json_round_trip() -> None:
     again = Plan.from_json(p.to_json())
     assert again.actions == p.actions and again.lineage == "lin" and again.serial == 3
     assert again.to_json() == p.to_json()
+
+
+def test_the_summary_gives_every_amount_its_currency() -> None:
+    from runner.plan import Action, PanelSummary, Plan
+
+    create = Action("c/a", Kind.CREATE, "a", cost=Decimal("1"), currency="USD")
+    two = Plan(
+        (create,),
+        panels=(
+            PanelSummary("a", Decimal("10"), "USD", Decimal("1")),
+            PanelSummary("b", Decimal("20"), "EUR", Decimal("0")),
+        ),
+    )
+    assert two.summary() == (
+        "Plan: 1 to create, 0 to refill, 0 to cancel. Cost 1.00 USD on a (balance 10.00 USD); "
+        "0.00 EUR on b (balance 20.00 EUR)."
+    )
