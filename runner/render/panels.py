@@ -65,8 +65,7 @@ def services_table(panel: str, catalog: list[Service], currency: str | None = No
         ],
         rows,
         title=escape(f"{panel}: {plural(len(catalog), 'service')}"),
-        caption=f"Rate: {unit}per 1000 units (a package: its price). Options: what a service "
-        "allows besides ordering.",
+        caption=f"Rate: {unit}per 1000 units (a package: its price).",
     )
 
 

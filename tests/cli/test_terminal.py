@@ -82,3 +82,14 @@ def test_ctrl_c_stops_watching_cleanly(project: Sim) -> None:
     assert term.wait() == 0, term.text
     assert "Aborted" not in term.text and "Traceback" not in term.text
     assert term.text.endswith("\nStopped watching: 1 order is still under way.\n"), term.text
+
+
+def test_services_fit_80_columns_whole(project: Sim) -> None:
+    term = smm("services", "demo")
+    assert term.wait() == 0, term.text
+    lines = [line.rstrip() for line in term.lines]
+    assert max(len(line) for line in lines) <= 80, term.text
+    assert "…" not in term.text  # nothing is cut
+    for number in ("0.12345", "0.00456", "1000000", "12.50"):
+        assert any(f" {number} " in f"{line} " for line in lines), (number, term.text)
+    assert "Rate: USD per 1000 units" in term.text
