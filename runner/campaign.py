@@ -17,22 +17,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from runner import campaignrules as rules
 from runner.api.models import ServiceType
 from runner.api.ordertypes import (
     BY_SLUG,
     COMMON_FIELDS,
-    LIST_FIELDS,
     ORDER_TYPES,
     OrderType,
 )
+from runner.campaignrules import KnownPanels
 from runner.errors import Location, NoFiles, YamlError
-from runner.printable import has_control
 from runner.schema import Problem, format_path, validate
 from runner.yamldoc import Document, JsonPath
 from runner.yamldoc import load as load_yaml
 
 DEFAULT_PATH = Path("campaigns")
 SUFFIXES = (".yaml", ".yml")
+# Every field some order type takes: any other key is the schema's to refuse.
+TYPE_FIELDS = frozenset().union(*(t.fields for t in ORDER_TYPES))
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def load(paths: Sequence[Path]) -> Loaded:
+def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
+    """Every campaign file under ``paths``; with ``panels``, every panel name is checked."""
     result = Loaded()
     first_seen: dict[str, Location] = {}
     for path in discover(paths):
@@ -167,7 +170,7 @@ def load(paths: Sequence[Path]) -> Loaded:
             assert exc.location is not None
             result.problems.append(Problem(exc.location, "", exc.message))
             continue
-        campaign, problems = parse(doc)
+        campaign, problems = parse(doc, panels)
         if campaign is not None:
             if campaign.name in first_seen:
                 prior = first_seen[campaign.name]
@@ -188,8 +191,11 @@ def load(paths: Sequence[Path]) -> Loaded:
     return result
 
 
-def parse(doc: Document) -> tuple[CampaignSpec | None, list[Problem]]:
-    """Check one loaded file; the spec is None when the file is unusable."""
+def parse(
+    doc: Document, panels: KnownPanels | None = None, today: _dt.date | None = None
+) -> tuple[CampaignSpec | None, list[Problem]]:
+    """Check one loaded file: the schema, then every semantic check on what the schema
+    left sound, all at once.  The spec is None when the file has any problem."""
     if doc.value is None:
         return None, [Problem(Location(doc.file, 1, 1), "", "the file is empty")]
     if not isinstance(doc.value, dict):
@@ -197,79 +203,69 @@ def parse(doc: Document) -> tuple[CampaignSpec | None, list[Problem]]:
         return None, [
             Problem(doc.location(()), "", f"a campaign file must be a mapping, not {kind}")
         ]
-    problems = validate(doc, "campaign") + _control_characters(doc)
-    if problems:
-        return None, sorted(set(problems))
-    return _Checker(doc).run()
-
-
-def _control_characters(doc: Document) -> list[Problem]:
-    """Every string in the file is one visible line: a control character (a newline ending
-    an id, a tab, an escape sequence) or an invisible mark could make two values look
-    alike, split a comment in two on the wire, or rewrite a terminal."""
-    problems: list[Problem] = []
-
-    def walk(value: Any, path: JsonPath) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                check(key, (*path, key), key=True)
-                walk(item, (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, (*path, index))
-        elif isinstance(value, str):
-            check(value, path)
-
-    def check(text: str, path: JsonPath, key: bool = False) -> None:
-        position = has_control(text)
-        if position is not None:
-            code = ord(text[position - 1])
-            problems.append(
-                Problem(
-                    doc.location(path, key=key),
-                    format_path(path),
-                    f"control or invisible character U+{code:04X} at position {position} "
-                    f"of {'the key' if key else 'the value'}; write it without one",
-                )
-            )
-
-    walk(doc.value, ())
-    return problems
+    found = validate(doc, "campaign") + rules.control_characters(doc)
+    today = today or _dt.datetime.now(_dt.UTC).date()
+    campaign, semantic = _Checker(doc, panels, today).run()
+    said = {(p.location, p.message) for p in found}
+    found += [p for p in semantic if (p.location, p.message) not in said]
+    if found:
+        return None, sorted(set(found))
+    return campaign, []
 
 
 class _Checker:
     """The checks the schema cannot express."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, panels: KnownPanels | None, today: _dt.date) -> None:
         self.doc = doc
+        self.panels = panels
+        self.today = today
         self.problems: list[Problem] = []
 
     def problem(self, path: JsonPath, message: str, key: bool = False) -> None:
         self.problems.append(Problem(self.doc.location(path, key=key), format_path(path), message))
 
+    def panel_known(self, path: JsonPath, name: object) -> None:
+        message = None if self.panels is None else self.panels.unknown(name)
+        if message is not None:
+            self.problem(path, message, key=True)
+
     def run(self) -> tuple[CampaignSpec | None, list[Problem]]:
+        """The checks, on every value of the shape the schema asks for (the schema speaks
+        for the others)."""
         data = self.doc.value
-        name = data["campaign"]
-        defaults: dict[str, Any] = data.get("defaults", {})
+        name = data.get("campaign")
+        name = name if isinstance(name, str) else ""
+        defaults = data.get("defaults")
+        defaults = defaults if isinstance(defaults, dict) else {}
         not_before = None
-        if "not_before" in data:
+        if isinstance(data.get("not_before"), str):
             not_before = self.moment(data["not_before"])
+        self.panel_known(("panel",), data.get("panel"))
+        self.panel_known(("defaults", "panel"), defaults.get("panel"))
         orders: list[OrderSpec] = []
         seen: dict[str, int] = {}
-        for index, raw in enumerate(data["orders"]):
+        listed = data.get("orders")
+        for index, raw in enumerate(listed if isinstance(listed, list) else []):
             path: JsonPath = ("orders", index)
-            ident = raw["id"]
-            if ident in seen:
+            if not isinstance(raw, dict):
+                continue
+            ident = raw.get("id")
+            if isinstance(ident, str) and ident in seen:
                 line = self.doc.location(("orders", seen[ident], "id")).line
                 self.problem((*path, "id"), f"duplicate order id '{ident}' (first at line {line})")
                 continue
-            seen[ident] = index
+            if isinstance(ident, str):
+                seen[ident] = index
+            self.panel_known((*path, "panel"), raw.get("panel"))
             spec = self.order(name, data.get("panel"), defaults, raw, path)
             if spec is not None:
                 orders.append(spec)
         if self.problems:
             return None, self.problems
         budget = data.get("budget")
+        if not isinstance(budget, int | Decimal) or isinstance(budget, bool):
+            budget = None  # none, or the schema's to refuse (then no spec is returned)
         return (
             CampaignSpec(
                 name=name,
@@ -306,8 +302,10 @@ class _Checker:
         raw: Mapping[str, Any],
         path: JsonPath,
     ) -> OrderSpec | None:
-        own = set(raw) - COMMON_FIELDS
+        own = (set(raw) - COMMON_FIELDS) & TYPE_FIELDS
         explicit = raw.get("type", defaults.get("type"))
+        if explicit is not None and explicit not in BY_SLUG:
+            return None  # the schema names the types
         if explicit is not None:
             fitting: tuple[OrderType, ...] = (BY_SLUG[explicit],)
             for name in sorted(own - BY_SLUG[explicit].fields):
@@ -322,7 +320,7 @@ class _Checker:
         merged: dict[str, Any] = {
             k: v for k, v in defaults.items() if k in COMMON_FIELDS or k in accepted
         }
-        merged.update(raw)
+        merged.update((k, v) for k, v in raw.items() if k in COMMON_FIELDS or k in TYPE_FIELDS)
         origin = {k: (path if k in raw else ("defaults",)) for k in merged}
         fields = frozenset(merged) - COMMON_FIELDS
         matches = tuple(t for t in fitting if t.required <= fields <= t.fields)
@@ -350,7 +348,7 @@ class _Checker:
         locations = tuple((k, self.doc.location((*origin[k], k), key=True)) for k in sorted(merged))
         return OrderSpec(
             campaign=campaign,
-            id=raw["id"],
+            id=str(raw.get("id", "")),
             panel=panel,
             service=merged["service"],
             types=tuple(t.service_type for t in matches),
@@ -387,44 +385,10 @@ class _Checker:
         path: JsonPath,
         origin: Mapping[str, JsonPath],
     ) -> bool:
-        before = len(self.problems)
-
-        def at(name: str) -> JsonPath:
-            return (*origin.get(name, path), name)
-
-        if "quantity" in merged:
-            for name in ("comments", "usernames"):
-                counted = all(t.units == name for t in matches)
-                if name in merged and counted and merged["quantity"] != len(merged[name]):
-                    self.problem(
-                        at("quantity"),
-                        f"quantity {merged['quantity']} does not match the {len(merged[name])} "
-                        f"{name} given (the panel charges one per item)",
-                    )
-        if "min" in merged and "max" in merged and merged["min"] > merged["max"]:
-            self.problem(at("min"), f"min {merged['min']} is greater than max {merged['max']}")
-        if "expiry" in merged:
-            day, month, year = (int(x) for x in merged["expiry"].split("/"))
-            try:
-                _dt.date(year, month, day)
-            except ValueError:
-                self.problem(at("expiry"), f"{merged['expiry']} is not a real date")
-        traffic = merged.get("type_of_traffic")
-        if "google_keyword" in merged and traffic != 1:
-            self.problem(at("google_keyword"), "google_keyword needs type_of_traffic: 1")
-        if "referring_url" in merged and traffic != 2:
-            self.problem(at("referring_url"), "referring_url needs type_of_traffic: 2")
-        if traffic == 1 and "google_keyword" not in merged:
-            self.problem(at("type_of_traffic"), "type_of_traffic 1 needs a google_keyword")
-        if traffic == 2 and "referring_url" not in merged:
-            self.problem(at("type_of_traffic"), "type_of_traffic 2 needs a referring_url")
-        for name in LIST_FIELDS & set(merged):
-            items = merged[name]
-            if len(set(items)) != len(items) and name != "comments":
-                self.problem(at(name), f"{name} repeats an item")
-        if merged.get("cancel") and merged.get("refills"):
-            self.problem(at("cancel"), "an order cannot ask for both cancel and refills")
-        return len(self.problems) == before
+        found = rules.consistency(merged, matches, self.today)
+        for name, message in found:
+            self.problem((*origin.get(name, path), name), message)
+        return not found
 
 
 def _freeze(value: Any) -> Any:

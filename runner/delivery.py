@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from runner.api.models import OrderStatus, RefillStatus
-from runner.state import OrderRecord, Phase
+from runner.state import OrderRecord, Phase, RefillRecord
 
 
 @dataclass(frozen=True)
@@ -26,25 +26,35 @@ class Row:
     charge: Decimal | None  # as the panel reported it
     currency: str | None
     spent: Decimal  # OrderRecord.spent: the charge, else the estimate made when placing
-    refills: str
+    refills: str  # for a table: "1 (Completed)"
     refills_open: bool
-    age: str
+    age: str  # for a table: "3m"
     note: str
+    # The same facts as values (for JSON): the panel's status (None: not known yet), the
+    # refill requests, when the order was recorded and how long ago.
+    panel_status: str | None = None
+    refill_requests: tuple[RefillRecord, ...] = ()
+    created_at: str = ""
+    age_seconds: int | None = None
+    service_type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """Numbers as numbers, times as ISO 8601, money as exact decimal strings."""
         return {
             "address": self.address,
             "campaign": self.campaign,
             "phase": str(self.phase),
             "order_id": self.order_id,
-            "status": self.status,
+            "status": self.panel_status,
             "delivered": self.delivered,
             "ordered": self.ordered,
             "charge": None if self.charge is None else str(self.charge),
             "currency": self.currency,
             "spent": str(self.spent),
-            "refills": self.refills,
-            "age": self.age,
+            "refills": [r.to_json() for r in self.refill_requests],
+            "refills_open": self.refills_open,
+            "created_at": self.created_at,
+            "age_seconds": self.age_seconds,
             "note": self.note,
         }
 
@@ -68,22 +78,55 @@ class Overview:
         return sum((r.spent for r in self.of(campaign)), Decimal(0))
 
     @property
+    def running(self) -> list[Row]:
+        """Subscriptions running as intended (status Active): they never finish by
+        themselves, and that is right."""
+        return [
+            r
+            for r in self.rows
+            if r.phase is Phase.PLACED
+            and r.service_type == "Subscriptions"
+            and r.panel_status == OrderStatus.ACTIVE.value
+        ]
+
+    @property
+    def under_way(self) -> list[Row]:
+        """Placed orders still moving: not in a final status, or with a refill open."""
+        running = {r.address for r in self.running}
+        return [
+            r
+            for r in self.rows
+            if r.phase is Phase.PLACED
+            and r.address not in running
+            and (
+                r.panel_status is None or not OrderStatus(r.panel_status).terminal or r.refills_open
+            )
+        ]
+
+    @property
     def finished(self) -> bool:
-        """Every placed order is in a final status and has no refill under way."""
-        for r in self.rows:
-            if r.phase is not Phase.PLACED:
-                continue
-            if r.status == "-" or not OrderStatus(r.status).terminal or r.refills_open:
-                return False
-        return True
+        """Nothing will change by waiting: every placed order is in a final status (its
+        refills answered) or is a running subscription.  Orders in doubt or rejected wait
+        for a person, not for time."""
+        return not self.under_way
+
+    @property
+    def needs_a_person(self) -> list[Row]:
+        return [r for r in self.rows if r.phase in (Phase.IN_DOUBT, Phase.REJECTED)]
 
 
-def age(created: str, now: _dt.datetime) -> str:
+def age_seconds(created: str, now: _dt.datetime) -> int | None:
     try:
         then = _dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
+        return None
+    return int((now - then).total_seconds())
+
+
+def age(created: str, now: _dt.datetime) -> str:
+    seconds = age_seconds(created, now)
+    if seconds is None:
         return "-"
-    seconds = int((now - then).total_seconds())
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:
@@ -139,6 +182,11 @@ def row(record: OrderRecord, now: _dt.datetime) -> Row:
         refills_open,
         age(record.created_at, now),
         note,
+        panel_status=last.status if last is not None and last.status else None,
+        refill_requests=tuple(record.refills),
+        created_at=record.created_at,
+        age_seconds=age_seconds(record.created_at, now),
+        service_type=str(record.spec.get("service_type") or "") or None,
     )
 
 

@@ -74,6 +74,9 @@ class Executor:
         self.on_outcome = on_outcome
         self.stop = stop or threading.Event()
         self.apply_id = uuid.uuid4().hex
+        # Recorded ``submitting`` and not yet handed to a sender: surely never sent.
+        self.queued: set[str] = set()
+        # Handed to a sender: the request may be on its way.
         self.in_flight: set[str] = set()
         self._lock = threading.Lock()
         self._writer: GroupWriter | None = None
@@ -101,13 +104,20 @@ class Executor:
             raise StateError("the executor is not running")
         return self._writer
 
-    def abandon_in_flight(self, reason: str) -> None:
-        """Stopping now: what is in flight may have reached the panel, so it is recorded as
-        in doubt (after the outcomes already queued, which stay as they are)."""
-        addresses = sorted(self.in_flight)
+    def abandon_in_flight(self, reason: str) -> tuple[int, int]:
+        """Stopping now.  What a sender took may have reached the panel: in doubt.  What
+        no sender took yet was surely never sent: withdrawn, as the first Ctrl-C does (a
+        sender finding its order withdrawn sends nothing).  The outcomes already queued
+        stay as they are.  Returns (withdrawn, in doubt)."""
+        with self._lock:
+            unsent = sorted(self.queued)
+            self.queued.clear()
+            sending = sorted(self.in_flight)
 
         def write(tx: Transaction) -> None:
-            for address in addresses:
+            for address in unsent:
+                tx.withdraw(address, NOT_STARTED)
+            for address in sending:
                 tx.abandon_submitting(reason, address)
 
         try:
@@ -115,6 +125,7 @@ class Executor:
         except StateError:  # the writer is closed or failed: write directly
             with self.store.transaction() as tx:
                 write(tx)
+        return len(unsent), len(sending)
 
     def run(self, plan: Plan) -> Report:
         self._writer = writer = GroupWriter(self.store)
@@ -247,15 +258,25 @@ class Executor:
             )
         )
         with self._lock:
-            self.in_flight.add(action.address)
+            self.queued.add(action.address)
 
     def _send(self, action: Action) -> Sent:
         """Send ``add`` for an action whose ``submitting`` is committed; record the
-        outcome.  Interrupted before sending, the record is withdrawn."""
+        outcome.  Interrupted before sending, the record is withdrawn (here, or by
+        ``abandon_in_flight`` if it got there first)."""
+        skipped = Outcome(action.address, Result.SKIPPED, NOT_STARTED), None
+        with self._lock:
+            mine = action.address in self.queued
+            self.queued.discard(action.address)
+            sending = mine and not self.stop.is_set()
+            if sending:
+                self.in_flight.add(action.address)
+        if not mine:
+            return skipped
+        if not sending:
+            self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
+            return skipped
         try:
-            if self.stop.is_set():
-                self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
-                return Outcome(action.address, Result.SKIPPED, NOT_STARTED), None
             return self._add(action)
         finally:
             with self._lock:

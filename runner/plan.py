@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from runner.api import ordertypes
 from runner.errors import Location
 from runner.money import format_amount
 
@@ -68,6 +69,42 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field of a placed order that its file now says otherwise."""
+
+    field: str
+    old: Any  # as recorded when the order was placed; None: not set
+    new: Any  # as the file says now; None: not set
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        return cls(str(data["field"]), data.get("old"), data.get("new"))
+
+
+def spec_changes(recorded: Any, wanted: Any) -> tuple[Change, ...]:
+    """Field by field, how the file's order (``OrderSpec.to_json()``) differs from the one
+    recorded when it was placed: panel, service, then the order type's fields.  Nothing
+    when the record did not keep its parameters."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("params"), dict):
+        return ()
+
+    def fields(spec: dict[str, Any]) -> dict[str, Any]:
+        params = spec.get("params")
+        return {
+            "panel": spec.get("panel"),
+            "service": spec.get("service"),
+            **(params if isinstance(params, dict) else {}),
+        }
+
+    old, new = fields(recorded), fields(wanted)
+    names = ["panel", "service", *sorted((set(old) | set(new)) - {"panel", "service"})]
+    return tuple(Change(n, old.get(n), new.get(n)) for n in names if old.get(n) != new.get(n))
+
+
 @dataclass(frozen=True, order=True)
 class Action:
     address: str
@@ -87,6 +124,8 @@ class Action:
     campaign: str = ""
     spec: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     location: Location | None = field(default=None, compare=False)
+    # A conflict: what the file changed in the placed order.
+    changes: tuple[Change, ...] = field(default=(), compare=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -112,7 +151,10 @@ class Action:
             "fingerprint": self.fingerprint,
             "reason": self.reason,
             "spec": self.spec,
+            # What `add` will carry besides service and key, exactly (creates only).
+            "sends": ordertypes.wire_params(self.fields, self.service_type) if self.spec else None,
             "location": _loc_json(self.location),
+            "changes": [c.to_json() for c in self.changes],
         }
 
     @classmethod
@@ -135,6 +177,7 @@ class Action:
             campaign=data.get("campaign", ""),
             spec=data.get("spec"),
             location=_loc_from(data.get("location")),
+            changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
         )
 
 
@@ -288,7 +331,11 @@ class Plan:
         elif costs:
             parts = [
                 f"{format_amount(p.cost)} {p.currency} on {p.name}"
-                + ("" if p.balance is None else f" (balance {format_amount(p.balance)})")
+                + (
+                    ""
+                    if p.balance is None
+                    else f" (balance {format_amount(p.balance)} {p.currency})"
+                )
                 for p in costs
             ]
             text += " Cost " + "; ".join(parts) + "."

@@ -16,7 +16,7 @@ from runner.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.orderchecks import Misfit, fit
-from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan
+from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
 
 
@@ -229,14 +229,21 @@ class _Planner:
             base, order_id=record.order_id, status=None if status is None else str(status)
         )
         if record.fingerprint != spec.fingerprint():
+            changes = spec_changes(record.spec, spec.to_json())
+            what = ", ".join(c.field for c in changes) or "its parameters"
             self.error(
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
-                "and placed orders cannot change; revert the change, or give the order a new "
-                "id to place a new one",
+                f"({what} changed) and placed orders cannot change; revert the change, or "
+                "give the order a new id to place a new one",
                 spec.location,
                 spec.address,
             )
-            return replace(base, kind=Kind.CONFLICT, reason="parameters changed after placing")
+            return replace(
+                base,
+                kind=Kind.CONFLICT,
+                reason="parameters changed after placing",
+                changes=changes,
+            )
         service = facts.services.get(spec.service) if facts and not facts.error else None
         if spec.cancel:
             if record.cancel is not None and record.cancel.ok:
@@ -309,7 +316,8 @@ class _Planner:
             unit = f" {currency}" if currency else ""
             self.error(
                 f"campaign {campaign.name}: spend {format_amount(total)}{unit} (recorded "
-                f"{format_amount(spent)} + planned {format_amount(planned)}) is above its "
+                f"{format_amount(spent)}{unit} + planned {format_amount(planned)}{unit}) is "
+                "above its "
                 f"budget {format_amount(campaign.budget)}{unit}",
                 campaign.budget_location or campaign.location,
             )

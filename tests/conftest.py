@@ -108,7 +108,9 @@ def write_project(folder: Path, panels: dict[str, dict[str, str]]) -> Path:
 
 
 def copy_examples(folder: Path) -> None:
+    """The demo campaign and the examples of every order type, all under campaigns/."""
     shutil.copytree(REPO / "campaigns", folder / "campaigns")
+    shutil.copytree(REPO / "examples" / "campaigns", folder / "campaigns" / "examples")
     shutil.copy(REPO / "smm.yaml", folder / "smm.yaml")
 
 

@@ -73,7 +73,7 @@ def test_workflow_steps(sim: Sim, tmp_path: Path) -> None:
     assert step(main, "state-pull").returncode == 0
     result = step(main, "main")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply complete: 3 placed" in result.stdout
+    assert "Apply complete: 3 orders placed" in result.stdout
     assert (main / "plan.json").is_file()
     # the report: the page as the run's artifact, its spend table in the job summary
     summary = tmp_path / "main-summary.md"

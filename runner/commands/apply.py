@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -17,9 +16,6 @@ from runner.commands.options import (
     reconcile_option,
 )
 from runner.workflows.context import Context
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()
@@ -74,7 +70,7 @@ def apply(
         view.emit(render.summary_event(report))
     else:
         out("")
-        for line in render.summary(report):
+        for line in render.summary(report, plan_render.currency(applied.plan)):
             out(line)
     if report.interrupted:
         stopped = report.failed or report.count(Result.SKIPPED)

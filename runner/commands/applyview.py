@@ -54,13 +54,18 @@ class TerminalView:
 
     def confirm(self, plan: Plan) -> None:
         from runner.errors import Declined
-        from runner.render.apply import PROMPT
+        from runner.render.apply import prompt
 
         if self.auto_approve:
             return
         if not sys.stdin.isatty():
-            raise Declined("no terminal to confirm on: pass --auto-approve to apply without asking")
-        answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=" ")
+            raise Declined(
+                "no terminal to confirm on: pass --auto-approve to apply this plan without "
+                "asking, or save it (smm plan -o plan.json) and apply exactly it "
+                "(smm apply plan.json)"
+            )
+        out("")
+        answer = click.prompt(prompt(plan), default="", show_default=False, prompt_suffix=" ")
         if answer.strip() != "yes":
             raise Declined("apply cancelled: nothing was ordered")
 
@@ -68,26 +73,40 @@ class TerminalView:
         from runner.console import console
         from runner.plan import Kind
         from runner.render.apply import Progress, start_event
+        from runner.render.plan import currency
 
         if self.as_json:
             self.emit(start_event(plan))
-        elif sys.stderr.isatty():
+            return
+        out("")
+        if sys.stderr.isatty():
             total = len(plan.of_kind(Kind.CREATE, Kind.REFILL, Kind.CANCEL))
-            self.progress = Progress(total, console(stderr=True))
+            self.progress = Progress(total, console(stderr=True), currency(plan))
             self.progress.start()
 
     def outcome(self, outcome: Outcome) -> None:
+        """Each outcome on a line of its own (above the bar on a terminal), once recorded."""
         from runner.render.apply import outcome_line
 
         if self.as_json:
             self.emit(outcome.to_json())
-        elif self.progress is not None:
-            self.progress.advance(outcome)
+            return
+        line = outcome_line(outcome)
+        if self.progress is None:
+            out(line)
+            return
+        self.progress.advance(outcome)
+        if sys.stdout.isatty():  # the same screen: above the bar
+            self.progress.print(line)
         else:
-            out(outcome_line(outcome))
+            out(line)
 
     def notice(self, text: str) -> None:
-        if not self.as_json:
+        if self.as_json:
+            return
+        if self.progress is not None:
+            self.progress.print(text)
+        else:
             print(text, file=sys.stderr, flush=True)
 
     def stopped(self) -> None:

@@ -19,11 +19,11 @@ def services(ctx: Context, panel: str, search: str | None, type_: str | None, ou
     from runner.render import panels as render
     from runner.workflows import panels
 
-    catalog = panels.services(ctx, panel, search, type_)
     if output == "json":
-        out(render.services_json(catalog))
+        out(render.services_json(panels.services(ctx, panel, search, type_)))
     else:
-        show(render.services_table(panel, catalog))
+        found = panels.catalog(ctx, panel, search, type_)
+        show(render.services_table(panel, found.services, found.currency))
 
 
 @click.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import signal
+import threading
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +19,9 @@ from runner.commands.options import (
     show,
 )
 from runner.workflows.context import Context
+
+if TYPE_CHECKING:
+    from runner.delivery import Overview
 
 
 @click.command()
@@ -50,20 +56,52 @@ def status(
 
     view = overview(ctx, paths, refresh=do_refresh or watch, lock_timeout=lock_timeout)
     if watch and output == "text":
-        from rich.live import Live
-
-        from runner.console import console
-
-        with Live(render.tables(view), console=console(), auto_refresh=False) as live:
-            while not view.finished:
-                time.sleep(interval)
-                view = overview(ctx, paths, refresh=True, lock_timeout=lock_timeout)
-                live.update(render.tables(view), refresh=True)
-        return EXIT_OK
+        return follow(ctx, paths, view, interval, lock_timeout)
     if output == "json":
         out(render.as_json(view))
     elif output == "markdown":
         out(render.markdown(view))
     else:
         show(render.tables(view))
+    return EXIT_OK
+
+
+def _stop_watching(signum: int, frame: FrameType | None) -> None:
+    """The first Ctrl-C stops watching; the way out then runs whole, whatever is typed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def follow(
+    ctx: Context, paths: tuple[Path, ...], view: Overview, interval: float, lock_timeout: float
+) -> int:
+    """Redraw the tables after each refresh until nothing will change by waiting; say how
+    it ended.  Ctrl-C stops watching, and is no error: nothing was being changed."""
+    from rich.live import Live
+
+    from runner.console import console
+    from runner.errors import EXIT_OK
+    from runner.render import status as render
+    from runner.workflows.status import watch
+
+    screen = console()
+    latest = view
+    live = Live(render.tables(view), console=screen, auto_refresh=False, redirect_stdout=False)
+    main = threading.current_thread() is threading.main_thread()  # where signals go
+    previous = signal.signal(signal.SIGINT, _stop_watching) if main else None
+    try:
+        if screen.is_terminal:
+            live.start(refresh=True)
+        for latest in watch(ctx, paths, view, interval=interval, lock_timeout=lock_timeout):
+            live.update(render.tables(latest), refresh=screen.is_terminal)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.stop()  # ends the display's last line, even when Ctrl-C came as it started
+        if main:
+            signal.signal(signal.SIGINT, previous)
+    if not screen.is_terminal:  # a file or a pipe: the last tables only
+        show(render.tables(latest))
+    out("")
+    out(render.final_line(latest))
     return EXIT_OK

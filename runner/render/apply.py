@@ -6,12 +6,19 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from runner.money import format_amount
 from runner.outcome import Outcome, Report, Result
 from runner.plan import Kind, Plan
 from runner.printable import clean
+from runner.render.words import money, plural
 
 PROMPT = "Place these orders? Only 'yes' will be accepted:"
+
+
+def prompt(plan: Plan) -> str:
+    """The question before applying: what will be sent, in the plan's words."""
+    if plan.count(Kind.CREATE):
+        return PROMPT
+    return "Send these requests? Only 'yes' will be accepted:"
 
 
 def event(data: dict[str, Any]) -> str:
@@ -32,9 +39,17 @@ def start_event(plan: Plan) -> dict[str, Any]:
 
 
 def outcome_line(outcome: Outcome) -> str:
-    detail = f" order {outcome.order_id}" if outcome.order_id else ""
-    message = f": {outcome.message}" if outcome.message else ""
-    return clean(f"  {outcome.address}: {outcome.result.words}{detail}{message}")
+    """One line per outcome: the address, what happened, the panel's order id and the
+    cost; a failure says why."""
+    parts = [outcome.result.words]
+    if outcome.order_id:
+        parts.append(f"order {outcome.order_id}")
+    if outcome.result is Result.PLACED and outcome.cost is not None:
+        parts.append(money(outcome.cost, outcome.currency))
+    text = f"  {outcome.address}: {', '.join(parts)}"
+    if outcome.message:
+        text += f": {outcome.message}" if outcome.result.failed else f" ({outcome.message})"
+    return clean(text)
 
 
 def summary_event(report: Report) -> dict[str, Any]:
@@ -52,19 +67,32 @@ def summary_event(report: Report) -> dict[str, Any]:
     }
 
 
-def summary(report: Report) -> list[str]:
-    """The summary line, then one line per failed action with what settles it."""
-    count = report.count
-    currency = f" {clean(report.currency)}" if report.currency else ""
-    skipped = count(Result.SKIPPED)
+_COUNTED = (
+    (Result.PLACED, "order", " placed"),
+    (Result.REJECTED, "", " rejected"),
+    (Result.NOT_SENT, "", " not sent"),
+    (Result.IN_DOUBT, "", " in doubt"),
+    (Result.REFILL_REQUESTED, "refill", " requested"),
+    (Result.REFILL_FAILED, "refill", " refused"),
+    (Result.CANCEL_REQUESTED, "cancel", " requested"),
+    (Result.CANCEL_FAILED, "cancel", " refused"),
+    (Result.SKIPPED, "", " not started"),
+)
+
+
+def summary(report: Report, currency: str | None = None) -> list[str]:
+    """The summary line (what happened, counted; what was spent), then one line per
+    failed action with what settles it.  ``currency`` is the plan's, when no outcome
+    carries one."""
+    counts = [
+        (plural(n, noun) if noun else str(n)) + words
+        for result, noun, words in _COUNTED
+        if (n := report.count(result))
+    ]
+    spent = money(report.spent, report.currency or currency)
     lines = [
         f"Apply {'interrupted' if report.interrupted else 'complete'}: "
-        f"{count(Result.PLACED)} placed, "
-        f"{count(Result.REJECTED) + count(Result.NOT_SENT)} rejected, "
-        f"{count(Result.IN_DOUBT)} in doubt, {count(Result.REFILL_REQUESTED)} refills, "
-        f"{count(Result.CANCEL_REQUESTED)} cancels"
-        + (f", {skipped} not started" if skipped else "")
-        + f". Spent {format_amount(report.spent)}{currency}."
+        f"{', '.join(counts) or 'nothing was done'}. Spent {spent}."
     ]
     for outcome in report.failed:
         hint = ""
@@ -80,13 +108,15 @@ def summary(report: Report) -> list[str]:
 
 
 class Progress:
-    """A live bar on a terminal's stderr: orders done of all, and the money spent."""
+    """A live bar on a terminal: orders done of all, and the money spent; the lines
+    printed through it stay above the bar, which goes when it stops."""
 
-    def __init__(self, total: int, console: Any) -> None:
+    def __init__(self, total: int, console: Any, currency: str | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
         from rich.progress import Progress as Bar
 
         self.spent = Decimal(0)
+        self.currency = currency
         self._bar = Bar(
             TextColumn("[bold]Applying"),
             BarColumn(),
@@ -94,16 +124,24 @@ class Progress:
             TextColumn("spent {task.fields[spent]}"),
             console=console,
             transient=True,
+            # Output meant for a pipe or a file must not be drawn on the terminal.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
-        self._task = self._bar.add_task("apply", total=total, spent="0.00")
+        self._task = self._bar.add_task("apply", total=total, spent=money(self.spent, currency))
 
     def start(self) -> None:
         self._bar.start()
 
+    def print(self, line: str) -> None:
+        """A line above the bar, kept when the bar goes."""
+        self._bar.console.print(line, markup=False, highlight=False, emoji=False)
+
     def advance(self, outcome: Outcome) -> None:
         if outcome.cost is not None and outcome.result is Result.PLACED:
             self.spent += outcome.cost
-        self._bar.update(self._task, advance=1, spent=format_amount(self.spent))
+            self.currency = self.currency or outcome.currency
+        self._bar.update(self._task, advance=1, spent=money(self.spent, self.currency))
 
     def stop(self) -> None:
         self._bar.stop()

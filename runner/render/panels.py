@@ -6,56 +6,67 @@ import json
 from typing import TYPE_CHECKING
 
 from runner.api.models import Balance, Service
-from runner.money import format_amount
 from runner.printable import clean
+from runner.render.words import money, plural
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-
-def _yes(flag: bool | None) -> str:
-    return "-" if flag is None else ("yes" if flag else "no")
 
 
 def services_json(catalog: list[Service]) -> str:
     return json.dumps([s.to_json() for s in catalog], indent=2)
 
 
-def services_table(panel: str, catalog: list[Service]) -> Table:
+def _options(s: Service) -> str:
+    """What a service allows besides ordering ("-" when the panel says nothing)."""
+    flags = (("refill", s.refill), ("cancel", s.cancel), ("drip-feed", s.dripfeed))
+    if all(flag is None for _, flag in flags):
+        return "-"
+    return " ".join(name for name, flag in flags if flag) or "none"
+
+
+def services_table(panel: str, catalog: list[Service], currency: str | None = None) -> Table:
+    """The catalog by category (a bold line heads each), in the order the panel lists it."""
     from rich.markup import escape as markup
-    from rich.table import Table
+
+    from runner.render.table import Column, table
 
     def escape(value: object) -> str:
         return markup(clean(value))
 
-    table = Table(title=escape(f"{panel}: {len(catalog)} services"), title_justify="left")
-    for name, justify in (
-        ("ID", "right"),
-        ("Name", "left"),
-        ("Type", "left"),
-        ("Category", "left"),
-        ("Rate/1000", "right"),
-        ("Min", "right"),
-        ("Max", "right"),
-        ("Refill", "center"),
-        ("Cancel", "center"),
-        ("Drip-feed", "center"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    by_category: dict[str, list[Service]] = {}
     for s in catalog:
-        table.add_row(
-            str(s.id),
-            escape(s.name),
-            escape(str(s.type)),
-            escape(s.category),
-            str(s.rate),
-            str(s.min),
-            str(s.max),
-            _yes(s.refill),
-            _yes(s.cancel),
-            _yes(s.dripfeed),
-        )
-    return table
+        by_category.setdefault(s.category, []).append(s)
+    rows: list[list[str]] = []
+    for category, services in by_category.items():
+        rows.append(["", f"[bold]{escape(category or 'no category')}:[/]", *[""] * 5])
+        rows += [
+            [
+                str(s.id),
+                escape(s.name),
+                escape(str(s.type)),
+                str(s.rate),
+                str(s.min),
+                str(s.max),
+                _options(s),
+            ]
+            for s in services
+        ]
+    unit = f"{clean(currency)} " if currency else ""
+    return table(
+        [
+            Column("ID", "number"),
+            Column("Service"),
+            Column("Type"),
+            Column("Rate", "number"),
+            Column("Min", "number"),
+            Column("Max", "number"),
+            Column("Options"),
+        ],
+        rows,
+        title=escape(f"{panel}: {plural(len(catalog), 'service')}"),
+        caption=f"Rate: {unit}per 1000 units (a package: its price).",
+    )
 
 
 def balance_json(panel: str, balance: Balance) -> str:
@@ -65,4 +76,4 @@ def balance_json(panel: str, balance: Balance) -> str:
 
 
 def balance_text(panel: str, balance: Balance) -> str:
-    return clean(f"{panel}: {format_amount(balance.amount)} {balance.currency}")
+    return clean(f"{panel}: {money(balance.amount, balance.currency)}")

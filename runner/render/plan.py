@@ -6,10 +6,13 @@ Rendering never decides anything; it only shows the plan the planner made.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from runner.money import format_amount
 from runner.plan import Action, Kind, Plan
 from runner.printable import clean, md
+from runner.render.sends import details, worst_case
+from runner.render.words import money, plural
 
 _STYLE = {
     Kind.CREATE: "green",
@@ -22,6 +25,8 @@ _STYLE = {
     Kind.NOOP: "dim",
     Kind.INVALID: "bold red",
 }
+# The width of the labels under a create ("poll answer", "subscription").
+LABEL = 12
 SHOWN = (
     Kind.CREATE,
     Kind.REFILL,
@@ -34,9 +39,23 @@ SHOWN = (
 )
 
 
+CONFLICT_FIX = (
+    "revert the file to what was placed, or give the order a new id (a new order is "
+    "placed; the old one stays as it is)"
+)
+
+
+def _value(value: object) -> str:
+    """A field's value in a difference: as written in JSON, or that it is not set."""
+    return "(not set)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _units(action: Action) -> str:
+    why = worst_case(action)
     if action.units is None:
-        return "unbounded"
+        return f"unbounded ({why})" if why else "unbounded"
+    if why:
+        return f"{action.units} at most: {why}"
     drip = action.fields.get("drip_feed")
     if isinstance(drip, dict):
         per_run = action.units // int(drip["runs"])
@@ -51,77 +70,98 @@ def _line(action: Action) -> str:
     return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
 
 
+def _create(action: Action, escape: Callable[[object], str]) -> list[str]:
+    """The lines under a create: where, what it sends, units and cost."""
+    lines = [
+        f"      {'panel':<{LABEL}} {escape(action.panel)}, service {action.service}"
+        f" {escape(action.service_name or '')}".rstrip()
+    ]
+    if action.link:
+        lines.append(f"      {'link':<{LABEL}} {escape(action.link)}")
+    lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
+    lines.append(f"      {'units':<{LABEL}} {escape(_units(action))}")
+    lines.append(f"      {'cost':<{LABEL}} {escape(money(action.cost, action.currency))}")
+    return lines
+
+
+def _conflict(action: Action, escape: Callable[[object], str]) -> list[str]:
+    """The lines under a conflict: each changed field, old -> new, and the ways out."""
+    lines = []
+    for change in action.changes:
+        shown = f"{_value(change.old)} -> {_value(change.new)}"
+        lines.append(f"      {escape(change.field):<{LABEL}} {escape(shown)}")
+    lines.append(f"      {'ways out':<{LABEL}} {escape(CONFLICT_FIX)}")
+    return lines
+
+
 def text(plan: Plan) -> str:
-    """Rich markup; the caller prints it with or without colour."""
+    """Rich markup; the caller prints it with or without colour.  Sections are one blank
+    line apart."""
     from rich.markup import escape as markup
 
     def escape(value: object) -> str:
         return markup(clean(value))
 
-    lines: list[str] = []
+    sections: list[list[str]] = []
     if plan.reconciliation:
-        lines.append("Reconciled lost answers from the panel's evidence:")
-        lines += [f"  {escape(line)}" for line in plan.reconciliation]
-        lines.append("")
+        sections.append(
+            ["Reconciled lost answers from the panel's evidence:"]
+            + [f"  {escape(line)}" for line in plan.reconciliation]
+        )
     shown = [a for a in plan.actions if a.kind in SHOWN]
     if shown:
-        lines.append("smm will perform these actions:")
-        lines.append("")
-    for action in shown:
-        style = _STYLE[action.kind]
-        lines.append(f"  [{style}]{escape(_line(action))}[/]")
-        if action.kind is Kind.CREATE:
-            lines.append(
-                f"      panel    {escape(action.panel)}, service {action.service}"
-                f" {escape(action.service_name or '')}"
-            )
-            if action.link:
-                lines.append(f"      link     {escape(action.link)}")
-            cost = (
-                "unbounded"
-                if action.cost is None
-                else f"{format_amount(action.cost)} {escape(action.currency)}"
-            )
-            lines.append(f"      units    {_units(action)}   cost {cost}")
-    if shown:
-        lines.append("")
+        lines = ["smm will perform these actions:", ""]
+        for action in shown:
+            lines.append(f"  [{_STYLE[action.kind]}]{escape(_line(action))}[/]")
+            if action.kind is Kind.CREATE:
+                lines += _create(action, escape)
+            elif action.kind is Kind.CONFLICT:
+                lines += _conflict(action, escape)
+        sections.append(lines)
     unchanged = plan.count(Kind.NOOP)
     if unchanged:
-        lines.append(f"{unchanged} order{'s' if unchanged != 1 else ''} unchanged.")
+        sections.append([f"{plural(unchanged, 'order')} unchanged."])
     if plan.campaigns and any(c.cost or c.budget for c in plan.campaigns):
-        lines.append("")
-        lines.append("Cost by campaign:")
+        width = min(32, max(len(clean(c.name)) for c in plan.campaigns))
+        lines = ["Cost by campaign:"]
         for c in plan.campaigns:
-            budget = ""
+            lines.append(f"  {escape(c.name):<{width}}  {escape(money(c.cost, c.currency))}")
             if c.budget is not None:
-                budget = (
-                    f"   budget {format_amount(c.budget)}: spent {format_amount(c.spent)}, "
-                    f"after {format_amount(c.spent + c.cost)}"
+                lines.append(
+                    f"  {'':<{width}}  budget {escape(money(c.budget, c.currency))}: "
+                    f"{escape(money(c.spent, c.currency))} spent, "
+                    f"{escape(money(c.spent + c.cost, c.currency))} after this plan"
                 )
-            extra = f" {escape(c.currency)}" if c.currency else ""
-            lines.append(f"  {escape(c.name):<32} {format_amount(c.cost)}{extra}{budget}")
-    if plan.panels:
-        lines.append("")
-        lines.append("Balance:")
-        for p in plan.panels:
-            if p.balance is None:
-                continue
-            lines.append(
-                f"  {escape(p.name):<32} {format_amount(p.balance)} {escape(p.currency)} -> "
-                f"{format_amount(p.after)} {escape(p.currency)} after {format_amount(p.cost)}"
-            )
-    for check in plan.warnings:
-        lines.append(f"[yellow]{escape(str(check))}[/]")
-    for check in plan.errors:
-        lines.append(f"[bold red]{escape(str(check))}[/]")
-    lines.append("")
-    if plan.errors:
-        n = len(plan.errors)
-        lines.append(
-            f"[bold red]The plan has {n} error{'s' if n != 1 else ''}: nothing can be applied.[/]"
+        sections.append(lines)
+    balances = [p for p in plan.panels if p.balance is not None]
+    if balances:
+        width = min(32, max(len(clean(p.name)) for p in balances))
+        sections.append(
+            ["Balance:"]
+            + [
+                f"  {escape(p.name):<{width}}  {escape(money(p.balance, p.currency))} -> "
+                f"{escape(money(p.after, p.currency))} after "
+                f"{escape(money(p.cost, p.currency))}"
+                for p in balances
+            ]
         )
-    lines.append(f"[bold]{escape(plan.summary())}[/]")
-    return "\n".join(lines)
+    checks = [f"[yellow]{escape(str(check))}[/]" for check in plan.warnings]
+    checks += [f"[bold red]{escape(str(check))}[/]" for check in plan.errors]
+    if checks:
+        sections.append(checks)
+    last = []
+    if plan.errors:
+        errors = plural(len(plan.errors), "error")
+        last.append(f"[bold red]The plan has {errors}: nothing can be applied.[/]")
+    last.append(f"[bold]{escape(plan.summary())}[/]")
+    sections.append(last)
+    return "\n\n".join("\n".join(lines) for lines in sections)
+
+
+def currency(plan: Plan) -> str | None:
+    """The plan's one currency (that of every panel's balance), if there is one."""
+    found = {p.currency for p in plan.panels if p.currency}
+    return found.pop() if len(found) == 1 else None
 
 
 def in_doubt_lines(plan: Plan) -> list[str]:
@@ -169,6 +209,23 @@ def markdown(plan: Plan) -> str:
                 f"{md(service)} | {md(a.link or '')} | {md(units)} | {md(cost)} |"
             )
         out.append("")
+        sent = [(a, details(a, brief=False)) for a in rows if a.kind is Kind.CREATE]
+        if any(rows for _, rows in sent):
+            out += ["What the new orders send besides link and quantity:", ""]
+            for a, found in sent:
+                if found:
+                    parts = "; ".join(f"{md(label)} {md(text)}" for label, text in found)
+                    out.append(f"- `{a.address}`: {parts}")
+            out.append("")
+        conflicts = [a for a in rows if a.kind is Kind.CONFLICT]
+        if conflicts:
+            out += ["Placed orders whose file changed (they cannot change):", ""]
+            for a in conflicts:
+                diff = "; ".join(
+                    f"{md(c.field)}: {md(_value(c.old))} → {md(_value(c.new))}" for c in a.changes
+                )
+                out.append(f"- `{a.address}`: {diff or 'its parameters changed'}")
+            out += ["", f"Ways out: {md(CONFLICT_FIX)}.", ""]
     else:
         out += ["No changes.", ""]
     if plan.panels:

@@ -6,8 +6,8 @@ import json
 from typing import TYPE_CHECKING
 
 from runner.delivery import Refreshed
-from runner.money import format_amount
 from runner.printable import clean
+from runner.render.words import money, plural
 from runner.state import OrderRecord, StateInfo
 
 if TYPE_CHECKING:
@@ -27,32 +27,50 @@ def records_json(info: StateInfo, records: dict[str, OrderRecord]) -> str:
 
 def records_table(info: StateInfo, records: dict[str, OrderRecord]) -> Table:
     from rich.markup import escape as markup
-    from rich.table import Table
+
+    from runner.render.table import Column, table
 
     def escape(value: object) -> str:
         return markup(clean(value))
 
-    table = Table(title=f"{len(records)} orders (serial {info.serial})", title_justify="left")
-    for column in ("Address", "Phase", "Panel", "Order", "Status", "Charge", "Refills"):
-        table.add_column(column)
+    currencies = {r.last.currency for r in records.values() if r.last and r.last.currency}
+    currency = currencies.pop() if len(currencies) == 1 else None
+    rows = []
     for r in records.values():
         last = r.last
-        table.add_row(
-            escape(r.address),
-            str(r.phase),
-            escape(r.panel),
-            str(r.order_id or "-"),
-            escape(last.status or "-") if last else "-",
-            "-" if last is None or last.charge is None else format_amount(last.charge),
-            str(r.refills_made),
+        charge = "-"
+        if last is not None and last.charge is not None:
+            amount = money(last.charge, None if currency else last.currency)
+            charge = escape(amount)
+        rows.append(
+            [
+                escape(r.address),
+                str(r.phase).replace("_", " "),
+                escape(r.panel),
+                str(r.order_id or "-"),
+                escape(last.status or "-") if last else "-",
+                charge,
+                str(r.refills_made or "-"),
+            ]
         )
-    return table
+    return table(
+        [
+            Column("Address", "address"),
+            Column("Phase"),
+            Column("Panel"),
+            Column("Order", "number"),
+            Column("Status"),
+            Column(f"Charge {escape(currency)}" if currency else "Charge", "number"),
+            Column("Refills", "number"),
+        ],
+        rows,
+        title=f"{plural(len(records), 'order')} recorded (serial {info.serial})",
+    )
 
 
 def refreshed_text(result: Refreshed) -> list[str]:
     lines = [
-        f"Refreshed {result.orders} order{'s' if result.orders != 1 else ''} and "
-        f"{result.refills} refill{'s' if result.refills != 1 else ''}"
+        f"Refreshed {plural(result.orders, 'order')} and {plural(result.refills, 'refill')}"
         + (f" ({result.item_errors} unknown to the panel)" if result.item_errors else "")
         + "."
     ]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from runner.delivery import Overview, Row
 from runner.money import format_amount
 from runner.printable import clean, md
+from runner.render.words import money, plural
+from runner.state import Phase
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,70 +29,106 @@ def _delivered(r: Row) -> str:
     return "-" if r.delivered is None else f"{r.delivered}/{r.ordered}"
 
 
+def _currency(view: Overview, name: str) -> str | None:
+    """The campaign's one currency (a campaign is priced in one), if a panel told it."""
+    return next((r.currency for r in view.of(name) if r.currency), None)
+
+
 def _caption(view: Overview, name: str) -> str:
-    mine = view.of(name)
+    currency = _currency(view, name)
+    caption = f"Spent {money(view.spent(name), currency)}"
     budget = view.budgets.get(name)
-    currency = next((r.currency for r in mine if r.currency), "")
-    caption = f"spent {format_amount(view.spent(name))} {clean(currency or '')}".rstrip()
     if budget is not None:
-        caption += f" of budget {format_amount(budget)}"
-    return caption
+        caption += f" of a budget of {money(budget, currency)}"
+    return caption + "."
 
 
 def tables(view: Overview) -> RenderableType:
+    """A table per campaign: every number, id and address whole at any width."""
     from rich.console import Group
     from rich.markup import escape as markup
+    from rich.text import Text
+
+    from runner.render.table import Column, table
 
     def escape(value: object) -> str:
         return markup(clean(value))
-
-    from rich.table import Table
 
     if not view.campaigns:
         return Group("No orders recorded yet. Run smm apply first.")
     parts: list[Any] = []
     for name in view.campaigns:
-        table = Table(
-            title=escape(name),
-            caption=escape(_caption(view, name)),
-            title_justify="left",
-            caption_justify="left",
-        )
-        for column, justify in (
-            ("Address", "left"),
-            ("Order", "right"),
-            ("Status", "left"),
-            ("Delivered", "right"),
-            ("Charge", "right"),
-            ("Refills", "left"),
-            ("Age", "right"),
-            ("Note", "left"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        currency = _currency(view, name)
+        rows = []
         for r in view.of(name):
             style = _STYLE.get(r.status, "")
             status = f"[{style}]{escape(r.status)}[/]" if style else escape(r.status)
-            table.add_row(
-                escape(r.address),
-                str(r.order_id or "-"),
-                status,
-                _delivered(r),
-                "-" if r.charge is None else format_amount(r.charge),
-                escape(r.refills),
-                r.age,
-                escape(r.note),
+            rows.append(
+                [
+                    escape(r.address),
+                    str(r.order_id or "-"),
+                    status,
+                    _delivered(r),
+                    "-" if r.charge is None else format_amount(r.charge),
+                    escape(r.refills),
+                    r.age,
+                ]
             )
-        parts.append(table)
+        columns = [
+            Column("Address", "address"),
+            Column("Order", "number"),
+            Column("Status"),
+            Column("Delivered", "number"),
+            Column(f"Charge {escape(currency)}" if currency else "Charge", "number"),
+            Column("Refills"),
+            Column("Age", "number"),
+        ]
+        if parts:
+            parts.append("")
+        parts.append(table(columns, rows, title=escape(name), caption=escape(_caption(view, name))))
+        # Notes are sentences: under the table, where they read whole.
+        parts += [
+            Text(f"{clean(r.address)}: {clean(r.note)}", overflow="fold")
+            for r in view.of(name)
+            if r.note
+        ]
     return Group(*parts)
+
+
+def _are(n: int, noun: str) -> str:
+    return f"{plural(n, noun)} {'is' if n == 1 else 'are'}"
+
+
+def final_line(view: Overview) -> str:
+    """How a watch ends: everything finished (or running as intended), or what is still
+    under way when it was stopped; and what waits for a person."""
+    placed = [r for r in view.rows if r.phase is Phase.PLACED]
+    running, moving = len(view.running), len(view.under_way)
+    done = len(placed) - running - moving
+    if moving:
+        line = f"Stopped watching: {_are(moving, 'order')} still under way."
+    elif running and done:
+        line = f"{_are(done, 'order')} finished; {_are(running, 'subscription')} running."
+    elif running:
+        line = f"{_are(running, 'subscription')} running."
+    elif done == 1:
+        line = "The order is finished."
+    elif done:
+        line = f"All {done} orders are finished."
+    else:
+        line = "No order is placed."
+    waiting = len(view.needs_a_person)
+    if waiting:
+        line += f" {plural(waiting, 'order')} {'needs' if waiting == 1 else 'need'} a person: see "
+        line += "its note." if waiting == 1 else "their notes."
+    return line
 
 
 def markdown(view: Overview) -> str:
     lines = ["### smm status", ""]
     for name in view.campaigns:
-        budget = view.budgets.get(name)
         lines += [
-            f"**{md(name)}**: spent {format_amount(view.spent(name))}"
-            + (f" of budget {format_amount(budget)}" if budget is not None else ""),
+            f"**{md(name)}**: {md(_caption(view, name))}",
             "",
             "| address | order | status | delivered | charge | refills |",
             "|---|---:|---|---:|---:|---|",
@@ -114,6 +152,7 @@ def as_json(view: Overview) -> str:
                 "campaign": name,
                 "spent": str(view.spent(name)),
                 "budget": None if budget is None else str(budget),
+                "currency": _currency(view, name),
             }
         )
     return json.dumps(

@@ -26,6 +26,6 @@ def problems_text(loaded: Loaded) -> list[str]:
     else:
         lines.append(
             f"Valid: {_plural(len(loaded.campaigns), 'campaign')}, "
-            f"{len(loaded.orders)} orders in {_plural(files, 'file')}."
+            f"{_plural(len(loaded.orders), 'order')} in {_plural(files, 'file')}."
         )
     return lines

@@ -28,6 +28,7 @@ from runner.outcome import Outcome, Report, Result
 from runner.panel.client import PanelClient
 from runner.plan import Kind, Plan
 from runner.reconciler import Decision, Verdict
+from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
 from runner.workflows import campaigns, planning
 from runner.workflows import reconcile as reconciliation
@@ -335,7 +336,8 @@ def recheck_balance(
 @contextmanager
 def interrupts(executor: Executor, view: ApplyView) -> Iterator[None]:
     """First Ctrl-C: start nothing new, let requests in flight finish and be recorded.
-    Second: stop now; what is in flight is recorded as in doubt."""
+    Second: stop now; what is in flight is recorded as in doubt, what was recorded but
+    never handed to a sender is withdrawn."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -351,8 +353,13 @@ def interrupts(executor: Executor, view: ApplyView) -> Iterator[None]:
                 "(Ctrl-C again to stop now, leaving them in doubt)."
             )
             return
-        executor.abandon_in_flight("apply stopped by a second Ctrl-C")
-        view.notice("\nStopped. Orders in flight are recorded as in doubt.")
+        withdrawn, doubtful = executor.abandon_in_flight("apply stopped by a second Ctrl-C")
+        view.notice(
+            f"\nStopped. {plural(doubtful, 'order')} in flight "
+            f"{'is' if doubtful == 1 else 'are'} recorded as in doubt; "
+            f"{plural(withdrawn, 'order')} not yet sent {'was' if withdrawn == 1 else 'were'} "
+            "withdrawn (the next apply places them)."
+        )
         os._exit(EXIT_INTERRUPTED)
 
     previous = signal.signal(signal.SIGINT, handler)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from runner import campaign
 from runner.campaign import Loaded
+from runner.campaignrules import KnownPanels
 from runner.errors import InvalidCampaigns
+from runner.workflows.context import Context
 
 
 def load(paths: Sequence[Path]) -> Loaded:
@@ -22,9 +24,12 @@ def load(paths: Sequence[Path]) -> Loaded:
     return loaded
 
 
-def check(paths: Sequence[Path]) -> Loaded:
-    """The campaigns and their problems, without raising (``smm validate``)."""
-    return campaign.load(list(paths))
+def check(ctx: Context, paths: Sequence[Path]) -> Loaded:
+    """The campaigns and their problems, without raising (``smm validate``); panel names
+    are checked against the project file (offline: nothing is asked of a panel)."""
+    project = ctx.project
+    source = project.file.name if project.file else "the built-in default project"
+    return campaign.load(list(paths), KnownPanels(frozenset(project.panels), source))
 
 
 def names_in(paths: Sequence[Path]) -> set[str] | None:

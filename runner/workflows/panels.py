@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from runner.api.models import Balance, Service, ServiceType
+from runner.errors import PanelError
 from runner.workflows.context import Context
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A panel's services, and the currency its rates are in (the account's, when the
+    panel answered ``balance``)."""
+
+    services: list[Service]
+    currency: str | None
+
+
+def catalog(
+    ctx: Context, panel: str, search: str | None = None, type_: str | None = None
+) -> Catalog:
+    """``services``, filtered, with the account's currency (a failed ``balance`` only
+    leaves the currency unsaid)."""
+    found = services(ctx, panel, search, type_)
+    try:
+        currency: str | None = balance(ctx, panel).currency
+    except PanelError:
+        currency = None
+    return Catalog(found, currency)
 
 
 def services(

@@ -4,7 +4,8 @@ request)."""
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,3 +37,20 @@ def overview(
         reader.close()
     now = _dt.datetime.now(_dt.UTC)
     return Overview([row(r, now) for r in records.values()], budgets)
+
+
+def watch(
+    ctx: Context,
+    paths: Sequence[Path],
+    first: Overview,
+    *,
+    interval: float = 5.0,
+    lock_timeout: float = 10.0,
+) -> Iterator[Overview]:
+    """Refresh every ``interval`` seconds, yielding each new overview, until nothing will
+    change by waiting (``Overview.finished``)."""
+    view = first
+    while not view.finished:
+        time.sleep(interval)
+        view = overview(ctx, paths, refresh=True, lock_timeout=lock_timeout)
+        yield view

@@ -54,7 +54,7 @@ def test_clean_apply_then_nothing(run: Runner, project: Sim) -> None:
     write_campaign("c", followers(3))
     result = run("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
-    assert "Apply complete: 3 placed, 0 rejected, 0 in doubt" in result.out
+    assert "Apply complete: 3 orders placed. Spent 0.27 USD." in result.out
     assert {p for p, _ in phases(run).values()} == {"placed"}
     assert_once(project, run)
     adds = project.endpoint.by_action["add"]
@@ -238,7 +238,7 @@ def test_concurrent_applies_place_each_order_once(run: Runner, project: Sim, app
     write_campaign("c", followers(20))
     procs = [_spawn(["apply", "--auto-approve"], Path.cwd(), _env()) for _ in range(applies)]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
-    winners = [r for r in results if r[0] == 0 and "20 placed" in r[1]]
+    winners = [r for r in results if r[0] == 0 and "20 orders placed" in r[1]]
     assert len(winners) == 1, results
     losers = [r for r in results if r is not winners[0]]
     for code, _out, err in losers:
@@ -320,6 +320,40 @@ def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> N
     recorded = phases(run)
     del recorded["known/o9"]
     assert recorded == {"c/o0": ("in_doubt", None), "c/o1": ("in_doubt", None)}
+
+
+def test_second_ctrl_c_withdraws_what_no_sender_took(run: Runner, project: Sim) -> None:
+    """Orders recorded `submitting` ahead of the senders and not yet handed to one were
+    surely never sent: the second Ctrl-C withdraws them (only the one in flight is in
+    doubt), and the next apply places them."""
+    write_campaign("known", followers(1, start=9))
+    assert run("apply", "--auto-approve").code == 0
+    project.faults.latency_ms = 4000
+    project.faults.actions = frozenset({"add"})
+    write_campaign("c", followers(6))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env())
+    deadline = time.time() + 20
+    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 1:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the lookahead is recorded `submitting` behind the one sender
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    recorded = phases(run)
+    del recorded["known/o9"]
+    ((sent, phase),) = recorded.items()  # only the order in flight is recorded
+    assert phase == ("in_doubt", None)
+    assert "1 order in flight is recorded as in doubt;" in err
+    withdrawn = int(err.split("in doubt; ")[1].split(" order")[0])
+    assert withdrawn >= 2, err  # the lookahead, never sent
+    project.faults.latency_ms = 0
+    again = run("apply", "--auto-approve")
+    assert again.code == 1  # the one in doubt keeps the run red; the others are placed
+    placed = {a for a, (p, _) in phases(run).items() if p == "placed"}
+    assert placed == {"known/o9"} | {f"c/o{i}" for i in range(6)} - {sent}
+    assert project.endpoint.by_action["add"] == 1 + 1 + 5
 
 
 def test_a_killed_apply_leaves_submitting_as_in_doubt(run: Runner, project: Sim) -> None:
@@ -437,3 +471,25 @@ def test_plan_warns_when_two_addresses_share_an_order(run: Runner, project: Sim)
     db.close()
     result = run("plan")
     assert f"are all recorded as order {placed}" in result.out
+
+
+def test_outcome_lines_and_summary_read_as_sentences() -> None:
+    from runner.outcome import Outcome, Report, Result
+    from runner.render.apply import outcome_line, summary
+
+    placed = Outcome("c/a", Result.PLACED, "", 20007, Decimal("0.27"), "USD")
+    refill = Outcome("c/b", Result.REFILL_REQUESTED, "refill 5", 20008)
+    refused = Outcome("c/d", Result.REJECTED, "Not enough funds on balance")
+    assert outcome_line(placed) == "  c/a: placed, order 20007, 0.27 USD"
+    assert outcome_line(refill) == "  c/b: refill requested, order 20008 (refill 5)"
+    assert outcome_line(refused) == "  c/d: rejected: Not enough funds on balance"
+    assert summary(Report([placed]))[0] == "Apply complete: 1 order placed. Spent 0.27 USD."
+    two = Report([placed, placed, refill, refused], interrupted=True)
+    assert summary(two) == [
+        "Apply interrupted: 2 orders placed, 1 rejected, 1 refill requested. Spent 0.54 USD.",
+        "  c/d: rejected: Not enough funds on balance (the next apply tries again)",
+    ]
+    # nothing spent is still money in a currency: the plan's
+    assert summary(Report([refill]), "USD") == [
+        "Apply complete: 1 refill requested. Spent 0.00 USD."
+    ]

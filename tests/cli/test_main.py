@@ -52,7 +52,7 @@ def test_usage_errors_exit_1_not_2(run: Runner) -> None:
 def test_services_and_balance_of_the_demo_panel(run: Runner) -> None:
     result = run("services", "demo")
     assert result.code == 0
-    assert "Instagram Followers" in result.out and "Rate/1000" in result.out
+    assert "Instagram Followers" in result.out and "Rate: USD per 1000 units" in result.out
     assert "0.12345" in result.out
     poll = run("services", "demo", "--type", "poll", "--json")
     assert poll.code == 0 and '"service": 7' in poll.out and '"service": 1,' not in poll.out

@@ -81,7 +81,8 @@ def test_plan_text_over_http(run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPa
     result = run("--no-color", "plan")
     assert result.code == 0, result.out
     assert "+ create    launch/d" in result.out
-    assert "units    231 (77 x 3 runs, every 15 min)   cost 0.02851695 USD" in result.out
+    assert "      units        231 (77 x 3 runs, every 15 min)\n" in result.out
+    assert "      cost         0.02851695 USD\n" in result.out
     assert result.out.strip().endswith(
         "Plan: 3 to create, 0 to refill, 0 to cancel. Cost 0.20851695 USD of 250.00 USD balance."
     )
@@ -116,7 +117,7 @@ def test_balance_and_budget_errors(run: Runner, sim: Sim, monkeypatch: pytest.Mo
     result = run("plan")
     assert result.code == 1
     assert (
-        f"{path}:3:9: error: campaign c: spend 0.18 USD (recorded 0.00 + planned 0.18) is "
+        f"{path}:3:9: error: campaign c: spend 0.18 USD (recorded 0.00 USD + planned 0.18 USD) is "
         "above its budget 0.15 USD"
     ) in result.out
     assert (
@@ -188,3 +189,76 @@ def test_unreachable_panel_is_one_error(run: Runner, monkeypatch: pytest.MonkeyP
     result = run("plan")
     assert result.code == 1
     assert result.out.count("error: panel local: services: could not connect") == 1
+
+
+def test_the_plan_shows_what_each_create_sends(run: Runner) -> None:
+    """Briefly on a terminal, whole in Markdown, exactly in JSON; a subscription says why
+    its units are what they are."""
+    comments = ["First!", "[bold]not markup[/]", "a | b", "<b>x</b>", "fifth"]
+    write_campaign(
+        "c",
+        [
+            "{id: talk, service: 2, link: https://instagram.com/p/1, comments: "
+            + json.dumps(comments)
+            + "}",
+            "{id: vote, service: 7, link: https://t.me/a/1, quantity: 100, answer_number: 3}",
+            "{id: tags, service: 9, link: https://instagram.com/p/2, quantity: 100,"
+            " usernames: [alice, bob], hashtags: ['#a']}",
+            "{id: sub, service: 18, username: acme, min: 50, max: 100, posts: 10,"
+            " old_posts: 2, delay: 30, expiry: 31/12/2099}",
+        ],
+    )
+    text = run("--no-color", "plan")
+    assert text.code == 0, text.out
+    lines = text.out.splitlines()
+    assert '      comments     5: "First!", "[bold]not markup[/]", "a | b", and 2 more' in lines
+    assert "      poll answer  3" in lines
+    assert '      usernames    2: "alice", "bob"' in lines
+    assert '      hashtags     1: "#a"' in lines
+    assert "      username     acme" in lines
+    assert (
+        "      subscription 50 to 100 per post, 10 new posts, 2 old posts, 30 min after each "
+        "post, until 31/12/2099"
+    ) in lines
+    assert "      units        1200 at most: max 100 x (10 posts + 2 old posts)" in lines
+
+    markdown = run("plan", "--format", "markdown").out
+    assert (
+        "- `c/talk`: comments 5: &quot;First!&quot;, &quot;\\[bold\\]not markup\\[/\\]&quot;, "
+        "&quot;a \\| b&quot;, &quot;&lt;b&gt;x&lt;/b&gt;&quot;, &quot;fifth&quot;"
+    ) in markdown
+    assert "- `c/vote`: poll answer 3" in markdown
+
+    actions = {a["address"]: a for a in json.loads(run("plan", "--json").out)["actions"]}
+    assert actions["c/talk"]["sends"] == {"link": "https://instagram.com/p/1", "comments": comments}
+    assert actions["c/sub"]["sends"] == {
+        "username": "acme",
+        "min": 50,
+        "max": 100,
+        "posts": 10,
+        "old_posts": 2,
+        "delay": 30,
+        "expiry": "31/12/2099",
+    }
+    assert actions["c/vote"]["sends"]["answer_number"] == 3
+
+
+def test_a_conflict_shows_what_changed_and_the_ways_out(run: Runner) -> None:
+    path = write_campaign("c", followers(1))
+    assert run("apply", "--auto-approve").code == 0
+    path.write_text(path.read_text().replace("quantity: 100", "quantity: 200"))
+    text = run("--no-color", "plan")
+    assert text.code == 1
+    lines = text.out.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("  ! conflict  c/o0")))
+    assert lines[at + 1 : at + 3] == [
+        "      quantity     100 -> 200",
+        "      ways out     revert the file to what was placed, or give the order a new id (a "
+        "new order is placed; the old one stays as it is)",
+    ]
+    assert "(quantity changed)" in text.out
+    doc = json.loads(run("plan", "--json").out)
+    (action,) = doc["actions"]
+    assert action["changes"] == [{"field": "quantity", "old": 100, "new": 200}]
+    markdown = run("plan", "--format", "markdown").out
+    assert "- `c/o0`: quantity: 100 → 200" in markdown and "Ways out: revert the file" in markdown

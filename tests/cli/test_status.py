@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import Runner, Sim, write_campaign
 
@@ -15,7 +18,7 @@ ORDERS = [
 ]
 
 
-def statuses(run: Runner) -> dict[str, dict[str, object]]:
+def statuses(run: Runner) -> dict[str, dict[str, Any]]:
     result = run("status", "--json")
     assert result.code == 0, result.err
     return {o["address"]: o for o in json.loads(result.out)["orders"]}
@@ -26,9 +29,9 @@ def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, lis
     write_campaign("c", ORDERS, extra="budget: 5\n")
     assert run("apply", "--auto-approve").code == 0
     assert {a: o["status"] for a, o in statuses(run).items()} == {
-        "c/big": "-",
-        "c/drip": "-",
-        "c/talk": "-",
+        "c/big": None,
+        "c/drip": None,
+        "c/talk": None,
     }
     clock[0] += 6  # 6 sim-minutes: past pending, part-way through
     result = run("refresh", "--json")
@@ -56,13 +59,21 @@ def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, lis
     assert done["c/drip"]["delivered"] == 300
     campaigns = json.loads(run("status", "--json").out)["campaigns"]
     # 0.9 + 0.03704 (0.037035 rounded to the panel's 5 decimals) + 0.025
-    assert campaigns == [{"campaign": "c", "spent": "0.96204", "budget": "5"}]
-    # the refill, then its status
+    assert campaigns == [{"campaign": "c", "spent": "0.96204", "budget": "5", "currency": "USD"}]
+    # the refill, then its status: a list of objects, times as ISO 8601
     assert run("apply", "--auto-approve").code == 0
-    assert statuses(run)["c/big"]["refills"] == "1 (requested)"
+    (refill,) = statuses(run)["c/big"]["refills"]
+    assert refill["status"] is None and isinstance(refill["refill_id"], int)
+    assert statuses(run)["c/big"]["refills_open"] is True
     clock[0] += 3600
     assert json.loads(run("refresh", "--json").out)["refills"] == 1
-    assert statuses(run)["c/big"]["refills"] == "1 (Completed)"
+    big = statuses(run)["c/big"]
+    (refill,) = big["refills"]
+    assert refill["status"] == "Completed" and big["refills_open"] is False
+    dt.datetime.fromisoformat(refill["requested_at"].replace("Z", "+00:00"))
+    dt.datetime.fromisoformat(str(big["created_at"]).replace("Z", "+00:00"))
+    assert isinstance(big["age_seconds"], int) and big["age_seconds"] >= 0
+    assert "age" not in big  # no display strings ("30s") in JSON
     shown = json.loads(run("state", "show", "c/big").out)
     kinds = [e["kind"] for e in shown["events"]]
     assert kinds == ["submitting", "placed", "refill", "refill_status"]
@@ -78,10 +89,12 @@ def test_status_table_text(run: Runner, clocked: tuple[Sim, list[float]]) -> Non
     assert result.code == 0
     lines = [line for line in result.out.splitlines() if "c/big" in line]
     assert len(lines) == 1
-    cells = [c.strip() for c in lines[0].strip("│ ").split("│")]
+    cells = re.split(r"\s{2,}", lines[0].strip())
     order = sim.orders()[0]["order"]
-    assert cells[:6] == ["c/big", str(order), "Completed", "1000/1000", "0.90", "-"]
-    assert "spent 0.90 USD of budget 5" in result.out
+    assert cells[:5] == ["c/big", str(order), "Completed", "1000/1000", "0.90"]
+    assert "Refills" not in result.out  # no order has one: the column is left out
+    assert "Charge USD" in result.out
+    assert "Spent 0.90 USD of a budget of 5.00 USD." in result.out
     md = run("status", "--format", "markdown").out
     assert f"| `c/big` | {order} | Completed | 1000/1000 | 0.90 | - |" in md
 
@@ -114,7 +127,7 @@ def test_in_doubt_and_rejected_are_highlighted(
     sim.faults.queue("drop_before", action="add")
     run("apply", "--auto-approve", "--parallelism", "1")
     rows = statuses(run)
-    assert {r["status"] for r in rows.values()} == {"IN DOUBT"}
+    assert {(r["phase"], r["status"]) for r in rows.values()} == {("in_doubt", None)}
     assert "smm state import c/big ORDER_ID, or smm state retry c/big" in str(rows["c/big"]["note"])
     text = run("--no-color", "status").out
     assert "IN DOUBT" in text
@@ -146,7 +159,7 @@ def test_a_completed_order_is_watched_for_drops(
     about again after a while (not on every refresh), and a drop joins its history."""
     import sqlite3
 
-    sim, clock = clocked
+    _sim, clock = clocked
     write_campaign("c", ORDERS[:1])
     assert run("apply", "--auto-approve").code == 0
     clock[0] += 3600

@@ -107,10 +107,10 @@ def test_broken_file(run: Runner, name: str) -> None:
 
 
 def test_examples_are_valid(run: Runner) -> None:
-    result = run("validate", str(REPO / "campaigns"))
+    result = run("validate", str(REPO / "examples" / "campaigns"))
     assert result.code == 0, result.out
-    assert result.out.strip() == "Valid: 18 campaigns, 20 orders in 18 files."
-    stems = {p.stem for p in (REPO / "campaigns" / "examples").glob("*.yaml")}
+    assert result.out.strip() == "Valid: 17 campaigns, 17 orders in 17 files."
+    stems = {p.stem for p in (REPO / "examples" / "campaigns").glob("*.yaml")}
     from runner.api.ordertypes import ORDER_TYPES
 
     assert stems == {t.slug.replace("_", "-") for t in ORDER_TYPES}
@@ -213,7 +213,11 @@ def _all_documents() -> list[tuple[str, object]]:
     from runner.yamldoc import load
 
     docs: list[tuple[str, object]] = []
-    for path in [*sorted(BROKEN.glob("*.yaml")), *sorted((REPO / "campaigns").rglob("*.yaml"))]:
+    for path in [
+        *sorted(BROKEN.glob("*.yaml")),
+        *sorted((REPO / "campaigns").rglob("*.yaml")),
+        *sorted((REPO / "examples" / "campaigns").glob("*.yaml")),
+    ]:
         try:
             docs.append(("campaign", load(path)))
         except YamlError:
@@ -259,3 +263,91 @@ def test_fast_check_agrees_with_jsonschema() -> None:
     validator = jsonschema.Draft202012Validator(schema_module.schema("campaign"))
     for probe in probes:
         assert schema_module._fast_check("campaign")(probe) == validator.is_valid(probe), probe
+
+
+def test_the_default_folder_holds_only_the_demo() -> None:
+    """campaigns/ is what a bare `smm apply` reads: nothing there may order by surprise
+    (the examples live in examples/campaigns/)."""
+    assert sorted(p.name for p in (REPO / "campaigns").iterdir()) == ["demo.yaml"]
+    assert len(list((REPO / "examples" / "campaigns").glob("*.yaml"))) == 17
+
+
+def test_an_unknown_panel_is_an_error_at_its_panel_key(run: Runner) -> None:
+    Path("smm.yaml").write_text("panels:\n  demo:\n    url: sim://demo\n")
+    Path("c.yaml").write_text(
+        "campaign: c\npanel: gator\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: 100}\n"
+        "  - {id: b, panel: demo, service: 1, link: https://y, quantity: 100}\n"
+        "  - {id: c, panel: kraken, service: 1, link: https://z, quantity: 100}\n"
+    )
+    result = run("validate", "c.yaml")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "c.yaml:2:1: panel: unknown panel 'gator' (panels in smm.yaml: demo)",
+        "c.yaml:6:13: orders[2].panel: unknown panel 'kraken' (panels in smm.yaml: demo)",
+        "2 errors in 1 of 1 file.",
+    ]
+
+
+def test_without_a_project_file_the_default_panels_are_known(run: Runner) -> None:
+    Path("c.yaml").write_text(
+        "campaign: c\ndefaults: {panel: gator}\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: 100}\n"
+    )
+    result = run("validate", "c.yaml")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        "c.yaml:2:12: defaults.panel: unknown panel 'gator' (panels in the built-in default "
+        "project: demo)"
+    )
+    Path("c.yaml").write_text(Path("c.yaml").read_text().replace("gator", "demo"))
+    assert run("validate", "c.yaml").code == 0
+
+
+def test_schema_errors_do_not_hide_the_other_checks(run: Runner) -> None:
+    """Every problem of a file in one run: the schema's, and the semantic checks of every
+    value the schema left sound, each said once."""
+    Path("c.yaml").write_text(
+        "campaign: c\npanel: gator\nbudgte: 5\nnot_before: soon\norders:\n"
+        "  - {id: a, service: 1, link: https://x, quantity: abc}\n"
+        "  - {id: a, service: 1, link: https://y, quantity: 100}\n"
+        "  - {id: s, service: 18, username: u, min: 200, max: 100, expiry: 1/1/2020}\n"
+        "  - {id: k, service: 2, link: https://z, quantity: x, comments: [a, b], colour: red}\n"
+        "  - {id: w, service: 19, link: https://w, quantity: 5, google_keyword: k}\n"
+    )
+    result = run("validate", "c.yaml", "--json")
+    assert result.code == 1
+    found = [(p["line"], p["column"], p["message"]) for p in json.loads(result.out)]
+    assert found == [
+        (2, 1, "unknown panel 'gator' (panels in the built-in default project: demo)"),
+        (3, 1, "unknown field 'budgte' (did you mean 'budget'?)"),
+        (4, 13, "must be a date-time with a time zone, like 2026-12-01T09:00:00Z"),
+        (6, 52, "must be an integer, not a string"),
+        (7, 10, "duplicate order id 'a' (first at line 6)"),
+        (8, 44, "min 200 is greater than max 100"),
+        (8, 67, found[6][2]),
+        (9, 52, "must be an integer, not a string"),
+        (9, 73, "unknown field 'colour' (did you mean 'country'?)"),
+        (10, 72, "google_keyword needs type_of_traffic: 1"),
+    ]
+    assert found[6][2].startswith("1/1/2020 is in the past (today is ")
+    # said once: no second message for the refused not_before, quantity or colour
+    assert len({(line, column) for line, column, _ in found}) == len(found)
+
+
+def test_a_past_expiry_is_an_error_today_is_not() -> None:
+    import datetime as dt
+
+    text = (
+        "campaign: c\npanel: demo\norders:\n"
+        "  - {id: s, service: 18, username: u, min: 20, max: 100, expiry: %s}\n"
+    )
+    today = dt.date(2026, 11, 27)
+    spec, problems = campaign.parse(loads(text % "27/11/2026", "s.yaml"), today=today)
+    assert spec is not None and problems == []
+    spec, problems = campaign.parse(loads(text % "26/11/2026", "s.yaml"), today=today)
+    assert spec is None
+    assert [str(p) for p in problems] == [
+        "s.yaml:4:66: orders[0].expiry: 26/11/2026 is in the past (today is 27/11/2026 UTC); "
+        "panels refuse it"
+    ]

@@ -228,6 +228,26 @@ def test_conflict_when_the_order_changed_after_placing() -> None:
     assert p.errors[0].location is not None and p.errors[0].location.line == 4
 
 
+def test_a_conflict_carries_the_difference_field_by_field() -> None:
+    from runner.plan import Action, Change
+
+    before = spec(FOLLOWERS)
+    after = spec(FOLLOWERS.replace("quantity: 1000", "quantity: 250").replace("x/f", "x/g"))
+    records = placed(before)
+    p = plan(after, records)
+    (action,) = p.actions
+    old_link = before.orders[0].link
+    assert action.kind is Kind.CONFLICT
+    assert action.changes == (
+        Change("link", old_link, after.orders[0].link),
+        Change("quantity", 1000, 250),
+    )
+    assert "(link, quantity changed)" in messages(p)[0]
+    # a value of the plan: it survives JSON (what renderers and saved plans read)
+    assert Action.from_json(action.to_json()).changes == action.changes
+    assert action.to_json()["changes"][1] == {"field": "quantity", "old": 1000, "new": 250}
+
+
 @pytest.mark.parametrize("phase", [Phase.IN_DOUBT, Phase.SUBMITTING])
 def test_in_doubt_is_blocked_with_both_ways_out(phase: Phase) -> None:
     c = spec(FOLLOWERS)
@@ -339,7 +359,8 @@ def test_budget_counts_recorded_charges_and_planned_costs() -> None:
     )
     p = plan(c, placed(c, status="Completed"))
     assert messages(p) == [
-        "campaign c: spend 1.80 USD (recorded 0.90 + planned 0.90) is above its budget 1.50 USD"
+        "campaign c: spend 1.80 USD (recorded 0.90 USD + planned 0.90 USD) is above its budget "
+        "1.50 USD"
     ]
     assert p.errors[0].location is not None and p.errors[0].location.line == 3
     ok = spec(FOLLOWERS, "budget: 0.90\n")
@@ -449,3 +470,20 @@ def test_plan_is_a_deterministic_value_with_a_json_round_trip() -> None:
     again = Plan.from_json(p.to_json())
     assert again.actions == p.actions and again.lineage == "lin" and again.serial == 3
     assert again.to_json() == p.to_json()
+
+
+def test_the_summary_gives_every_amount_its_currency() -> None:
+    from runner.plan import Action, PanelSummary, Plan
+
+    create = Action("c/a", Kind.CREATE, "a", cost=Decimal("1"), currency="USD")
+    two = Plan(
+        (create,),
+        panels=(
+            PanelSummary("a", Decimal("10"), "USD", Decimal("1")),
+            PanelSummary("b", Decimal("20"), "EUR", Decimal("0")),
+        ),
+    )
+    assert two.summary() == (
+        "Plan: 1 to create, 0 to refill, 0 to cancel. Cost 1.00 USD on a (balance 10.00 USD); "
+        "0.00 EUR on b (balance 20.00 EUR)."
+    )
