@@ -64,6 +64,7 @@ class Executor:
         *,
         parallelism: int = 8,
         on_outcome: Callable[[Outcome], None] = lambda o: None,
+        on_notice: Callable[[str], None] = lambda text: None,
         stop: threading.Event | None = None,
         settle: Mapping[str, float] | None = None,
         bound_after: Mapping[str, _dt.datetime] | None = None,
@@ -72,6 +73,7 @@ class Executor:
         self.clients = clients
         self.parallelism = max(1, parallelism)
         self.on_outcome = on_outcome
+        self.on_notice = on_notice
         self.stop = stop or threading.Event()
         self.apply_id = uuid.uuid4().hex
         # Recorded ``submitting`` and not yet handed to a sender: surely never sent.
@@ -168,7 +170,12 @@ class Executor:
         results: queue.Queue[Sent | BaseException] = queue.Queue()
         senders = min(self.parallelism, len(creates))
         pacer = Pacer(
-            creates, lambda panel: panel in self.known_ids, self.settle, self.bound_after, self.stop
+            creates,
+            lambda panel: panel in self.known_ids,
+            self.settle,
+            self.bound_after,
+            self.stop,
+            self.on_notice,
         )
         creates = pacer.order(creates)
 

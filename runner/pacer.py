@@ -34,11 +34,14 @@ class Pacer:
         settle: Mapping[str, float],
         bound_after: Mapping[str, _dt.datetime],
         stop: threading.Event,
+        notice: Callable[[str], None] = lambda text: None,
     ) -> None:
         self._known = known
         self._settle = settle
         self._bound_after = dict(bound_after)
         self._stop = stop
+        self._notice = notice
+        self._told: set[str] = set()
         self._cond = threading.Condition()
         self._total = Counter(a.panel for a in creates)
         self._started: Counter[str] = Counter()
@@ -66,6 +69,13 @@ class Pacer:
                     continue
                 if last:
                     wait = (self._bound_after.get(panel, now()) - now()).total_seconds()
+                    if wait > 1 and panel not in self._told:
+                        self._told.add(panel)
+                        self._notice(
+                            f"Holding the last order on {panel} for {wait:.0f} s, until its "
+                            "lost answers surely ended, so that they can be checked on the "
+                            "panel (Ctrl-C stops)."
+                        )
                     if wait > 0:
                         self.held_seconds += min(wait, 0.1)
                         self._cond.wait(min(wait, 0.1))

@@ -177,6 +177,7 @@ class Run:
             self.clients,
             parallelism=self.parallelism,
             on_outcome=self.view.outcome,
+            on_notice=self.view.notice,
             settle=settle,
             bound_after=unbounded_doubts(self.store, self.names, settle),
         )

@@ -172,3 +172,16 @@ def test_dry_run_records_nothing(run: Runner, project: Sim) -> None:
     assert records(run) == before
     assert run("reconcile").code == 0
     assert records(run)["c/o0"]["phase"] == "rejected"  # planned again by the next apply
+
+
+def test_apply_says_when_it_holds_the_last_order_back(
+    run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait that lets a lost answer be settled is visible, with its reason."""
+    http_project(sim, monkeypatch, settle="2")
+    write_campaign("c", distinct(3))
+    sim.faults.queue("drop_after", action="add")
+    result = run("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 0, result.out + result.err
+    assert "Holding the last order on demo" in result.err
+    assert "c/o0: imported order" in result.out
