@@ -272,7 +272,7 @@ def concurrent(url: str, applies: int, index: int, state: str | None = None) -> 
             for _ in range(applies)
         ]
         outs = [p.communicate(timeout=120) for p in procs]
-        placing = sum(1 for out, _ in outs if f"{ORDERS} placed" in out)
+        placing = sum(1 for out, _ in outs if f"{ORDERS} orders placed" in out)
         locked = sum(1 for _, err in outs if "the state is locked by" in err)
         mine = [o for o in sim_orders(url) if f"/{name}/" in (o["link"] or "")]
         return (

@@ -190,8 +190,8 @@ def test_postgres_workflow_steps(sim: Sim, pg_url: str, tmp_path: Path) -> None:
     ]
     results = [finished(job) for job in jobs]
     assert [code for code, _ in results] == [0, 0], results
-    assert "Apply complete: 3 placed" in results[0][1]
-    assert "Apply complete: 2 placed" in results[1][1]
+    assert "Apply complete: 3 orders placed" in results[0][1]
+    assert "Apply complete: 2 orders placed" in results[1][1]
 
     # main again, from fresh checkouts: nothing is ordered twice, no state branch exists
     for i, path in enumerate(files):
@@ -261,5 +261,5 @@ def test_a_plan_another_campaign_made_stale_is_made_again(
     code, said = finished(proc)
     assert code == 0, said
     assert ("is stale" in said) == ("planning again" in said)
-    assert "Apply complete: 2 placed" in said
+    assert "Apply complete: 2 orders placed" in said
     assert len(sim.orders()) == 5

@@ -33,7 +33,7 @@ def history_made(run: Runner, *state: str) -> dict[str, Any]:
     """An apply, then a refresh (statuses, history, balances): a state with everything."""
     applied = run(*state, "apply", "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
-    assert "5 placed" in applied.out
+    assert "5 orders placed" in applied.out
     refreshed = run(*state, "refresh")
     assert refreshed.code == 0, refreshed.err
     data = export(run, *state)
@@ -75,7 +75,7 @@ def test_a_saved_plan_stays_fresh_across_a_migration(
     assert run("state", "migrate", pg_url).code == 0
     applied = run("--state", pg_url, "apply", "plan.json")
     assert applied.code == 0, applied.out + applied.err
-    assert "2 placed" in applied.out
+    assert "2 orders placed" in applied.out
 
 
 def test_a_target_that_holds_a_state_is_refused(run: Runner, project: Sim, pg_url: str) -> None:
