@@ -88,7 +88,9 @@ class Executor:
         self.known_ids = dict(store.highest_order_ids())
         # Pacing for evidence (runner.pacer): each panel's settle time, and the moment
         # after which a send bounds the panel's earlier lost answers.
-        self.settle = dict(settle or {})
+        # A lost answer is bounded by sends after it settled, on clocks that may disagree
+        # by the store's margin: the pacer waits for both.
+        self.settle = {p: s + store.clock_margin for p, s in (settle or {}).items()}
         self.bound_after = dict(bound_after or {})
         self.held_seconds = 0.0
 
@@ -100,6 +102,10 @@ class Executor:
         """Queued for the next group commit, without an fsync: only for writes whose loss
         is safe, like an outcome after ``submitting`` (lost, it reads as in doubt)."""
         return self._running().write(write, durable=False, wait=False)
+
+    def _stamp(self) -> str:
+        """Now, on the store's clock (one clock for every runner of a shared state)."""
+        return now_iso(self.store.clock_offset)
 
     def _running(self) -> GroupWriter:
         if self._writer is None:
@@ -291,33 +297,33 @@ class Executor:
 
     def _add(self, action: Action) -> Sent:
         assert action.service is not None
-        sent_at = now_iso()
+        sent_at = self._stamp()
         try:
             order_id = self.clients[action.panel].add(action.service, wire_params(action))
         except PanelRejected as exc:
             reason = exc.reason
-            seen = Evidence(sent_at, now_iso())
+            seen = Evidence(sent_at, self._stamp())
             receipt = self._record_later(
                 lambda tx: tx.rejected(action.address, reason, False, seen)
             )
             return Outcome(action.address, Result.REJECTED, reason), receipt
         except NotSent as exc:
             reason = exc.detail
-            seen = Evidence(sent_at, now_iso())
+            seen = Evidence(sent_at, self._stamp())
             receipt = self._record_later(lambda tx: tx.rejected(action.address, reason, True, seen))
             return Outcome(action.address, Result.NOT_SENT, reason), receipt
         except OutcomeUnknown as exc:
             reason = exc.detail
-            seen = Evidence(sent_at, now_iso())
+            seen = Evidence(sent_at, self._stamp())
             receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
             return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
-            seen = Evidence(sent_at, now_iso())
+            seen = Evidence(sent_at, self._stamp())
             self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
-        seen = Evidence(sent_at, now_iso())
+        seen = Evidence(sent_at, self._stamp())
         with self._lock:
             self.known_ids[action.panel] = max(order_id, self.known_ids.get(action.panel, 0))
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in
@@ -377,7 +383,7 @@ class Executor:
         success or per-item error, is recorded in one transaction per panel."""
         outcomes = []
         for panel, by_id in self._by_panel(actions).items():
-            at = now_iso()
+            at = self._stamp()
             try:
                 answers = call(self.clients[panel], list(by_id))
             except PanelError as exc:

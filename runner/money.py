@@ -51,7 +51,9 @@ def charge_fits(
     if slack is None:
         exponent = charge.as_tuple().exponent
         slack = Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal("0.01")
-    slack = min(max(slack, Decimal("0.00000001")), Decimal(1))
+    # However coarsely a panel writes its charges, a cent (or 1% of a larger cost) is all
+    # the rounding that is believed: a charge written as "0" does not fit every cost.
+    slack = min(max(slack, Decimal("0.00000001")), max(Decimal("0.01"), abs(cost) / 100))
     if charge > cost + slack:
         return False
     return refunded or at_most or charge >= cost - slack

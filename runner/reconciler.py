@@ -128,13 +128,8 @@ def _time(text: str | None) -> _dt.datetime | None:
 
 def _sent_lower(record: OrderRecord) -> _dt.datetime | None:
     """A moment no later than the request left: when it was sent, else when it was
-    recorded as about to be (submitting is committed before sending)."""
+    recorded as about to be (``submitting`` is committed before sending)."""
     return _time(record.evidence.sent_at) or _time(record.created_at)
-
-
-def _sent_upper(record: OrderRecord) -> _dt.datetime | None:
-    """A moment no earlier than the request left: only a recorded send time will do."""
-    return _time(record.evidence.sent_at)
 
 
 def windows(
@@ -142,32 +137,38 @@ def windows(
     records: Iterable[OrderRecord],
     settle: float,
     now: _dt.datetime,
+    margin: float = 0.0,
 ) -> dict[str, Window]:
-    """Each in-doubt order's window, from the records of the same panel."""
-    placed = [
-        r
-        for r in records
-        if r.phase is Phase.PLACED and r.order_id is not None and r.evidence.sent_at
-    ]
+    """Each in-doubt order's window, from the records of the same panel.
+
+    ``margin``: how far the clocks that wrote the times may disagree (runners sharing a
+    state); every comparison of two times keeps that much room, and none trusts a tie."""
+    placed = [r for r in records if r.phase is Phase.PLACED and r.order_id is not None]
+    slack = _dt.timedelta(seconds=margin)
     result: dict[str, Window] = {}
     for record in doubtful:
         low = record.evidence.known_below
         sent = _sent_lower(record)
         if sent is not None:
-            # Own orders whose answer arrived before this request left are older.
+            # Own orders whose answer (to an add: an import has none) arrived before this
+            # request left are older.
             for other in placed:
                 answered = _time(other.evidence.gave_up_at)
-                if answered is not None and answered <= sent and other.order_id is not None:
+                if answered is not None and answered + slack < sent and other.order_id:
                     low = max(low or 0, other.order_id)
         gave_up = _time(record.evidence.gave_up_at)
         high = None
         settled = gave_up is not None and now >= gave_up + _dt.timedelta(seconds=settle)
         if gave_up is not None:
-            after = gave_up + _dt.timedelta(seconds=settle)
+            # Own orders sent after this request surely ended are newer.  A recorded
+            # send time is taken just before the request leaves, never after.
+            after = gave_up + _dt.timedelta(seconds=settle) + slack
             later = [
                 o.order_id
                 for o in placed
-                if o.order_id is not None and (s := _sent_upper(o)) is not None and s >= after
+                if o.order_id is not None
+                and (s := _time(o.evidence.sent_at)) is not None
+                and s > after
             ]
             if later:
                 high = min(later)
@@ -181,6 +182,8 @@ def fits(record: OrderRecord, info: OrderInfo, slack: Decimal | None = None) -> 
     and it has no more left to deliver than it ordered (all of it while pending)."""
     cost = record.estimated_cost
     units = record.spec.get("units")
+    if cost is not None and info.charge is None:
+        return False  # nothing to compare: it cannot be told to be this order
     if info.charge is not None and cost is not None:
         refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
         open_ended = record.spec.get("service_type") == "Subscriptions"
@@ -199,16 +202,19 @@ def decide(
     spans: Mapping[str, Window],
     probed: Mapping[int, OrderInfo | ItemError],
     claimed: Iterable[int],
-    complete: set[str],
     slack: Decimal | None = None,
 ) -> list[Decision]:
     """The verdict for each in-doubt order, given what ``status`` answered for the ids
-    probed; ``complete`` names the orders whose whole window was probed.
+    probed.  A window is known whole only when every id in it was answered for, each one
+    by the panel itself (an id missing from the answer, or an entry that cannot be read,
+    proves nothing), and the own orders at its two ends were answered as own orders (a
+    panel that does not answer for its known orders proves nothing either).
 
     Imports come first and settle one another: an order imported claims its id, which
     may leave another doubtful order a single candidate (or none) in the next pass."""
     claimed = set(claimed)
     own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo)}
+    complete = {d.address for d in doubtful if _whole(spans[d.address], probed)}
     found: dict[str, Decision] = {}
     open_ = [d for d in doubtful]
     while True:
@@ -269,6 +275,22 @@ def decide(
     return decisions
 
 
+def _whole(span: Window, probed: Mapping[int, OrderInfo | ItemError]) -> bool:
+    """Whether the panel answered for every id of the window, and for its two ends."""
+    if span.low is None or span.high is None:
+        return False
+    if span.high - span.low - 1 <= 0:
+        return True  # two own orders in a row: nothing can be between them
+    for end in (span.low, span.high):
+        if not isinstance(probed.get(end), OrderInfo):
+            return False
+    for ident in range(span.low + 1, span.high):
+        answer = probed.get(ident)
+        if answer is None or (isinstance(answer, ItemError) and not answer.said):
+            return False
+    return True
+
+
 def _suitors(
     open_: Sequence[OrderRecord],
     spans: Mapping[str, Window],
@@ -315,7 +337,10 @@ def _why_undecided(
     if span.low is None:
         return "no own order was known before it was sent, so its window has no start"
     if record.address not in complete:
-        return "the probe budget ran out before its whole window was probed"
+        return (
+            "its whole window could not be checked (the probe budget ran out, or the panel "
+            "did not answer for every id in it)"
+        )
     return "the evidence does not settle it"
 
 
@@ -344,20 +369,20 @@ def rounding(
     return max(worst * 2, Decimal("0.00000001"))
 
 
-def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> tuple[list[int], set[str]]:
-    """The ids to probe, 100 a call, smallest windows first, within the budget; and the
-    orders whose whole window is among them (only those can be proven absent)."""
+def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> list[int]:
+    """The ids to probe, 100 a call, smallest windows first, within the budget: a window
+    whole (with the own orders at its ends, to see that the panel answers for them) when
+    it fits, else the ids next to its known bound."""
     order = sorted(spans.values(), key=lambda w: (w.size is None, w.size or 0, w.low or 0))
     chosen: set[int] = set()
-    complete: set[str] = set()
     limit = budget_calls * BATCH
     for span in order:
         if not span.settled:
             continue
-        wanted = span.ids(limit - len(chosen))
-        if not wanted:
+        wanted = set(span.ids(max(0, limit - len(chosen) - 2)))
+        if span.bounded and span.size and len(wanted) == span.size:
+            wanted |= {span.low or 0, span.high or 0}
+        if len(chosen | wanted) > limit:
             continue
-        chosen.update(wanted)
-        if span.bounded and span.size is not None and len(wanted) == span.size:
-            complete.add(span.address)
-    return sorted(chosen), complete
+        chosen |= wanted
+    return sorted(chosen)

@@ -280,9 +280,14 @@ def _mapping(value: object, what: str) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class ItemError:
-    """A per-item error inside a batch answer (``{"error": ...}`` or a bare string)."""
+    """A per-item error inside a batch answer (``{"error": ...}`` or a bare string).
+
+    ``said``: the panel itself answered this error for the item.  False when the item was
+    missing from the answer or its entry could not be read: that proves nothing about the
+    item (an unreadable entry may well be an order)."""
 
     message: str
+    said: bool = True
 
 
 @dataclass(frozen=True)
@@ -417,6 +422,7 @@ class Balance:
 def item_error(value: object) -> ItemError | None:
     """The per-item error a batch entry carries, if it is one."""
     if isinstance(value, str):
-        return ItemError(text(value) or "(an empty answer)")
+        said = text(value)
+        return ItemError(said) if said else ItemError("(an empty answer)", said=False)
     message = error_text(value)
     return None if message is None else ItemError(message)

@@ -183,7 +183,7 @@ class PanelClient:
             for ident in chunk:
                 raw = by_id.get(str(ident))
                 if raw is None:
-                    result[ident] = ItemError("missing from the panel's answer")
+                    result[ident] = ItemError("missing from the panel's answer", said=False)
                     continue
                 error = item_error(raw)
                 if error is not None:
@@ -192,7 +192,7 @@ class PanelClient:
                 try:
                     result[ident] = OrderInfo.parse(raw)
                 except ParseError as exc:
-                    result[ident] = ItemError(f"unreadable status ({exc})")
+                    result[ident] = ItemError(f"unreadable status ({exc})", said=False)
         return result
 
     def refill(self, order_id: int) -> int:
@@ -254,9 +254,11 @@ class PanelClient:
                 try:
                     seen[ident] = convert(raw)
                 except ParseError as exc:
-                    seen[ident] = ItemError(f"unreadable answer ({exc})")
+                    seen[ident] = ItemError(f"unreadable answer ({exc})", said=False)
             for ident in chunk:
-                result[ident] = seen.get(ident, ItemError("missing from the panel's answer"))
+                result[ident] = seen.get(
+                    ident, ItemError("missing from the panel's answer", said=False)
+                )
         return result
 
 

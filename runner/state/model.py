@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import time
 from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -19,9 +20,17 @@ if TYPE_CHECKING:
     from runner.api.models import OrderInfo
 
 
-def now_iso() -> str:
-    """Now, as the state writes times: UTC, milliseconds, a trailing Z."""
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def wall() -> float:
+    """This machine's clock (seconds since the epoch): the one place smm reads it for the
+    times it writes into the state."""
+    return time.time()
+
+
+def now_iso(offset: float = 0.0) -> str:
+    """Now, as the state writes times: UTC, milliseconds, a trailing Z.  ``offset``:
+    seconds from this machine's clock to the store's (``StateReader.clock_offset``)."""
+    now = _dt.datetime.fromtimestamp(wall() + offset, _dt.UTC)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Phase(enum.StrEnum):
@@ -347,6 +356,17 @@ class StateReader(Protocol):
         """Where the store lives, fit to print (a path, or a URL without its password)."""
         ...
 
+    @property
+    def clock_offset(self) -> float:
+        """Seconds from this machine's clock to the store's: times written into a state
+        that several machines share are on one clock (the database server's)."""
+        ...
+
+    @property
+    def clock_margin(self) -> float:
+        """How far two writers' times may still disagree after that correction."""
+        ...
+
     def info(self) -> StateInfo: ...
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
     def record(self, address: str) -> OrderRecord | None: ...
@@ -389,6 +409,8 @@ class EmptyState:
     """The state before the first apply: nothing recorded, nothing created on disk."""
 
     where: str
+    clock_offset: float = 0.0
+    clock_margin: float = 0.0
 
     def info(self) -> StateInfo:
         return StateInfo(None, 0)

@@ -31,8 +31,8 @@ def inline(statement: str, parameters: Sequence[Any]) -> sql.Composable:
 class PgTransaction(SQLTransaction):
     db: Adapter
 
-    def __init__(self, db: Adapter) -> None:
-        super().__init__(db)
+    def __init__(self, db: Adapter, offset: float = 0.0) -> None:
+        super().__init__(db, offset)
         self._release = False  # a savepoint ended well: release it with the next step
 
     @contextmanager

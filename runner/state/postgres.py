@@ -24,6 +24,7 @@ from contextlib import contextmanager
 import psycopg
 
 from runner.errors import LockHeld, StateError
+from runner.state import model
 from runner.state.location import StateLocation
 from runner.state.model import Dump, EmptyState, StateReader
 from runner.state.pgconn import Adapter, PgConnection, cause, connect
@@ -81,6 +82,22 @@ class PostgresStore(SQLReads):
             self._conn.close()
             raise
         self._db = Adapter(self._conn, self._link.failed)
+        self.clock_offset, self.clock_margin = self._clock()
+
+    def _clock(self) -> tuple[float, float]:
+        """This machine's clock against the server's: every writer stamps its times on
+        the server's clock, so runners on machines whose clocks disagree still agree on
+        what came first (the margin covers the measurement's own error)."""
+        try:
+            before = model.wall()
+            row = self._conn.execute(
+                "SELECT EXTRACT(EPOCH FROM clock_timestamp()) AS now"
+            ).fetchone()
+            after = model.wall()
+        except psycopg.Error as exc:
+            raise self._link.failed(exc) from None
+        server = float(row["now"]) if row is not None else (before + after) / 2
+        return server - (before + after) / 2, max(0.25, 2 * (after - before))
 
     @property
     def lost(self) -> str | None:
@@ -139,7 +156,7 @@ class PostgresStore(SQLReads):
             raise StateError("the state store was opened read-only")
         with self._lock:
             self._begin(durable)
-            txn = PgTransaction(self._db)
+            txn = PgTransaction(self._db, self.clock_offset)
             try:
                 yield txn
                 status = txn.commit()

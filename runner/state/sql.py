@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -80,6 +81,31 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+def _int(value: Any) -> int | None:
+    """An integer column's value, or None; anything else is damage."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"expected an integer, found {str(value)[:20]!r}")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, found {type(value).__name__}")
+    return value
+
+
+@contextmanager
+def _damaged(what: str) -> Iterator[None]:
+    """A value of the wrong kind in the state is one line naming what is damaged."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        raise StateError(
+            f"the state's {what} is damaged ({type(exc).__name__}: {str(exc)[:80]}); "
+            "restore the state from a backup"
+        ) from None
+
+
 def campaign_of(address: str) -> str:
     """Addresses are ``<campaign>/<order id>``; neither part holds a slash."""
     return address.split("/", 1)[0]
@@ -100,9 +126,13 @@ class SQLReads:
             return self._db.execute(sql, params).fetchall()
 
     def info(self) -> StateInfo:
-        meta = {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
-        campaigns = {r["name"]: int(r["serial"]) for r in self._rows("SELECT * FROM campaigns")}
-        return StateInfo(meta.get("lineage"), int(meta.get("serial", 0)), campaigns)
+        with _damaged("serial"):
+            meta = {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
+            campaigns = {
+                r["name"]: _int(int(r["serial"])) or 0
+                for r in self._rows("SELECT * FROM campaigns")
+            }
+            return StateInfo(meta.get("lineage"), int(meta.get("serial", 0)), campaigns)
 
     def _to_record(self, row: Any, refills: list[RefillRecord]) -> OrderRecord:
         try:
@@ -136,8 +166,8 @@ class SQLReads:
             panel=row["panel"],
             fingerprint=row["fingerprint"],
             phase=Phase(row["phase"]),
-            spec=json.loads(row["spec"]),
-            order_id=row["order_id"],
+            spec=_object(json.loads(row["spec"])),
+            order_id=_int(row["order_id"]),
             estimated_cost=_dec(row["estimated_cost"]),
             error=row["error"],
             last=last,
@@ -145,7 +175,7 @@ class SQLReads:
             cancel=cancel,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            evidence=Evidence(row["sent_at"], row["gave_up_at"], row["known_below"]),
+            evidence=Evidence(row["sent_at"], row["gave_up_at"], _int(row["known_below"])),
         )
 
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
@@ -177,7 +207,8 @@ class SQLReads:
             "SELECT panel, MAX(order_id) AS top FROM orders WHERE order_id IS NOT NULL"
             " GROUP BY panel"
         )
-        return {r["panel"]: int(r["top"]) for r in rows}
+        with _damaged("order ids"):
+            return {r["panel"]: _int(r["top"]) or 0 for r in rows}
 
     def apply_id(self, address: str) -> str | None:
         rows = self._rows("SELECT apply_id FROM orders WHERE address = ?", (address,))
@@ -188,16 +219,24 @@ class SQLReads:
             rows = self._rows("SELECT * FROM events ORDER BY id")
         else:
             rows = self._rows("SELECT * FROM events WHERE address = ? ORDER BY id", (address,))
-        return [Event(r["at"], r["address"], r["kind"], json.loads(r["detail"])) for r in rows]
+        with _damaged("history of events"):
+            return [
+                Event(r["at"], r["address"], r["kind"], _object(json.loads(r["detail"])))
+                for r in rows
+            ]
 
     def history(self, campaigns: set[str] | None = None) -> list[Observation]:
+        with _damaged("history of statuses"):
+            return self._history(campaigns)
+
+    def _history(self, campaigns: set[str] | None) -> list[Observation]:
         return [
             Observation(
                 r["address"],
                 r["at"],
                 r["status"] or "",
-                r["remains"],
-                r["start_count"],
+                _int(r["remains"]),
+                _int(r["start_count"]),
                 _dec(r["charge"]),
                 r["currency"],
             )
@@ -206,10 +245,11 @@ class SQLReads:
         ]
 
     def balances(self) -> list[BalanceSeen]:
-        return [
-            BalanceSeen(r["panel"], r["at"], Decimal(r["amount"]), r["currency"] or "")
-            for r in self._rows("SELECT * FROM balances ORDER BY id")
-        ]
+        with _damaged("record of balances"):
+            return [
+                BalanceSeen(r["panel"], r["at"], Decimal(r["amount"]), r["currency"] or "")
+                for r in self._rows("SELECT * FROM balances ORDER BY id")
+            ]
 
     def dump(self) -> Dump:
         with self._lock:

@@ -184,6 +184,10 @@ class SQLiteStore(SQLReads):
     def where(self) -> str:
         return str(self.path)
 
+    # One file on one machine: one clock.
+    clock_offset = 0.0
+    clock_margin = 0.0
+
     def close(self) -> None:
         self._db.close()
 
@@ -289,7 +293,7 @@ class SQLiteStore(SQLReads):
             except sqlite3.Error as exc:
                 raise StateError(f"state store {self.path}: {_cause(exc)}") from None
             try:
-                txn = SQLTransaction(self._db)
+                txn = _SQLiteTransaction(self._db, self.path)
                 try:
                     yield txn
                     txn.finish()
@@ -310,3 +314,16 @@ class SQLiteStore(SQLReads):
     def restore(self, dump: Dump) -> None:
         with self.transaction() as txn:
             restore_rows(txn.db, dump)
+
+
+class _SQLiteTransaction(SQLTransaction):
+    db_errors = (sqlite3.Error,)
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        super().__init__(db)
+        self.path = path
+
+    def failed(self, exc: BaseException) -> StateError:
+        return StateError(
+            f"state store {self.path}: {_cause(exc)}; nothing of this write was recorded"
+        )

@@ -36,10 +36,17 @@ _BUMP_CAMPAIGN = (
 class SQLTransaction:
     """The writes of one batch, as SQL on an open transaction (``?`` placeholders)."""
 
-    def __init__(self, db: Connection) -> None:
+    # The driver's own errors, and how to say one: a write that fails inside a savepoint
+    # (a full disk, a read-only file) is a StateError, as it is outside one.
+    db_errors: tuple[type[BaseException], ...] = ()
+
+    def failed(self, exc: BaseException) -> StateError:
+        return StateError(f"the state store refused a write ({exc}); nothing of it was recorded")
+
+    def __init__(self, db: Connection, offset: float = 0.0) -> None:
         self.db = db
         self.changed: set[str] = set()  # campaigns whose records this batch changed
-        self.at = now_iso()
+        self.at = now_iso(offset)
 
     def bumps(self) -> list[tuple[str, tuple[Any, ...]]]:
         """The statements that bump the serials of what this batch changed."""
@@ -58,10 +65,15 @@ class SQLTransaction:
         self.db.execute("SAVEPOINT part")
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK TO SAVEPOINT part")
-            self.db.execute("RELEASE SAVEPOINT part")
+        except BaseException as exc:
             self.changed = changed
+            try:
+                self.db.execute("ROLLBACK TO SAVEPOINT part")
+                self.db.execute("RELEASE SAVEPOINT part")
+            except self.db_errors:
+                pass  # the database already undid the whole transaction (a full disk)
+            if self.db_errors and isinstance(exc, self.db_errors):
+                raise self.failed(exc) from None
             raise
         self.db.execute("RELEASE SAVEPOINT part")
 
@@ -290,7 +302,10 @@ class SQLTransaction:
             "SELECT sent_at, gave_up_at, known_below FROM orders WHERE address = ?", (address,)
         ).fetchone()
         self.db.execute("DELETE FROM orders WHERE address = ?", (address,))
-        kept = {} if previous is None else {k: previous[k] for k in _EVIDENCE}
+        # The request's send time and lower bound stay true of the order; its give-up time
+        # says nothing of when the order was made (it may be later, or made by hand), so
+        # it is not kept: reconciliation never takes an imported order as answered then.
+        kept = {} if previous is None else {k: previous[k] for k in ("sent_at", "known_below")}
         self._insert_order(
             address,
             Phase.PLACED,
@@ -325,6 +340,3 @@ class SQLTransaction:
         self.db.execute("DELETE FROM refills WHERE address = ?", (address,))
         self.changed.add(campaign_of(address))
         self.event(address, "forgotten", {})
-
-
-_EVIDENCE = ("sent_at", "gave_up_at", "known_below")

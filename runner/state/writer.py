@@ -108,7 +108,8 @@ class GroupWriter:
                     except Exception as exc:
                         pending.error = exc
         except BaseException as exc:
-            # The commit itself failed: nothing of the batch is recorded.
+            # The commit itself failed: nothing of the batch is recorded (a write's own
+            # failure, when it had one, says more).
             for pending in batch:
                 pending.error = pending.error or exc
         self.busy_seconds += time.perf_counter() - started

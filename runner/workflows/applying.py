@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import os
 import signal
 import threading
@@ -117,8 +118,9 @@ def apply(
             record_observations(store, planned)
             plan = planned.plan
             if saved is not None and not plan.errors:
+                # What runs is what planning gives now, once the saved plan is shown to be
+                # exactly that: nothing of a saved file is sent as it is.
                 check_same(saved, plan, paths[0])
-                plan = saved
             run = Run(ctx, store, view, planned.clients, parallelism, names)
             applied = run.execute(plan, saved is not None, planned.made_at)
             if reconcile and applied.report is not None and not applied.report.interrupted:
@@ -131,7 +133,7 @@ def apply(
 def record_observations(store: StateStore, planned: planning.Planned) -> None:
     """What the panels just said about our orders and balances joins the history."""
     records = [r for r in planned.records.values() if r.order_id is not None]
-    at = now_iso()
+    at = now_iso(store.clock_offset)
     with store.transaction() as tx:
         for record in records:
             facts = planned.facts.get(record.panel)
@@ -253,8 +255,12 @@ def _settled(outcome: Outcome, decision: Decision) -> Outcome:
 def unbounded_doubts(
     store: StateStore, names: set[str], settle: Mapping[str, float]
 ) -> dict[str, _dt.datetime]:
-    """Per panel, the moment after which a send bounds the lost answers recorded so far."""
+    """Per panel, the moment (on this machine's clock) after which a send bounds the lost
+    answers recorded so far: each one's give-up time on the store's clock, plus the
+    settle time and the clocks' margin; never later than that much from now (a time in
+    the future, from a damaged state or a clock far ahead, must not hold an apply)."""
     after: dict[str, _dt.datetime] = {}
+    now = _dt.datetime.now(_dt.UTC)
     for record in store.records(names).values():
         if record.phase is not Phase.IN_DOUBT or record.panel not in settle:
             continue
@@ -263,7 +269,8 @@ def unbounded_doubts(
             moment = _dt.datetime.fromisoformat(gave_up.replace("Z", "+00:00"))
         except ValueError:
             continue
-        moment += _dt.timedelta(seconds=settle[record.panel])
+        wait = _dt.timedelta(seconds=settle[record.panel] + store.clock_margin)
+        moment = min(moment - _dt.timedelta(seconds=store.clock_offset) + wait, now + wait)
         if moment > after.get(record.panel, moment - _dt.timedelta(seconds=1)):
             after[record.panel] = moment
     return after
@@ -289,9 +296,27 @@ def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
         )
 
 
-def _changes(plan: Plan) -> list[tuple[object, ...]]:
+def _changes(plan: Plan) -> list[str]:
+    """Everything about the plan's changing actions that reaches a panel or a bill."""
     return sorted(
-        (a.address, str(a.kind), a.fingerprint, a.service, a.units, a.cost, a.currency, a.order_id)
+        json.dumps(
+            [
+                a.address,
+                str(a.kind),
+                a.panel,
+                a.fingerprint,
+                a.service,
+                a.service_type,
+                a.link,
+                a.units,
+                str(a.cost),
+                a.currency,
+                a.order_id,
+                a.spec,
+            ],
+            sort_keys=True,
+            default=str,
+        )
         for a in plan.actions
         if a.kind.changes
     )

@@ -114,13 +114,15 @@ def _panel(
     result: Reconciled,
 ) -> list[Decision]:
     config = ctx.project.panel(panel)
-    now = _dt.datetime.now(_dt.UTC)
+    # Times in the state are on the store's clock; so is "now" here.
+    now = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=store.clock_offset)
+    margin = store.clock_margin
     on_panel = [r for r in everything.values() if r.panel == panel]
     # Every order whose outcome is unknown may be the owner of a candidate, whichever
     # campaign (or runner) it belongs to: all of them are suitors.
     suitors = [r for r in on_panel if r.phase in ACTIVE]
-    spans = windows(suitors, on_panel, config.settle, now)
-    ids, complete = probe_plan({r.address: spans[r.address] for r in mine}, config.reconcile_calls)
+    spans = windows(suitors, on_panel, config.settle, now, margin)
+    ids = probe_plan({r.address: spans[r.address] for r in mine}, config.reconcile_calls)
     probed: dict[int, OrderInfo | ItemError] = {}
     if ids:
         client = clients.get(panel) if clients else None
@@ -137,9 +139,11 @@ def _panel(
     again = store.records()
     claimed = {r.order_id for r in again.values() if r.panel == panel and r.order_id}
     suitors = [r for r in again.values() if r.panel == panel and r.phase in ACTIVE]
-    spans = windows(suitors, [r for r in again.values() if r.panel == panel], config.settle, now)
+    spans = windows(
+        suitors, [r for r in again.values() if r.panel == panel], config.settle, now, margin
+    )
     slack = rounding([r for r in again.values() if r.panel == panel], probed)
-    decisions = decide(suitors, spans, probed, claimed, complete, slack)
+    decisions = decide(suitors, spans, probed, claimed, slack)
     wanted = {r.address for r in mine}
     return [d for d in decisions if d.address in wanted]
 
@@ -149,7 +153,7 @@ def record(store: StateStore, reconciled: Reconciled) -> None:
     proven = [d for d in reconciled.decisions if d.verdict is not Verdict.UNDECIDED]
     if not proven:
         return
-    at = now_iso()
+    at = now_iso(store.clock_offset)
     with store.transaction() as tx:
         for decision in proven:
             current = store.record(decision.address)

@@ -58,7 +58,7 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(panels)))) as pool:
         answers = dict(zip(panels, pool.map(ask, panels), strict=True))
     result = Refreshed()
-    at = now_iso()
+    at = now_iso(store.clock_offset)
     with store.transaction() as tx:
         for record in records:
             answer = answers.get(record.panel)

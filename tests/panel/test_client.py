@@ -352,7 +352,7 @@ def test_variants_of_the_wire_format() -> None:
     ).refill_many([1, 2, 3, 4])
     assert refills[1] == 5 and refills[2] == ItemError("Incorrect order ID")
     assert refills[3] == ItemError("Order not eligible for refill.")
-    assert refills[4] == ItemError("missing from the panel's answer")
+    assert refills[4] == ItemError("missing from the panel's answer", said=False)
     statuses = _mock(
         [
             {"refill": "1", "status": "Completed"},

@@ -60,51 +60,77 @@ def test_windows_come_from_the_orders_around_it() -> None:
 def test_the_budget_decides_what_can_be_proven() -> None:
     small = Window("c/a", 100, 150, True)
     big = Window("c/b", 1000, 5000, True)
-    ids, complete = probe_plan({"c/a": small, "c/b": big}, budget_calls=5)
-    assert complete == {"c/a"} and len(ids) <= 500
-    assert set(range(101, 150)) <= set(ids)  # the small one whole, the big one only near
+    ids = probe_plan({"c/a": small, "c/b": big}, budget_calls=5)
+    assert len(ids) <= 500
+    # the small one whole, with the own orders at its ends; the big one only near its start
+    assert set(range(100, 151)) <= set(ids)
+    assert 4999 not in ids
 
 
 def test_a_window_without_a_start_is_searched_below_its_end() -> None:
-    ids, complete = probe_plan({"c/a": Window("c/a", None, 20_000, True)}, budget_calls=50)
-    assert ids and max(ids) == 19_999 and min(ids) >= 19_600 and complete == set()
+    ids = probe_plan({"c/a": Window("c/a", None, 20_000, True)}, budget_calls=50)
+    assert ids and max(ids) == 19_999 and min(ids) >= 19_600
 
 
 def verdicts(*args: object) -> dict[str, Verdict]:
     return {d.address: d.verdict for d in decide(*args)}  # type: ignore[arg-type]
 
 
+ENDS = {100: info(), 200: info()}  # the own orders that bound the window, answered
+
+
 def test_every_verdict() -> None:
     d = record("c/d")
     span = {"c/d": Window("c/d", 100, 200, True)}
-    # the one unclaimed own order that fits: import
-    assert verdicts([d], span, {150: info()}, [], {"c/d"}) == {"c/d": Verdict.IMPORT}
-    # claimed by another record: never imported; nothing unclaimed left: absent
-    assert verdicts([d], span, {150: info()}, [150], {"c/d"}) == {"c/d": Verdict.ABSENT}
-    # other customers' ids answer "Incorrect order ID": absent
     gone = {i: ItemError("Incorrect order ID") for i in range(101, 200)}
-    assert verdicts([d], span, gone, [], {"c/d"}) == {"c/d": Verdict.ABSENT}
+    claimed = [100, 200]
+    # the one unclaimed own order that fits: import
+    found = {**gone, **ENDS, 150: info()}
+    assert verdicts([d], span, found, claimed) == {"c/d": Verdict.IMPORT}
+    # claimed by another record: never imported; nothing unclaimed left: absent
+    assert verdicts([d], span, found, [*claimed, 150]) == {"c/d": Verdict.ABSENT}
+    # other customers' ids answer "Incorrect order ID": absent
+    assert verdicts([d], span, {**gone, **ENDS}, claimed) == {"c/d": Verdict.ABSENT}
     # not probed whole: nothing proven
-    assert verdicts([d], span, {}, [], set()) == {"c/d": Verdict.UNDECIDED}
+    assert verdicts([d], span, ENDS, claimed) == {"c/d": Verdict.UNDECIDED}
     # a charge that does not fit, or more left than ordered
-    assert verdicts([d], span, {150: info("0.50")}, [], {"c/d"}) == {"c/d": Verdict.UNDECIDED}
-    assert verdicts([d], span, {150: info(remains=150)}, [], {"c/d"}) == {"c/d": Verdict.UNDECIDED}
+    odd = {**gone, **ENDS, 150: info("0.50")}
+    assert verdicts([d], span, odd, claimed) == {"c/d": Verdict.UNDECIDED}
+    left = {**gone, **ENDS, 150: info(remains=150)}
+    assert verdicts([d], span, left, claimed) == {"c/d": Verdict.UNDECIDED}
     # a partial order was refunded: a lower charge still fits
-    assert verdicts([d], span, {150: info("0.03", 60, "Partial")}, [], {"c/d"}) == {
-        "c/d": Verdict.IMPORT
-    }
+    partial = {**gone, **ENDS, 150: info("0.03", 60, "Partial")}
+    assert verdicts([d], span, partial, claimed) == {"c/d": Verdict.IMPORT}
+
+
+def test_an_answer_that_says_nothing_proves_nothing() -> None:
+    """Ids missing from the answer, unreadable entries, or a panel that does not answer
+    for the own orders at the window's ends: no absence can be proven."""
+    d = record("c/d")
+    span = {"c/d": Window("c/d", 100, 200, True)}
+    gone = {i: ItemError("Incorrect order ID") for i in range(101, 200)}
+    missing = {**gone, 150: ItemError("missing from the panel's answer", said=False)}
+    assert verdicts([d], span, {**missing, **ENDS}, [100, 200]) == {"c/d": Verdict.UNDECIDED}
+    unreadable = {**gone, 150: ItemError("unreadable status", said=False)}
+    assert verdicts([d], span, {**unreadable, **ENDS}, [100, 200]) == {"c/d": Verdict.UNDECIDED}
+    # every id "not ours", the own orders at the ends too: the panel is not answering
+    blind = {i: ItemError("Incorrect order ID") for i in range(100, 201)}
+    assert verdicts([d], span, blind, [100, 200]) == {"c/d": Verdict.UNDECIDED}
+    # two own orders in a row: nothing can be between them, nothing to ask
+    tight = {"c/d": Window("c/d", 100, 101, True)}
+    assert verdicts([d], tight, {}, [100, 101]) == {"c/d": Verdict.ABSENT}
 
 
 def test_identical_orders_are_never_guessed() -> None:
     a, b = record("c/a"), record("c/b")
     spans = {"c/a": Window("c/a", 100, 200, True), "c/b": Window("c/b", 100, 200, True)}
-    found = {150: info(), 160: info()}
-    assert verdicts([a, b], spans, found, [], {"c/a", "c/b"}) == {
+    found = {150: info(), 160: info(), **ENDS}
+    assert verdicts([a, b], spans, found, [100, 200]) == {
         "c/a": Verdict.UNDECIDED,
         "c/b": Verdict.UNDECIDED,
     }
-    # one of them found elsewhere (claimed): the other is the one left
-    assert verdicts([a, b], spans, {150: info()}, [], {"c/a", "c/b"}) == {
+    # one candidate for two identical orders: which one is it?
+    assert verdicts([a, b], spans, {150: info(), **ENDS}, [100, 200]) == {
         "c/a": Verdict.UNDECIDED,
         "c/b": Verdict.UNDECIDED,
     }
@@ -113,4 +139,4 @@ def test_identical_orders_are_never_guessed() -> None:
 def test_a_request_still_in_the_panel_is_left_alone() -> None:
     d = record("c/d")
     span = {"c/d": Window("c/d", 100, 200, False)}
-    assert verdicts([d], span, {}, [], {"c/d"}) == {"c/d": Verdict.UNDECIDED}
+    assert verdicts([d], span, ENDS, [100, 200]) == {"c/d": Verdict.UNDECIDED}
