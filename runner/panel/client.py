@@ -9,7 +9,8 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 
@@ -34,8 +35,12 @@ from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, PanelConnection, RetryPo
 log = logging.getLogger("runner.panel")
 
 BATCH_SIZE = 100
+# Status and refill-status calls of one panel that may be out at once (each paced, so a
+# panel's limit holds them all).
+STATUS_PARALLELISM = 8
 DEFAULT_RETRY = RetryPolicy()
 ParamValue = str | int | Sequence[str]
+T = TypeVar("T")
 
 
 def _chunks(ids: Iterable[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
@@ -65,6 +70,7 @@ class PanelClient:
         display_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self.url = url
@@ -79,6 +85,7 @@ class PanelClient:
             transport=transport,
             sleep=sleep,
             max_answer_bytes=max_answer_bytes,
+            clock=clock,
         )
 
     @property
@@ -174,25 +181,49 @@ class PanelClient:
         return info
 
     def status_many(self, order_ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
+        """Each order's status, 100 ids a call, ``STATUS_PARALLELISM`` calls at a time."""
+        return self._in_parallel(self._status_chunk, order_ids)
+
+    def _status_chunk(self, chunk: list[int]) -> dict[int, OrderInfo | ItemError]:
         result: dict[int, OrderInfo | ItemError] = {}
-        for chunk in _chunks(order_ids):
-            body = self._http.call("status", {"orders": ",".join(map(str, chunk))})
-            if not isinstance(body, Mapping):
-                raise UnexpectedResponse(self.name, "status: expected an object keyed by id")
-            by_id = {str(k).strip(): v for k, v in body.items()}
-            for ident in chunk:
-                raw = by_id.get(str(ident))
-                if raw is None:
-                    result[ident] = ItemError("missing from the panel's answer", said=False)
-                    continue
-                error = item_error(raw)
-                if error is not None:
-                    result[ident] = error
-                    continue
-                try:
-                    result[ident] = OrderInfo.parse(raw)
-                except ParseError as exc:
-                    result[ident] = ItemError(f"unreadable status ({exc})", said=False)
+        body = self._http.call("status", {"orders": ",".join(map(str, chunk))})
+        if not isinstance(body, Mapping):
+            raise UnexpectedResponse(self.name, "status: expected an object keyed by id")
+        by_id = {str(k).strip(): v for k, v in body.items()}
+        for ident in chunk:
+            raw = by_id.get(str(ident))
+            if raw is None:
+                result[ident] = ItemError("missing from the panel's answer", said=False)
+                continue
+            error = item_error(raw)
+            if error is not None:
+                result[ident] = error
+                continue
+            try:
+                result[ident] = OrderInfo.parse(raw)
+            except ParseError as exc:
+                result[ident] = ItemError(f"unreadable status ({exc})", said=False)
+        return result
+
+    def _in_parallel(
+        self, ask: Callable[[list[int]], dict[int, T]], ids: Iterable[int]
+    ) -> dict[int, T]:
+        """``ask`` for every chunk of ``ids``, several chunks at a time (each call paced as
+        any other); the first failure, in chunk order, stops the rest and is raised."""
+        chunks = list(_chunks(ids))
+        if len(chunks) <= 1:
+            return ask(chunks[0]) if chunks else {}
+        result: dict[int, T] = {}
+        workers = min(STATUS_PARALLELISM, len(chunks))
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"smm-{self.name}") as pool:
+            futures = [pool.submit(ask, chunk) for chunk in chunks]
+            try:
+                for future in futures:
+                    result.update(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
         return result
 
     def refill(self, order_id: int) -> int:
@@ -211,9 +242,12 @@ class PanelClient:
         return status
 
     def refill_status_many(self, refill_ids: Iterable[int]) -> dict[int, RefillStatus | ItemError]:
-        return self._batch_write(
-            "refill_status", "refills", "refill", "status", refill_ids, _refill_status_value
-        )
+        def ask(chunk: list[int]) -> dict[int, RefillStatus | ItemError]:
+            return self._batch_chunk(
+                "refill_status", "refills", "refill", "status", chunk, _refill_status_value
+            )
+
+        return self._in_parallel(ask, refill_ids)
 
     def cancel(self, order_ids: Iterable[int]) -> dict[int, bool | ItemError]:
         return self._batch_write("cancel", "orders", "order", "cancel", order_ids, _cancel_value)
@@ -229,37 +263,48 @@ class PanelClient:
     ) -> dict[int, Any]:
         result: dict[int, Any] = {}
         for chunk in _chunks(ids):
-            body = self._http.call(action, {param: ",".join(map(str, chunk))})
-            if isinstance(body, Mapping):  # some forks key the answer by id
-                body = [{id_field: k, value_field: v} for k, v in body.items()]
-            if not isinstance(body, list):
-                raise UnexpectedResponse(self.name, f"{action}: expected a list")
-            seen: dict[int, Any] = {}
-            for entry in body:
-                if not isinstance(entry, Mapping) or id_field not in entry:
-                    continue
-                try:
-                    ident = parse_id(entry[id_field], id_field)
-                except ParseError:
-                    continue
-                raw = entry.get(value_field)
-                error = None
-                if not isinstance(raw, str | int) or _is_error_text(raw):
-                    error = item_error(raw)
-                if error is None and error_text(entry) is not None:
-                    error = ItemError(error_text(entry) or "")
-                if error is not None:
-                    seen[ident] = error
-                    continue
-                try:
-                    seen[ident] = convert(raw)
-                except ParseError as exc:
-                    seen[ident] = ItemError(f"unreadable answer ({exc})", said=False)
-            for ident in chunk:
-                result[ident] = seen.get(
-                    ident, ItemError("missing from the panel's answer", said=False)
-                )
+            result.update(self._batch_chunk(action, param, id_field, value_field, chunk, convert))
         return result
+
+    def _batch_chunk(
+        self,
+        action: str,
+        param: str,
+        id_field: str,
+        value_field: str,
+        chunk: list[int],
+        convert: Callable[[object], Any],
+    ) -> dict[int, Any]:
+        body = self._http.call(action, {param: ",".join(map(str, chunk))})
+        if isinstance(body, Mapping):  # some forks key the answer by id
+            body = [{id_field: k, value_field: v} for k, v in body.items()]
+        if not isinstance(body, list):
+            raise UnexpectedResponse(self.name, f"{action}: expected a list")
+        seen: dict[int, Any] = {}
+        for entry in body:
+            if not isinstance(entry, Mapping) or id_field not in entry:
+                continue
+            try:
+                ident = parse_id(entry[id_field], id_field)
+            except ParseError:
+                continue
+            raw = entry.get(value_field)
+            error = None
+            if not isinstance(raw, str | int) or _is_error_text(raw):
+                error = item_error(raw)
+            if error is None and error_text(entry) is not None:
+                error = ItemError(error_text(entry) or "")
+            if error is not None:
+                seen[ident] = error
+                continue
+            try:
+                seen[ident] = convert(raw)
+            except ParseError as exc:
+                seen[ident] = ItemError(f"unreadable answer ({exc})", said=False)
+        return {
+            ident: seen.get(ident, ItemError("missing from the panel's answer", said=False))
+            for ident in chunk
+        }
 
 
 _ERROR_WORDS = re.compile(r"\b(incorrect|invalid|not|error|unknown|denied|failed)\b", re.I)

@@ -12,6 +12,7 @@ jitter, honouring ``Retry-After``; ``add`` retries only on ``NotSent``, because 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from runner.errors import (
     register_secret,
 )
 from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
-from runner.panel.ratelimit import RateLimiter
+from runner.panel.ratelimit import Throttle
 from runner.panel.transport import Deadline, DeadlineTransport
 
 log = logging.getLogger("runner.panel")
@@ -139,6 +140,7 @@ class PanelConnection:
         transport: httpx.BaseTransport | None,
         sleep: Callable[[float], None],
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if transport is None:
             check_url(url, name)
@@ -149,7 +151,7 @@ class PanelConnection:
         self._key = Secret(key)
         self.retry = retry
         self._sleep = sleep
-        self.limiter = RateLimiter.parse(rate_limit) if rate_limit else None
+        self.throttle = Throttle(rate_limit, clock=clock, sleep=sleep)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
         self._deadline = Deadline()
@@ -165,6 +167,7 @@ class PanelConnection:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self.calls: dict[str, int] = {}
+        self._count = threading.Lock()
 
     def close(self) -> None:
         self._transport.close()
@@ -200,9 +203,9 @@ class PanelConnection:
 
     def _attempt(self, action: str, params: Mapping[str, str], placing: bool) -> Any:
         """One HTTP request, classified.  Never puts the request body in a message."""
-        if self.limiter is not None:
-            self.limiter.acquire()
-        self.calls[action] = self.calls.get(action, 0) + 1
+        sent = self.throttle.acquire()
+        with self._count:
+            self.calls[action] = self.calls.get(action, 0) + 1
         form = {"key": self._key.reveal(), "action": action, **params}
         started = time.monotonic()
         try:
@@ -225,8 +228,13 @@ class PanelConnection:
         except BadAnswer as exc:
             error = UnexpectedResponse if exc.final else OutcomeUnknown
             raise error(self.name, f"{action}: {exc.message}") from None
-        elapsed = (time.monotonic() - started) * 1000
-        log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, status, elapsed)
+        elapsed = time.monotonic() - started
+        log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, status, elapsed * 1000)
+        if status == 429 or (status == 503 and "retry-after" in headers):
+            # The panel's own limit: every sender of this panel holds and slows down.
+            self.throttle.limited(sent, _retry_after(headers))
+        else:
+            self.throttle.answered(sent, elapsed)
         return self._classify(action, status, headers, raw, placing)
 
     def _classify(
@@ -265,9 +273,15 @@ class PanelConnection:
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             hint = getattr(exc, "retry_after", None)
+            if hint is not None and self.throttle.holding() > 0:
+                return 0.0  # the throttle holds every sender of this panel, this one too
             if hint is not None:
                 return float(min(hint, policy.max_time))
             return float(backoff(state))
+
+        def sleep(seconds: float) -> None:
+            if seconds > 0:
+                self._sleep(seconds)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -291,7 +305,7 @@ class PanelConnection:
                 lambda e: isinstance(e, retryable) and not isinstance(e, UnexpectedResponse)
             ),
             reraise=True,
-            sleep=self._sleep,
+            sleep=sleep,
             before_sleep=before_sleep,
         )
         return retrying(self._attempt, action, params, write_once)

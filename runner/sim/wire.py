@@ -57,6 +57,7 @@ class SimEndpoint:
         self.limiter = limiter
         self.requests = 0
         self.in_flight = 0
+        self.most_in_flight = 0  # the most requests it was answering at once
         self.limited = 0  # answered 429 by the rate limit (not by an injected fault)
         self.by_action: dict[str, int] = {}
         self._count = threading.Lock()
@@ -66,6 +67,7 @@ class SimEndpoint:
             return {
                 "requests": self.requests,
                 "in_flight": self.in_flight,
+                "most_in_flight": self.most_in_flight,
                 "limited": self.limited,
                 "by_action": dict(self.by_action),
             }
@@ -85,6 +87,7 @@ class SimEndpoint:
         deadline, and the request may well have been processed."""
         with self._count:
             self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             form = decode(body, content_type, query)
             start = time.monotonic() if arrived is None else arrived

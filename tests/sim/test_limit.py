@@ -61,7 +61,9 @@ def test_smms_client_waits_and_places_the_order_once(make_panel: PanelFactory) -
         now[0] += seconds
 
     retry = RetryPolicy(attempts=3, max_time=300.0, initial=0.001, max_wait=120.0)
-    with PanelClient("sim", panel.url, KEY_A, retry=retry, sleep=sleep) as client:
+    with PanelClient(
+        "sim", panel.url, KEY_A, retry=retry, sleep=sleep, clock=lambda: now[0]
+    ) as client:
         assert client.balance().currency == "USD"
         order = client.add(1, {"link": "https://instagram.com/a", "quantity": 100})
     assert waits and waits[0] >= 60

@@ -1,0 +1,234 @@
+"""Pacing: the client finds a panel's rate limit from its answers (429, Retry-After, rising
+latency) and keeps close to it; a configured ``rate_limit:`` is a ceiling; status calls go
+out several at a time.
+
+The throttle is driven against the simulator's own token bucket (``runner.sim.limiter``) on
+a shared fake clock, request after request as a client would send them, and a client
+over real HTTP against a limited simulator."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from dataclasses import dataclass
+
+import pytest
+
+from runner.errors import NotSent
+from runner.panel.client import STATUS_PARALLELISM, PanelClient
+from runner.panel.http import RetryPolicy
+from runner.panel.ratelimit import CALM, FASTER, SLOWER, Throttle
+from runner.sim.faults import FaultPlan
+from runner.sim.limiter import Limiter, parse_limit
+from tests.conftest import SECRET_KEY, Sim
+
+
+@dataclass
+class Clock:
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+
+@dataclass
+class Run:
+    sent: int  # requests, refused ones included
+    refused: int  # answered 429
+    seconds: float
+    throttle: Throttle
+
+
+def drive(limit: str, requests: int, ceiling: str | None = None, latency: float = 0.001) -> Run:
+    """``requests`` requests admitted one after another by a panel limited to ``limit``
+    (each refused one retried, as the client retries a 429), paced by a fresh throttle."""
+    clock = Clock()
+    bucket = Limiter.parse(limit)
+    bucket.clock = clock
+    throttle = Throttle(ceiling, clock=clock, sleep=clock.sleep)
+    sent = refused = 0
+    admitted = 0
+    while admitted < requests:
+        at = throttle.acquire()
+        sent += 1
+        clock.now += latency
+        wait = bucket.admit("key")
+        if wait is None:
+            admitted += 1
+            throttle.answered(at, latency)
+        else:
+            refused += 1
+            throttle.limited(at, float(wait))
+    return Run(sent, refused, clock.now, throttle)
+
+
+def ideal_seconds(limit: str, requests: int) -> float:
+    """The fastest a token bucket lets ``requests`` through: its burst at once, the rest
+    at its rate."""
+    count, per = parse_limit(limit)
+    return max(0, requests - count) * per / count
+
+
+@pytest.mark.parametrize("limit", ["20/s", "5/s", "100/s", "60/min", "600/min"])
+def test_the_pacer_finds_a_token_bucket_and_keeps_close_to_it(limit: str) -> None:
+    count, per = parse_limit(limit)
+    requests = 30 * count  # some 30 periods' worth
+    run = drive(limit, requests)
+    assert run.refused <= 0.02 * run.sent, run
+    assert run.seconds <= ideal_seconds(limit, requests) / 0.9, run
+    # It may probe above the limit while the bucket's tokens last, never far.
+    assert run.throttle.rate is not None and run.throttle.rate <= count / per * 1.25
+
+
+def test_a_configured_ceiling_is_never_exceeded() -> None:
+    """Below the panel's limit the ceiling holds alone: no 429, the rate never rises above
+    it however long the calm, requests evenly spaced."""
+    clock = Clock()
+    throttle = Throttle("10/s", clock=clock, sleep=clock.sleep)
+    sends = [throttle.acquire() for _ in range(500)]
+    gaps = [b - a for a, b in itertools.pairwise(sends)]
+    assert min(gaps) == pytest.approx(0.1)
+    assert throttle.rate == 10.0
+    run = drive("20/s", 400, ceiling="10/s")
+    assert run.refused == 0 and run.seconds == pytest.approx(39.9, abs=0.2)
+    # A panel that limits below the ceiling is found under it, and the rate never goes
+    # back above the ceiling when the panel's rate is higher.
+    below = drive("5/s", 300, ceiling="10/s")
+    assert below.refused <= 6 and below.throttle.rate is not None and below.throttle.rate <= 5.5
+
+
+def test_one_pushback_cuts_once_and_holds_every_sender() -> None:
+    """Requests already out when the first 429 comes back are the same push-back; every
+    sender, whatever it sends next, waits out Retry-After."""
+    clock = Clock()
+    throttle = Throttle(clock=clock, sleep=clock.sleep)
+    out = [throttle.acquire() for _ in range(30)]  # 30 requests out at once
+    clock.now = 0.5
+    for at in out[:20]:
+        throttle.answered(at, 0.5)
+    for at in out[20:]:
+        throttle.limited(at, 3.0)
+    assert throttle.pushbacks == 1
+    assert throttle.learnt == pytest.approx(20 * SLOWER)  # 20 answered in (at least) 1 s
+    assert throttle.holding() == pytest.approx(3.0)
+    assert throttle.acquire() == pytest.approx(3.5)
+    assert throttle.acquire() == pytest.approx(3.5 + 1 / (20 * SLOWER))
+    # A refusal of a request sent after the hold is a new push-back.
+    throttle.limited(throttle.acquire(), 1.0)
+    assert throttle.pushbacks == 2 and (throttle.learnt or 0) < 20 * SLOWER
+
+
+def test_a_refusal_before_any_answer_only_holds() -> None:
+    clock = Clock()
+    throttle = Throttle(clock=clock, sleep=clock.sleep)
+    throttle.limited(throttle.acquire(), 2.0)
+    assert throttle.learnt is None and throttle.rate is None
+    assert throttle.acquire() == pytest.approx(2.0)
+    # A 429 without Retry-After holds a second.
+    throttle.limited(2.0, None)
+    assert throttle.holding() == pytest.approx(1.0)
+
+
+def test_the_rate_rises_carefully_and_only_when_it_holds_senders_back() -> None:
+    clock = Clock()
+    throttle = Throttle(clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        throttle.answered(throttle.acquire(), 0.01)
+    clock.now = 1.0
+    throttle.limited(throttle.acquire(), 0.0)
+    learnt = throttle.learnt
+    assert learnt is not None and learnt == pytest.approx(10 * SLOWER)
+    # Idle senders (one request every 10 s) teach nothing: the rate stays.
+    for _ in range(5):
+        clock.now += 10
+        throttle.answered(throttle.acquire(), 0.01)
+    assert throttle.learnt == learnt
+    # Busy senders held back by the rate: a few percent per calm stretch, no more.
+    start = clock.now
+    while clock.now - start < 10 * CALM:
+        throttle.answered(throttle.acquire(), 0.0)
+    assert learnt < (throttle.learnt or 0) <= learnt * FASTER**11
+
+
+def test_rising_latency_slows_down_without_a_hold() -> None:
+    clock = Clock()
+    throttle = Throttle(clock=clock, sleep=clock.sleep)
+    for _ in range(20):
+        at = throttle.acquire()
+        clock.now += 0.05
+        throttle.answered(at, 0.05)
+    assert throttle.learnt is None
+    for _ in range(10):
+        at = throttle.acquire()
+        clock.now += 3.0
+        throttle.answered(at, 3.0)
+    assert throttle.pushbacks >= 1 and throttle.learnt is not None
+    assert throttle.holding() == 0.0
+    # Steady slow answers are the panel's usual pace, not a push-back each time.
+    cuts = throttle.pushbacks
+    for _ in range(64 + 20):
+        at = throttle.acquire()
+        clock.now += 3.0
+        throttle.answered(at, 3.0)
+    assert throttle.pushbacks <= cuts + 1
+
+
+def test_a_limited_simulator_paces_parallel_senders_over_http(sim: Sim) -> None:
+    """Four threads add 100 orders to a panel limited to 25/s with no rate_limit set:
+    every order placed once, none in doubt, few 429s, and the rate learnt near 25/s."""
+    sim.endpoint.limiter = Limiter(25, 1.0)
+    retry = RetryPolicy(attempts=8, max_time=60.0, initial=0.01, max_wait=0.5)
+    placed: list[int] = []
+    errors: list[BaseException] = []
+    with PanelClient("sim", sim.url, SECRET_KEY, retry=retry) as client:
+
+        def sender(first: int) -> None:
+            for i in range(first, 100, 4):
+                try:
+                    placed.append(client.add(1, {"link": f"https://x.com/{i}", "quantity": 100}))
+                except BaseException as exc:
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        throttle = client._http.throttle
+    assert errors == []
+    assert sorted(placed) == sorted(int(str(o["order"])) for o in sim.orders())
+    assert len(placed) == 100 == len(set(placed))
+    assert sim.endpoint.limited <= 6, sim.endpoint.stats()
+    assert throttle.learnt is not None and 15 <= throttle.learnt <= 27
+
+
+def test_an_add_refused_for_the_rate_is_not_sent_never_in_doubt(sim: Sim) -> None:
+    sim.endpoint.limiter = Limiter(1, 3600.0)
+    retry = RetryPolicy(attempts=2, initial=0.001, max_wait=0.01)
+    with PanelClient("sim", sim.url, SECRET_KEY, retry=retry, sleep=lambda s: None) as client:
+        client.balance()
+        with pytest.raises(NotSent, match="429"):
+            client.add(1, {"link": "https://instagram.com/a", "quantity": 100})
+    assert sim.orders() == []
+
+
+def test_status_calls_go_out_several_at_a_time(sim: Sim) -> None:
+    """1,000 ids: ten calls of 100, up to STATUS_PARALLELISM of them answered at once, and
+    every id's answer where it belongs."""
+    with PanelClient("test", sim.url, SECRET_KEY) as client:
+        ids = [client.add(1, {"link": f"https://x.com/{i}", "quantity": 100}) for i in range(3)]
+    sim.endpoint.faults = FaultPlan(latency_ms=200.0)
+    asked = [*ids, *range(10**9, 10**9 + 997)]
+    with PanelClient("test", sim.url, SECRET_KEY) as client:
+        answers = client.status_many(asked)
+        calls = client.calls["status"]
+    assert calls == math.ceil(len(asked) / 100)
+    assert sim.endpoint.most_in_flight == min(STATUS_PARALLELISM, calls)
+    assert set(answers) == set(asked)
+    assert all(not hasattr(answers[i], "message") for i in ids)
+    assert all(hasattr(answers[i], "message") for i in asked[3:])
