@@ -38,7 +38,7 @@ def populate(folder: Path, data: Path, state: StateLocation | None = None) -> No
     store = open_store(state or folder / ".smm" / "state.db")
     with store.transaction() as tx:
         for spec in loaded.orders:
-            form = {"key": "k", "action": "add", "service": str(spec.service)}
+            form = {"key": "bench-key", "action": "add", "service": str(spec.service)}
             for name, value in wire_params(spec.param_map, None).items():
                 form[name] = encode_param(value)
             _status, body = panel.handle(form)

@@ -5,11 +5,13 @@ How requests travel, time out, retry and fail is ``runner.panel.http``'s job.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -205,25 +207,46 @@ class PanelClient:
                 result[ident] = ItemError(f"unreadable status ({exc})", said=False)
         return result
 
+    def status_batches(
+        self, order_ids: Iterable[int]
+    ) -> Iterator[dict[int, OrderInfo | ItemError]]:
+        """``status_many`` a call's answer at a time, in the order of the ids, while the
+        next calls are out: a caller can record each batch as it comes."""
+        return self._batches(self._status_chunk, order_ids)
+
+    def _batches(
+        self, ask: Callable[[list[int]], dict[int, T]], ids: Iterable[int]
+    ) -> Iterator[dict[int, T]]:
+        """``ask`` for every chunk of ``ids``, ``STATUS_PARALLELISM`` chunks at a time (each
+        call paced as any other), answers in chunk order; at most twice that many answers
+        wait to be taken.  The first failure, in chunk order, stops the rest and is raised;
+        so does a caller that stops taking answers."""
+        chunks = _chunks(ids)
+        first = next(chunks, None)
+        if first is None:
+            return
+        second = next(chunks, None)
+        if second is None:
+            yield ask(first)
+            return
+        pool = ThreadPoolExecutor(STATUS_PARALLELISM, thread_name_prefix=f"smm-{self.name}")
+        waiting: deque[Future[dict[int, T]]] = deque()
+        try:
+            for chunk in itertools.chain((first, second), chunks):
+                waiting.append(pool.submit(ask, chunk))
+                if len(waiting) >= 2 * STATUS_PARALLELISM:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _in_parallel(
         self, ask: Callable[[list[int]], dict[int, T]], ids: Iterable[int]
     ) -> dict[int, T]:
-        """``ask`` for every chunk of ``ids``, several chunks at a time (each call paced as
-        any other); the first failure, in chunk order, stops the rest and is raised."""
-        chunks = list(_chunks(ids))
-        if len(chunks) <= 1:
-            return ask(chunks[0]) if chunks else {}
         result: dict[int, T] = {}
-        workers = min(STATUS_PARALLELISM, len(chunks))
-        with ThreadPoolExecutor(workers, thread_name_prefix=f"smm-{self.name}") as pool:
-            futures = [pool.submit(ask, chunk) for chunk in chunks]
-            try:
-                for future in futures:
-                    result.update(future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        for batch in self._batches(ask, ids):
+            result.update(batch)
         return result
 
     def refill(self, order_id: int) -> int:
@@ -242,12 +265,18 @@ class PanelClient:
         return status
 
     def refill_status_many(self, refill_ids: Iterable[int]) -> dict[int, RefillStatus | ItemError]:
-        def ask(chunk: list[int]) -> dict[int, RefillStatus | ItemError]:
-            return self._batch_chunk(
-                "refill_status", "refills", "refill", "status", chunk, _refill_status_value
-            )
+        return self._in_parallel(self._refill_status_chunk, refill_ids)
 
-        return self._in_parallel(ask, refill_ids)
+    def refill_status_batches(
+        self, refill_ids: Iterable[int]
+    ) -> Iterator[dict[int, RefillStatus | ItemError]]:
+        """``refill_status_many`` a call's answer at a time (as ``status_batches``)."""
+        return self._batches(self._refill_status_chunk, refill_ids)
+
+    def _refill_status_chunk(self, chunk: list[int]) -> dict[int, RefillStatus | ItemError]:
+        return self._batch_chunk(
+            "refill_status", "refills", "refill", "status", chunk, _refill_status_value
+        )
 
     def cancel(self, order_ids: Iterable[int]) -> dict[int, bool | ItemError]:
         return self._batch_write("cancel", "orders", "order", "cancel", order_ids, _cancel_value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from runner.errors import NotSent
+from runner.errors import NotSent, OutcomeUnknown
 from runner.panel.client import STATUS_PARALLELISM, PanelClient
 from runner.panel.http import RetryPolicy
 from runner.panel.ratelimit import CALM, FASTER, SLOWER, Throttle
@@ -232,3 +232,32 @@ def test_status_calls_go_out_several_at_a_time(sim: Sim) -> None:
     assert set(answers) == set(asked)
     assert all(not hasattr(answers[i], "message") for i in ids)
     assert all(hasattr(answers[i], "message") for i in asked[3:])
+
+
+def test_status_batches_come_in_order_while_the_next_calls_are_out(sim: Sim) -> None:
+    """Answers a batch at a time, in the ids' order; a caller that stops taking them stops
+    the calls (no more than the ones already out)."""
+    asked = list(range(10**9, 10**9 + 3000))
+    with PanelClient("test", sim.url, SECRET_KEY) as client:
+        batches = [sorted(batch) for batch in client.status_batches(asked)]
+    assert [i for batch in batches for i in batch] == asked
+    assert all(len(batch) == 100 for batch in batches)
+    sim.endpoint.faults = FaultPlan(latency_ms=50.0)
+    with PanelClient("test", sim.url, SECRET_KEY) as client:
+        stream = client.status_batches(asked)
+        next(stream)
+        stream.close()
+        calls = client.calls["status"]
+    assert calls <= 1 + 2 * STATUS_PARALLELISM
+
+
+def test_a_failing_status_call_stops_the_rest_and_is_raised(sim: Sim) -> None:
+    sim.faults.queue("server_error", action="status", count=50)
+    retry = RetryPolicy(attempts=2, initial=0.001, max_wait=0.01)
+    asked = list(range(10**9, 10**9 + 5000))
+    with (
+        PanelClient("test", sim.url, SECRET_KEY, retry=retry, sleep=lambda s: None) as client,
+        pytest.raises(OutcomeUnknown, match="HTTP 500"),
+    ):
+        client.status_many(asked)
+    assert sim.endpoint.by_action["status"] < 50 + 2 * STATUS_PARALLELISM
