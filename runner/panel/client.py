@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -216,7 +216,7 @@ class PanelClient:
 
     def _batches(
         self, ask: Callable[[list[int]], dict[int, T]], ids: Iterable[int]
-    ) -> Iterator[dict[int, T]]:
+    ) -> Generator[dict[int, T], None, None]:
         """``ask`` for every chunk of ``ids``, ``STATUS_PARALLELISM`` chunks at a time (each
         call paced as any other), answers in chunk order; at most twice that many answers
         wait to be taken.  The first failure, in chunk order, stops the rest and is raised;
@@ -269,7 +269,7 @@ class PanelClient:
 
     def refill_status_batches(
         self, refill_ids: Iterable[int]
-    ) -> Iterator[dict[int, RefillStatus | ItemError]]:
+    ) -> Generator[dict[int, RefillStatus | ItemError], None, None]:
         """``refill_status_many`` a call's answer at a time (as ``status_batches``)."""
         return self._batches(self._refill_status_chunk, refill_ids)
 
