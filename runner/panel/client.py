@@ -209,7 +209,7 @@ class PanelClient:
 
     def status_batches(
         self, order_ids: Iterable[int]
-    ) -> Iterator[dict[int, OrderInfo | ItemError]]:
+    ) -> Generator[dict[int, OrderInfo | ItemError], None, None]:
         """``status_many`` a call's answer at a time, in the order of the ids, while the
         next calls are out: a caller can record each batch as it comes."""
         return self._batches(self._status_chunk, order_ids)
