@@ -11,6 +11,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +29,7 @@ from runner.api.ordertypes import (
 from runner.campaignrules import KnownPanels
 from runner.errors import Location, NoFiles, YamlError
 from runner.schema import Problem, format_path, validate
-from runner.yamldoc import Document, JsonPath
+from runner.yamldoc import MAX_FILE_BYTES, Document, JsonPath
 from runner.yamldoc import load as load_yaml
 
 DEFAULT_PATH = Path("campaigns")
@@ -189,6 +190,35 @@ def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
             result.campaigns.append(campaign)
     result.problems.sort(key=lambda p: (p.location.file, p.location.line, p.location.column))
     return result
+
+
+# A file's name as nearly every campaign file writes it: a top-level ``campaign:`` line
+# with a plain slug (the schema's pattern), maybe a comment after it.
+_NAME_LINE = re.compile(rb"^campaign:[ \t]+([a-z0-9][a-z0-9_-]{0,62})[ \t]*(?:#[^\n]*)?\r?$", re.M)
+_KEY_LINE = re.compile(rb"^campaign\b", re.M)
+
+
+def names(paths: Sequence[Path]) -> tuple[set[str], list[Path]]:
+    """The campaign names under ``paths``, for commands that only need to know which
+    campaigns to look at in the state (refresh, reconcile): read from each file's
+    ``campaign:`` line without parsing the rest.  Also the files whose name is not
+    written so (quoted, in a flow mapping, missing, twice, unreadable): the caller loads
+    those whole."""
+    found: set[str] = set()
+    unclear: list[Path] = []
+    for path in discover(paths):
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            unclear.append(path)
+            continue
+        match = _NAME_LINE.search(data)
+        if match is None or len(_KEY_LINE.findall(data)) != 1:
+            unclear.append(path)
+            continue
+        found.add(match.group(1).decode())
+    return found, unclear
 
 
 def parse(

@@ -34,7 +34,12 @@ def check(ctx: Context, paths: Sequence[Path]) -> Loaded:
 
 def names_in(paths: Sequence[Path]) -> set[str] | None:
     """The campaign names under ``paths``; None (every campaign) when none were named and
-    the default folder does not exist."""
+    the default folder does not exist.  Read from each file's ``campaign:`` line (the
+    rest of a file is not checked here: refreshing or reconciling recorded orders needs
+    only their campaigns' names)."""
     if not paths and not campaign.DEFAULT_PATH.exists():
         return None
-    return {c.name for c in load(paths).campaigns}
+    found, unclear = campaign.names(paths)
+    if unclear:  # read whole; their problems raise as a plan's would
+        found.update(c.name for c in load(unclear).campaigns)
+    return found
