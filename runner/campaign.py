@@ -193,9 +193,19 @@ def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
 
 
 # A file's name as nearly every campaign file writes it: a top-level ``campaign:`` line
-# with a plain slug (the schema's pattern), maybe a comment after it.
-_NAME_LINE = re.compile(rb"^campaign:[ \t]+([a-z0-9][a-z0-9_-]{0,62})[ \t]*(?:#[^\n]*)?\r?$", re.M)
-_KEY_LINE = re.compile(rb"^campaign\b", re.M)
+# with a plain slug (the schema's pattern), maybe a comment after it, and before it only
+# blank lines, comments and a document start.
+_NAME_LINE = re.compile(
+    rb"\A(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*\r?\n)*"
+    rb"campaign:[ \t]+([a-z0-9][a-z0-9_-]{0,62})[ \t]*(?:[ \t]#[^\n]*)?\r?(?:\n|\Z)"
+)
+# What could make that line mean something else, or another line name the campaign: the
+# key again (plain, quoted or complex) and the line breaks YAML knows beyond \n and \r.
+_DOUBT = re.compile(rb"^[ \t]*(?:campaign\b|[\"']campaign|\?)|\xc2\x85|\xe2\x80[\xa8\xa9]", re.M)
+# Plain scalars YAML reads as something other than a string.
+_NOT_TEXT = re.compile(
+    rb"(?:[0-9_]+|0b[01_]+|0x[0-9a-f_]+|0o?[0-7_]+|null|true|false|yes|no|on|off|y|n)"
+)
 
 
 def names(paths: Sequence[Path]) -> tuple[set[str], list[Path]]:
@@ -213,8 +223,12 @@ def names(paths: Sequence[Path]) -> tuple[set[str], list[Path]]:
         except OSError:
             unclear.append(path)
             continue
-        match = _NAME_LINE.search(data)
-        if match is None or len(_KEY_LINE.findall(data)) != 1:
+        match = _NAME_LINE.match(data)
+        if (
+            match is None
+            or _NOT_TEXT.fullmatch(match.group(1))
+            or _DOUBT.search(data, match.end()) is not None
+        ):
             unclear.append(path)
             continue
         found.add(match.group(1).decode())

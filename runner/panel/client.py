@@ -92,8 +92,8 @@ class PanelClient:
 
     @property
     def calls(self) -> dict[str, int]:
-        """Requests made so far, by action."""
-        return self._http.calls
+        """Requests made so far, by action (a copy: senders may be adding to them)."""
+        return self._http.counted()
 
     def __repr__(self) -> str:
         return f"PanelClient(name={self.name!r}, url={self.display_url!r})"

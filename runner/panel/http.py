@@ -172,6 +172,10 @@ class PanelConnection:
     def close(self) -> None:
         self._transport.close()
 
+    def counted(self) -> dict[str, int]:
+        with self._count:
+            return dict(self.calls)
+
     def _exchange(self, form: Mapping[str, str]) -> tuple[int, httpx.Headers, bytes]:
         """One request: status, headers and the body (bounded in size, within the deadline;
         not read for a 429, which says all it has to say in its status)."""

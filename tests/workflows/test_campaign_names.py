@@ -64,3 +64,34 @@ def test_a_file_without_a_plain_name_has_its_problems_raised(tmp_path: Path, tex
     write(tmp_path, "f", text)
     with pytest.raises(InvalidCampaigns):
         names_in([tmp_path])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A line that reads as the name inside a quoted scalar: the real name comes first.
+        '"campaign": real\ndescription: "a note\ncampaign: fake\n  end"\n' + BODY,
+        # After other keys, a quoted scalar could hide the line: the file is read whole.
+        'description: "a note\ncampaign: fake\n  end"\ncampaign: real\n' + BODY,
+        # Line breaks YAML knows beyond \n.
+        "campaign: real\n" + BODY + "description: a\u2028campaign: fake\n",
+        # A comment needs a space before it.
+        "campaign: real\n" + BODY.replace("panel: demo", "panel: demo\ndescription: x#y"),
+    ],
+)
+def test_the_scan_never_disagrees_with_a_full_load(tmp_path: Path, text: str) -> None:
+    write(tmp_path, "f", text)
+    try:
+        expected = {c.name for c in load([tmp_path]).campaigns}
+    except InvalidCampaigns:
+        with pytest.raises(InvalidCampaigns):
+            names_in([tmp_path])
+        return
+    assert names_in([tmp_path]) == expected == {"real"}
+
+
+@pytest.mark.parametrize("name", ["null", "yes", "off", "0x1f", "1_000", "123", "foo#x"])
+def test_names_yaml_reads_otherwise_are_checked_by_a_full_load(tmp_path: Path, name: str) -> None:
+    write(tmp_path, "f", f"campaign: {name}\n" + BODY)
+    with pytest.raises(InvalidCampaigns):
+        names_in([tmp_path])
