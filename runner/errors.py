@@ -144,6 +144,10 @@ class NotSent(PanelError):
         self.retry_after = retry_after
 
 
+class Halted(NotSent):
+    """Stopped (Ctrl-C) while the request waited for its turn: it was never sent."""
+
+
 class OutcomeUnknown(PanelError):
     """The request may or may not have been processed by the panel."""
 

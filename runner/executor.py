@@ -21,12 +21,13 @@ import datetime as _dt
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from runner.api import ordertypes
 from runner.api.models import ItemError
-from runner.errors import NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.errors import Halted, NotSent, OutcomeUnknown, PanelError, PanelRejected
 from runner.outcome import NOT_STARTED, Outcome, Report, Result
 from runner.pacer import Pacer
 from runner.panel.client import PanelClient, ParamValue
@@ -280,26 +281,64 @@ class Executor:
         skipped = Outcome(action.address, Result.SKIPPED, NOT_STARTED), None
         with self._lock:
             mine = action.address in self.queued
-            self.queued.discard(action.address)
-            sending = mine and not self.stop.is_set()
-            if sending:
-                self.in_flight.add(action.address)
+            stopping = self.stop.is_set()
+            if mine and stopping:
+                self.queued.discard(action.address)
         if not mine:
             return skipped
-        if not sending:
+        if stopping:
             self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
             return skipped
         try:
             return self._add(action)
         finally:
             with self._lock:
+                self.queued.discard(action.address)
                 self.in_flight.discard(action.address)
+
+    def _on_wire(self, action: Action) -> Callable[[], AbstractContextManager[object]]:
+        """Around each attempt of an ``add``, once its turn has come: from here the request
+        may reach the panel (in flight); an attempt that surely did not (``NotSent``) puts
+        the order back among those not sent.  Stopping, nothing more goes out."""
+        address = action.address
+
+        @contextmanager
+        def on_wire() -> Iterator[None]:
+            with self._lock:
+                if self.stop.is_set() or address not in self.queued:
+                    raise Halted(action.panel, "stopped before it was sent")
+                self.queued.discard(address)
+                self.in_flight.add(address)
+            try:
+                yield
+            except NotSent:
+                with self._lock:
+                    self.in_flight.discard(address)
+                    self.queued.add(address)
+                raise
+
+        return on_wire
+
+    def halt(self) -> None:
+        """Stop every wait for a panel's turn now (Ctrl-C): those orders were never sent."""
+        for client in self.clients.values():
+            client.halt()
 
     def _add(self, action: Action) -> Sent:
         assert action.service is not None
         sent_at = self._stamp()
         try:
-            order_id = self.clients[action.panel].add(action.service, wire_params(action))
+            order_id = self.clients[action.panel].add(
+                action.service, wire_params(action), self._on_wire(action)
+            )
+        except Halted:
+            # Never on the wire (or only refused before it, 429): surely not placed.
+            with self._lock:
+                ours = action.address in self.queued
+                self.queued.discard(action.address)
+            if ours:  # (else a second Ctrl-C withdrew it already)
+                self._record(lambda tx: tx.withdraw(action.address, NOT_STARTED))
+            return Outcome(action.address, Result.SKIPPED, NOT_STARTED), None
         except PanelRejected as exc:
             reason = exc.reason
             seen = Evidence(sent_at, self._stamp())

@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import httpx
@@ -101,6 +102,12 @@ class PanelClient:
     def close(self) -> None:
         self._http.close()
 
+    def halt(self) -> None:
+        """Stop: every request still waiting for its turn (pace, Retry-After, a retry's
+        backoff) ends at once in ``Halted``, and none is sent any more.  Requests already
+        out finish."""
+        self._http.halted.set()
+
     def __enter__(self) -> PanelClient:
         return self
 
@@ -142,16 +149,23 @@ class PanelClient:
         parsed: Balance = self._parse("balance", lambda: Balance.parse(body))
         return parsed
 
-    def add(self, service: int, params: Mapping[str, ParamValue]) -> int:
-        """Place an order; returns the panel's order id.
+    def add(
+        self,
+        service: int,
+        params: Mapping[str, ParamValue],
+        on_wire: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> int:
+        """Place an order; returns the panel's order id.  ``on_wire`` is entered around
+        each attempt once its turn has come, just before it goes out.
 
         Raises ``PanelRejected`` (refused: no order), ``NotSent`` (surely no order, after
-        retries) or ``OutcomeUnknown`` (there may be an order).
+        retries; ``Halted`` when stopped before it went out) or ``OutcomeUnknown`` (there
+        may be an order).
         """
         form = {"service": str(service)}
         for name, value in params.items():
             form[name] = encode_param(value)
-        body = self._http.call("add", form, write_once=True)
+        body = self._http.call("add", form, write_once=True, on_wire=on_wire)
         return self._placement(body)
 
     def _placement(self, body: object) -> int:
@@ -238,6 +252,14 @@ class PanelClient:
                     yield waiting.popleft().result()
             while waiting:
                 yield waiting.popleft().result()
+        except BaseException:
+            # The calls still waiting (pace, Retry-After) end now, not after their wait.
+            halted = self._http.halted.is_set()
+            self._http.halted.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            if not halted:
+                self._http.halted.clear()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
@@ -28,6 +29,7 @@ from runner import __version__
 from runner.api.models import error_text
 from runner.errors import (
     ConfigError,
+    Halted,
     NotSent,
     OutcomeUnknown,
     PanelError,
@@ -151,7 +153,9 @@ class PanelConnection:
         self._key = Secret(key)
         self.retry = retry
         self._sleep = sleep
-        self.throttle = Throttle(rate_limit, clock=clock, sleep=sleep)
+        # Set, every wait (the throttle's, a retry's) ends at once and nothing more is sent.
+        self.halted = threading.Event()
+        self.throttle = Throttle(rate_limit, clock=clock, sleep=self._pause)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
         self._deadline = Deadline()
@@ -171,6 +175,16 @@ class PanelConnection:
 
     def close(self) -> None:
         self._transport.close()
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before a request; ``Halted`` if ``halted`` is set meanwhile."""
+        if self._sleep is time.sleep:
+            stopped = self.halted.wait(seconds)
+        else:  # a test's clock
+            self._sleep(seconds)
+            stopped = self.halted.is_set()
+        if stopped:
+            raise Halted(self.name, "stopped before it was sent")
 
     def counted(self) -> dict[str, int]:
         with self._count:
@@ -205,9 +219,25 @@ class PanelConnection:
                 response.close()
         return response.status_code, response.headers, body
 
-    def _attempt(self, action: str, params: Mapping[str, str], placing: bool) -> Any:
-        """One HTTP request, classified.  Never puts the request body in a message."""
+    def _attempt(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        placing: bool,
+        on_wire: Callable[[], AbstractContextManager[object]],
+    ) -> Any:
+        """One HTTP request, classified, inside ``on_wire`` (entered once the request's
+        turn has come, just before it goes out).  Never puts the request body in a
+        message."""
         sent = self.throttle.acquire()
+        if self.halted.is_set():
+            raise Halted(self.name, f"{action}: stopped before it was sent")
+        with on_wire():
+            return self._exchange_classified(action, params, placing, sent)
+
+    def _exchange_classified(
+        self, action: str, params: Mapping[str, str], placing: bool, sent: float
+    ) -> Any:
         with self._count:
             self.calls[action] = self.calls.get(action, 0) + 1
         form = {"key": self._key.reveal(), "action": action, **params}
@@ -265,7 +295,14 @@ class PanelConnection:
             raise OutcomeUnknown(self.name, f"{action}: HTTP {status}", _retry_after(headers))
         return body
 
-    def call(self, action: str, params: Mapping[str, str], *, write_once: bool = False) -> Any:
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        write_once: bool = False,
+        on_wire: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> Any:
         retryable: tuple[type[PanelError], ...] = (
             (NotSent,) if write_once else (NotSent, OutcomeUnknown)
         )
@@ -285,7 +322,7 @@ class PanelConnection:
 
         def sleep(seconds: float) -> None:
             if seconds > 0:
-                self._sleep(seconds)
+                self._pause(seconds)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -306,13 +343,15 @@ class PanelConnection:
             stop=stop,
             wait=wait,
             retry=tenacity.retry_if_exception(
-                lambda e: isinstance(e, retryable) and not isinstance(e, UnexpectedResponse)
+                lambda e: (
+                    isinstance(e, retryable) and not isinstance(e, UnexpectedResponse | Halted)
+                )
             ),
             reraise=True,
             sleep=sleep,
             before_sleep=before_sleep,
         )
-        return retrying(self._attempt, action, params, write_once)
+        return retrying(self._attempt, action, params, write_once, on_wire)
 
 
 def _refusal(body: object, *, placing: bool) -> str | None:

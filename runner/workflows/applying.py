@@ -373,6 +373,7 @@ def interrupts(executor: Executor, view: ApplyView) -> Iterator[None]:
         nonlocal presses
         presses += 1
         executor.stop.set()
+        executor.halt()  # orders waiting for the panel's turn are not sent, not waited for
         if presses == 1:
             view.notice(
                 "\nInterrupted: starting nothing new; waiting for requests in flight "

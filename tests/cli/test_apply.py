@@ -18,6 +18,7 @@ import pytest
 
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
+from runner.sim.limiter import Limiter
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
 from runner.state.lock import StateLock
@@ -493,3 +494,57 @@ def test_outcome_lines_and_summary_read_as_sentences() -> None:
     assert summary(Report([refill]), "USD") == [
         "Apply complete: 1 refill requested. Spent 0.00 USD."
     ]
+
+
+def test_ctrl_c_while_the_panels_limit_holds_the_senders_stops_at_once(
+    run: Runner, project: Sim
+) -> None:
+    """A panel limited to 3 a minute makes the senders wait (Retry-After, then the pace):
+    the first Ctrl-C ends those waits at once, the waiting orders are withdrawn (never
+    sent), none is in doubt, and the next apply places them, each once."""
+    project.endpoint.limiter = Limiter(3, 60.0)
+    write_campaign("c", followers(12))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "4"], Path.cwd(), _env())
+    deadline = time.time() + 30
+    while time.time() < deadline and project.endpoint.limited < 2:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    interrupted = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 5  # not the 20 s the panel asked to wait
+    assert proc.returncode == 130, out + err
+    recorded = phases(run)
+    held = {o["order"] for o in project.orders()}
+    assert 1 <= len(held) <= 3  # (plan and the balance check took tokens too)
+    assert {oid for _, oid in recorded.values() if oid} == held
+    assert all(p == "placed" for p, _ in recorded.values())  # no record but the placed
+    project.endpoint.limiter = None
+    assert run("apply", "--auto-approve").code == 0
+    assert_once(project, run)
+
+
+def test_second_ctrl_c_while_held_by_the_panels_limit_leaves_none_in_doubt(
+    run: Runner, project: Sim
+) -> None:
+    """Orders a sender took but that wait for the panel's turn (a 429 behind them) were
+    never sent: a second Ctrl-C withdraws them rather than leaving them in doubt."""
+    project.endpoint.limiter = Limiter(3, 1.0)
+    write_campaign("c", followers(40))
+    proc = _spawn(["apply", "--auto-approve", "--parallelism", "8"], Path.cwd(), _env())
+    deadline = time.time() + 30
+    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 10:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    recorded = phases(run)
+    held = {o["order"] for o in project.orders()}
+    doubtful = [a for a, (p, _) in recorded.items() if p == "in_doubt"]
+    assert len(doubtful) <= 1  # at most one could be on the wire (no latency)
+    assert {oid for _, oid in recorded.values() if oid} <= held
+    project.endpoint.limiter = None
+    result = run("apply", "--auto-approve")
+    assert result.code in (0, 1), result.err

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import signal
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -322,3 +325,21 @@ def test_a_failing_status_call_stops_the_rest_and_is_raised(sim: Sim) -> None:
     ):
         client.status_many(asked)
     assert sim.endpoint.by_action["status"] < 50 + 2 * STATUS_PARALLELISM
+
+
+def test_ctrl_c_during_parallel_status_calls_ends_their_waits_at_once(sim: Sim) -> None:
+    """Every status call answered 429 with Retry-After: 30: a Ctrl-C while the batches
+    wait ends the command in a moment, not after the panel's 30 s."""
+    sim.faults.retry_after = 30
+    sim.faults.queue("rate_limit", action="status", count=1000)
+    asked = list(range(10**9, 10**9 + 2000))
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    with PanelClient("test", sim.url, SECRET_KEY) as client:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.status_many(asked)
+        stopped = time.monotonic() - started
+        assert not client._http.halted.is_set()  # the client is usable again
+    timer.cancel()
+    assert stopped < 5
