@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,17 +12,11 @@ from pathlib import Path
 from runner.api.models import ItemError, OrderInfo, RefillStatus
 from runner.delivery import Refreshed
 from runner.errors import SmmError
-from runner.state import LastStatus, OrderRecord, StateStore, locked, now_iso
+from runner.panel.client import PanelClient
+from runner.state import LastStatus, OrderRecord, StateStore, Transaction, locked, now_iso
 from runner.workflows import campaigns
 from runner.workflows.context import Context
 from runner.workflows.facts import ids_to_refresh
-
-
-@dataclass
-class _PanelAnswers:
-    statuses: dict[int, OrderInfo | ItemError] = field(default_factory=dict)
-    refills: dict[int, RefillStatus | ItemError] = field(default_factory=dict)
-    error: str | None = None
 
 
 def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> Refreshed:
@@ -35,58 +31,126 @@ def refresh_campaigns(ctx: Context, names: set[str] | None, lock_timeout: float)
 
 
 def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderRecord]) -> Refreshed:
-    """Ask each panel (concurrently, 100 ids a call) and record the answers."""
-    records = list(records)
-    order_ids = ids_to_refresh(records)
-    refill_ids: dict[str, list[int]] = {}
-    for record in records:
+    """Ask each panel (panels at once; per panel 100 ids a call, several calls at once)
+    and record the answers as they come, while the next calls are out."""
+    by_order: dict[tuple[str, int], list[OrderRecord]] = {}
+    by_refill: dict[tuple[str, int], list[tuple[OrderRecord, str | None]]] = {}
+    kept = list(records)
+    for panel, ids in ids_to_refresh(kept).items():
+        for order_id in ids:
+            by_order[panel, order_id] = []
+    for record in kept:
+        if record.order_id is not None and (record.panel, record.order_id) in by_order:
+            by_order[record.panel, record.order_id].append(record)
         for refill in record.open_refills:
             assert refill.refill_id is not None
-            refill_ids.setdefault(record.panel, []).append(refill.refill_id)
+            by_refill.setdefault((record.panel, refill.refill_id), []).append(
+                (record, refill.status)
+            )
+    del kept
+    order_ids: dict[str, list[int]] = {}
+    for panel, order_id in by_order:
+        order_ids.setdefault(panel, []).append(order_id)
+    refill_ids: dict[str, list[int]] = {}
+    for panel, refill_id in by_refill:
+        refill_ids.setdefault(panel, []).append(refill_id)
+    panels = sorted(set(order_ids) | set(refill_ids))
+    answers: queue.Queue[_Answer] = queue.Queue(maxsize=64)
 
-    def ask(panel: str) -> _PanelAnswers:
+    stopping = threading.Event()
+    clients: list[PanelClient] = []
+
+    def ask(panel: str) -> None:
         try:
             with ctx.client(panel) as client:
-                return _PanelAnswers(
-                    client.status_many(order_ids.get(panel, [])),
-                    client.refill_status_many(refill_ids.get(panel, [])),
-                )
+                clients.append(client)
+                if stopping.is_set():
+                    client.halt()
+                for statuses in client.status_batches(order_ids.get(panel, [])):
+                    answers.put(_Answer(panel, statuses=statuses))
+                    if stopping.is_set():
+                        return
+                for refills in client.refill_status_batches(refill_ids.get(panel, [])):
+                    answers.put(_Answer(panel, refills=refills))
+                    if stopping.is_set():
+                        return
         except SmmError as exc:
-            return _PanelAnswers(error=exc.message)
+            answers.put(_Answer(panel, error=exc.message))
+        finally:
+            answers.put(_Answer(panel, done=True))
 
-    panels = sorted(set(order_ids) | set(refill_ids))
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(panels)))) as pool:
-        answers = dict(zip(panels, pool.map(ask, panels), strict=True))
     result = Refreshed()
-    at = now_iso(store.clock_offset)
-    with store.transaction() as tx:
-        for record in records:
-            answer = answers.get(record.panel)
-            if answer is None:
-                continue
-            if answer.error is not None:
-                if answer.error not in result.panel_errors:
-                    result.panel_errors.append(answer.error)
-                continue
-            if record.order_id is not None and record.order_id in answer.statuses:
-                result.orders += 1
-                info = answer.statuses[record.order_id]
-                if isinstance(info, ItemError):
-                    result.item_errors += 1
-                    tx.status(record.address, LastStatus.unanswered(record.last, info.message, at))
-                else:
-                    tx.status(record.address, LastStatus.answered(info, at))
-            for refill in record.open_refills:
-                assert refill.refill_id is not None
-                if refill.refill_id not in answer.refills:
-                    continue
-                result.refills += 1
-                state = answer.refills[refill.refill_id]
-                if isinstance(state, ItemError):
-                    result.item_errors += 1
-                    tx.refill_status(
-                        record.address, refill.refill_id, refill.status, state.message, at
-                    )
-                else:
-                    tx.refill_status(record.address, refill.refill_id, str(state), None, at)
+    running = len(panels)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(panels)))) as pool:
+        for panel in panels:
+            pool.submit(ask, panel)
+        try:
+            while running:
+                batch = [answers.get()]
+                while True:  # what has come meanwhile goes in the same transaction
+                    try:
+                        batch.append(answers.get_nowait())
+                    except queue.Empty:
+                        break
+                at = now_iso(store.clock_offset)
+                with store.transaction() as tx:
+                    for answer in batch:
+                        running -= answer.done
+                        if answer.error is not None and answer.error not in result.panel_errors:
+                            result.panel_errors.append(answer.error)
+                        _record_statuses(tx, answer, by_order, result, at)
+                        _record_refills(tx, answer, by_refill, result, at)
+        except BaseException:
+            # Stopping (Ctrl-C, a failed write): the askers end their waits and stop.
+            stopping.set()
+            for client in list(clients):
+                client.halt()
+            while running:
+                running -= answers.get().done
+            raise
     return result
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One call's answers from one panel (or its failure, or its end)."""
+
+    panel: str
+    statuses: dict[int, OrderInfo | ItemError] = field(default_factory=dict)
+    refills: dict[int, RefillStatus | ItemError] = field(default_factory=dict)
+    error: str | None = None
+    done: bool = False
+
+
+def _record_statuses(
+    tx: Transaction,
+    answer: _Answer,
+    by_order: dict[tuple[str, int], list[OrderRecord]],
+    result: Refreshed,
+    at: str,
+) -> None:
+    for order_id, info in answer.statuses.items():
+        for record in by_order.get((answer.panel, order_id), ()):
+            result.orders += 1
+            if isinstance(info, ItemError):
+                result.item_errors += 1
+                tx.status(record.address, LastStatus.unanswered(record.last, info.message, at))
+            else:
+                tx.status(record.address, LastStatus.answered(info, at))
+
+
+def _record_refills(
+    tx: Transaction,
+    answer: _Answer,
+    by_refill: dict[tuple[str, int], list[tuple[OrderRecord, str | None]]],
+    result: Refreshed,
+    at: str,
+) -> None:
+    for refill_id, state in answer.refills.items():
+        for record, status in by_refill.get((answer.panel, refill_id), ()):
+            result.refills += 1
+            if isinstance(state, ItemError):
+                result.item_errors += 1
+                tx.refill_status(record.address, refill_id, status, state.message, at)
+            else:
+                tx.refill_status(record.address, refill_id, str(state), None, at)
