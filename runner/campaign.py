@@ -37,7 +37,7 @@ SUFFIXES = (".yaml", ".yml")
 TYPE_FIELDS = frozenset().union(*(t.fields for t in ORDER_TYPES))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderSpec:
     """One desired order, as the campaign file says, defaults applied."""
 

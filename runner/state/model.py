@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import json
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
+
+from runner.errors import StateError
 
 if TYPE_CHECKING:
     from runner.api.models import OrderInfo
@@ -40,7 +43,7 @@ class Phase(enum.StrEnum):
     IN_DOUBT = "in_doubt"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LastStatus:
     status: str
     remains: int | None
@@ -74,7 +77,7 @@ class LastStatus:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefillRecord:
     requested_at: str
     refill_id: int | None
@@ -96,7 +99,7 @@ class RefillRecord:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CancelRecord:
     requested_at: str
     ok: bool
@@ -122,7 +125,7 @@ class Event:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What is known of an ``add`` request in time and id space, for reconciliation.
 
@@ -142,7 +145,7 @@ class Evidence:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One observed change of an order on its panel (a point of its delivery curve)."""
 
@@ -184,7 +187,51 @@ class BalanceSeen:
         }
 
 
-@dataclass(frozen=True)
+class StoredSpec(Mapping[str, Any]):
+    """A record's spec as the store keeps it (JSON text), read when first asked for: most
+    commands never look at a placed order's spec, and its text is a fraction of its
+    parsed form.  Damaged text is a ``StateError`` naming the record, when it is read."""
+
+    __slots__ = ("_address", "_text", "_value")
+
+    def __init__(self, text: str, address: str) -> None:
+        self._text = text
+        self._address = address
+        self._value: dict[str, Any] | None = None
+
+    def _parsed(self) -> dict[str, Any]:
+        if self._value is None:
+            try:
+                value = json.loads(self._text)
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise self._damaged(exc) from None
+            if not isinstance(value, dict):
+                raise self._damaged(
+                    TypeError(f"expected a JSON object, found {type(value).__name__}")
+                )
+            self._value = value
+        return self._value
+
+    def _damaged(self, exc: Exception) -> StateError:
+        return StateError(
+            f"the state's record of {self._address!r} is damaged ({type(exc).__name__}: "
+            f"{str(exc)[:80]}); smm state forget it, or restore the state from a backup"
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __repr__(self) -> str:
+        return repr(self._parsed())
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     address: str
     campaign: str
@@ -369,6 +416,11 @@ class StateReader(Protocol):
 
     def info(self) -> StateInfo: ...
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
+    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
+        """The records of ``records``, in address order, one at a time (a large state is
+        never all in memory for a caller that keeps only what it needs of each)."""
+        ...
+
     def record(self, address: str) -> OrderRecord | None: ...
     def events(self, address: str | None = None) -> list[Event]: ...
     def history(self, campaigns: set[str] | None = None) -> list[Observation]:
@@ -417,6 +469,9 @@ class EmptyState:
 
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
         return {}
+
+    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
+        return iter(())
 
     def record(self, address: str) -> OrderRecord | None:
         return None

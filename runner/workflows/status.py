@@ -30,13 +30,14 @@ def overview(
         names = set(budgets)
     if refresh:
         refresh_campaigns(ctx, names, lock_timeout)
+    now = _dt.datetime.now(_dt.UTC)
     reader = open_readonly(ctx.state_location)
     try:
-        records = reader.records(names)
+        # A row is all status shows of a record: the records are never all held.
+        rows = [row(r, now) for r in reader.each_record(names)]
     finally:
         reader.close()
-    now = _dt.datetime.now(_dt.UTC)
-    return Overview([row(r, now) for r in records.values()], budgets)
+    return Overview(rows, budgets)
 
 
 def watch(
