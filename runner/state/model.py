@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import json
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
-
-from runner.errors import StateError
 
 if TYPE_CHECKING:
     from runner.api.models import OrderInfo
@@ -185,50 +182,6 @@ class BalanceSeen:
             "amount": str(self.amount),
             "currency": self.currency,
         }
-
-
-class StoredSpec(Mapping[str, Any]):
-    """A record's spec as the store keeps it (JSON text), read when first asked for: most
-    commands never look at a placed order's spec, and its text is a fraction of its
-    parsed form.  Damaged text is a ``StateError`` naming the record, when it is read."""
-
-    __slots__ = ("_address", "_text", "_value")
-
-    def __init__(self, text: str, address: str) -> None:
-        self._text = text
-        self._address = address
-        self._value: dict[str, Any] | None = None
-
-    def _parsed(self) -> dict[str, Any]:
-        if self._value is None:
-            try:
-                value = json.loads(self._text)
-            except (ValueError, TypeError, RecursionError) as exc:
-                raise self._damaged(exc) from None
-            if not isinstance(value, dict):
-                raise self._damaged(
-                    TypeError(f"expected a JSON object, found {type(value).__name__}")
-                )
-            self._value = value
-        return self._value
-
-    def _damaged(self, exc: Exception) -> StateError:
-        return StateError(
-            f"the state's record of {self._address!r} is damaged ({type(exc).__name__}: "
-            f"{str(exc)[:80]}); smm state forget it, or restore the state from a backup"
-        )
-
-    def __getitem__(self, key: str) -> Any:
-        return self._parsed()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parsed())
-
-    def __len__(self) -> int:
-        return len(self._parsed())
-
-    def __repr__(self) -> str:
-        return repr(self._parsed())
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,8 +370,7 @@ class StateReader(Protocol):
     def info(self) -> StateInfo: ...
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
     def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
-        """The records of ``records``, in address order, one at a time (a large state is
-        never all in memory for a caller that keeps only what it needs of each)."""
+        """The records of ``records``, in address order, one at a time."""
         ...
 
     def record(self, address: str) -> OrderRecord | None: ...

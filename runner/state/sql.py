@@ -29,8 +29,8 @@ from runner.state.model import (
     Phase,
     RefillRecord,
     StateInfo,
-    StoredSpec,
 )
+from runner.state.spectext import StoredSpec
 
 # The columns of each table, in the order a dump carries them (ids are not carried:
 # a restored store numbers its rows anew, in the same order).

@@ -25,8 +25,7 @@ def overview(
     budgets: dict[str, Decimal | None] = {}
     names: set[str] | None = None
     if paths or campaign.DEFAULT_PATH.exists():
-        loaded = campaigns.load(paths)
-        budgets = {c.name: c.budget for c in loaded.campaigns}
+        budgets = _budgets(paths)
         names = set(budgets)
     if refresh:
         refresh_campaigns(ctx, names, lock_timeout)
@@ -38,6 +37,12 @@ def overview(
     finally:
         reader.close()
     return Overview(rows, budgets)
+
+
+def _budgets(paths: Sequence[Path]) -> dict[str, Decimal | None]:
+    """Each campaign's budget (the orders of its file are not kept: status reads them from
+    the state)."""
+    return {c.name: c.budget for c in campaigns.load(paths).campaigns}
 
 
 def watch(
