@@ -2,8 +2,8 @@
 
 The orders sit in files of 100 (100 and 1,000 files), placed on the simulated panel and
 recorded in the state as an apply would have, with no status known yet: every one of them
-is asked about.  Each command runs in a child of its own, whose peak RSS is read from
-``os.wait4`` (per command, not the running maximum over all children).  Targets: time at
+is asked about.  Each command runs in a child of a small launcher, which reads its peak
+RSS with ``os.wait4`` (per command, not the running maximum over all children).  Targets: time at
 100k <= 11x and peak memory <= 4x the same command at 10k, and 100k in <= 400 MB.
 
 Then the issue's second figure: `smm refresh` of the 100,000 orders against the simulator
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,21 +44,49 @@ class Run:
     stdout: str
 
 
+# Runs a command and writes its wall time and peak RSS (os.wait4: that child's own) to a
+# file.  A child forked from this process would start with its peak RSS (Linux keeps the
+# forking process's high-water mark across exec); one forked from this small launcher
+# starts clean.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss}, out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_smm(folder: Path, env: dict[str, str], *args: str) -> Run:
-    """One smm command in its own child: wall time and that child's peak RSS."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "runner", *args], cwd=folder, env=env, stdout=out, stderr=err
-        )
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read()
-        assert proc.returncode == 0, (args, err.read()[-2000:])
-    return Run(seconds, usage.ru_maxrss / 1024, stdout)  # ru_maxrss: KiB on Linux
+    """One smm command in a child of its own: its wall time and its peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "figures.json"
+        out, err = Path(tmp) / "out", Path(tmp) / "err"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    LAUNCHER,
+                    str(figures),
+                    sys.executable,
+                    "-m",
+                    "runner",
+                    *args,
+                ],
+                cwd=folder,
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+                check=False,
+            )
+        assert proc.returncode == 0, (args, err.read_text()[-2000:])
+        measured = json.loads(figures.read_text())
+        return Run(measured["seconds"], measured["maxrss_kib"] / 1024, out.read_text())
 
 
 def status_calls(url: str) -> int:
