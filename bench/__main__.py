@@ -1,6 +1,7 @@
 """Run the benchmarks: ``python -m bench [NAME ...]``.
 
-Names: validate, plan, apply, pace, postgres, reconcile, crash (all of them when none is given).
+Names: validate, plan, apply, pace, postgres, reconcile, scale, crash (all of them when none
+is given).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import importlib
 import json
 import sys
 
-ALL = ("validate", "plan", "apply", "pace", "postgres", "reconcile", "crash")
+ALL = ("validate", "plan", "apply", "pace", "postgres", "reconcile", "scale", "crash")
 
 
 def main(argv: list[str]) -> int:

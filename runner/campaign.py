@@ -38,7 +38,7 @@ SUFFIXES = (".yaml", ".yml")
 TYPE_FIELDS = frozenset().union(*(t.fields for t in ORDER_TYPES))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderSpec:
     """One desired order, as the campaign file says, defaults applied."""
 
@@ -51,7 +51,10 @@ class OrderSpec:
     refills: int = 0
     cancel: bool = False
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
-    field_locations: tuple[tuple[str, Location], ...] = field(default=(), compare=False)
+    # Where each field was written, the file being the order's: the names (one tuple
+    # shared by the orders with the same fields), then line and column of each in turn.
+    field_names: tuple[str, ...] = field(default=(), compare=False)
+    field_positions: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def address(self) -> str:
@@ -64,9 +67,10 @@ class OrderSpec:
 
     def where(self, name: str) -> Location:
         """Where a field was written (or the order itself)."""
-        for key, loc in self.field_locations:
+        for i, key in enumerate(self.field_names):
             if key == name:
-                return loc
+                line, column = self.field_positions[2 * i : 2 * i + 2]
+                return Location(self.location.file, line, column)
         return self.location
 
     @property
@@ -265,6 +269,7 @@ class _Checker:
         self.panels = panels
         self.today = today
         self.problems: list[Problem] = []
+        self.field_names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def problem(self, path: JsonPath, message: str, key: bool = False) -> None:
         self.problems.append(Problem(self.doc.location(path, key=key), format_path(path), message))
@@ -389,7 +394,14 @@ class _Checker:
         if not self.consistent(merged, matches, path, origin):
             return None
         params = tuple(sorted((k, _freeze(merged[k])) for k in fields))
-        locations = tuple((k, self.doc.location((*origin[k], k), key=True)) for k in sorted(merged))
+        names = tuple(sorted(merged))
+        names = self.field_names.setdefault(names, names)
+        positions = tuple(
+            n
+            for k in names
+            for where in [self.doc.location((*origin[k], k), key=True)]
+            for n in (where.line, where.column)
+        )
         return OrderSpec(
             campaign=campaign,
             id=str(raw.get("id", "")),
@@ -400,7 +412,8 @@ class _Checker:
             refills=merged.get("refills", 0),
             cancel=merged.get("cancel", False),
             location=self.doc.location(path),
-            field_locations=locations,
+            field_names=names,
+            field_positions=positions,
         )
 
     def misplaced(self, name: str, wanted: OrderType | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from runner.errors import redact
@@ -70,4 +71,13 @@ def setup_logging(verbosity: int) -> None:
 def out(text: str = "") -> None:
     """Plain text to stdout (machine formats, lines without markup)."""
     sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def out_chunks(chunks: Iterable[str]) -> None:
+    """``out`` of the text the chunks make, written as they come."""
+    write = sys.stdout.write
+    for chunk in chunks:
+        write(chunk)
+    write("\n")
     sys.stdout.flush()

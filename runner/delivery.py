@@ -6,6 +6,7 @@ The status workflow builds the rows from the state; the renderers print them.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from runner.api.models import OrderStatus, RefillStatus
 from runner.state import OrderRecord, Phase, RefillRecord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     address: str
     campaign: str
@@ -68,10 +69,17 @@ class Overview:
 
     @property
     def campaigns(self) -> list[str]:
-        return sorted({r.campaign for r in self.rows})
+        return sorted(self._by_campaign)
+
+    @functools.cached_property
+    def _by_campaign(self) -> dict[str, list[Row]]:
+        grouped: dict[str, list[Row]] = {}
+        for r in self.rows:
+            grouped.setdefault(r.campaign, []).append(r)
+        return grouped
 
     def of(self, campaign: str) -> list[Row]:
-        return [r for r in self.rows if r.campaign == campaign]
+        return list(self._by_campaign.get(campaign, ()))
 
     def spent(self, campaign: str) -> Decimal:
         """The campaign's spend: ``OrderRecord.spent`` summed, as plan and report count."""

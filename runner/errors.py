@@ -44,7 +44,7 @@ EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in a source file; lines and columns start at 1."""
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from runner.api import ordertypes
 from runner.errors import Location
+from runner.jsonstream import Items, chunks
 from runner.money import format_amount
 
 PLAN_FORMAT = 2
@@ -89,10 +91,10 @@ def spec_changes(recorded: Any, wanted: Any) -> tuple[Change, ...]:
     """Field by field, how the file's order (``OrderSpec.to_json()``) differs from the one
     recorded when it was placed: panel, service, then the order type's fields.  Nothing
     when the record did not keep its parameters."""
-    if not isinstance(recorded, dict) or not isinstance(recorded.get("params"), dict):
+    if not isinstance(recorded, Mapping) or not isinstance(recorded.get("params"), dict):
         return ()
 
-    def fields(spec: dict[str, Any]) -> dict[str, Any]:
+    def fields(spec: Mapping[str, Any]) -> dict[str, Any]:
         params = spec.get("params")
         return {
             "panel": spec.get("panel"),
@@ -105,7 +107,7 @@ def spec_changes(recorded: Any, wanted: Any) -> tuple[Change, ...]:
     return tuple(Change(n, old.get(n), new.get(n)) for n in names if old.get(n) != new.get(n))
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Action:
     address: str
     kind: Kind
@@ -181,7 +183,7 @@ class Action:
         )
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Check:
     level: str  # "error" | "warning"
     message: str
@@ -342,8 +344,35 @@ class Plan:
         return text
 
     def to_json(self) -> dict[str, Any]:
+        data = self._fields([a.to_json() for a in self.actions])
+        data["checksum"] = checksum(data)
+        return data
+
+    def json_chunks(self) -> Iterator[str]:
+        """``json.dumps(self.to_json(), indent=2)``, piece by piece: each action's JSON is
+        made, written and counted into the checksum (the last field) in turn."""
+        # The checksum's text is the body's with sorted keys: "actions" comes first.
+        digest = hashlib.sha256(b'{"actions":[')
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for i, action in enumerate(self.actions):
+                data = action.to_json()
+                digest.update((("," if i else "") + _compact(data)).encode())
+                yield data
+
+        body = self._fields(Items(actions()))
+
+        def fields() -> Iterator[tuple[str, Any]]:
+            yield from body.items()
+            rest = _compact({k: v for k, v in body.items() if k != "actions"})
+            digest.update(("]," + rest[1:]).encode())
+            yield "checksum", "sha256:" + digest.hexdigest()
+
+        return chunks(fields())
+
+    def _fields(self, actions: Any) -> dict[str, Any]:
         counts = {str(k): self.count(k) for k in Kind}
-        data: dict[str, Any] = {
+        return {
             "format_version": PLAN_FORMAT,
             "created_at": self.created_at,
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
@@ -353,15 +382,13 @@ class Plan:
             "counts": counts,
             "has_changes": self.has_changes,
             "valid": not self.errors,
-            "actions": [a.to_json() for a in self.actions],
+            "actions": actions,
             "checks": [c.to_json() for c in self.checks],
             "campaigns": [c.to_json() for c in self.campaigns],
             "panels": [p.to_json() for p in self.panels],
             "total_cost": str(self.total_cost),
             "rates": self.rates,
         }
-        data["checksum"] = checksum(data)
-        return data
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
@@ -401,5 +428,8 @@ class Plan:
 def checksum(data: dict[str, Any]) -> str:
     """A digest of everything in a plan's JSON but the checksum itself."""
     body = {k: v for k, v in data.items() if k != "checksum"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(_compact(body).encode()).hexdigest()
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

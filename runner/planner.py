@@ -70,6 +70,10 @@ class _Planner:
         self.checks: list[Check] = []
         self.reported_panels: set[tuple[str, str]] = set()
         self.rates: dict[str, dict[str, str]] = {}
+        # Each campaign's records, in the records' order (a campaign looks only at its own).
+        self.of_campaign: dict[str, list[OrderRecord]] = {}
+        for record in records.values():
+            self.of_campaign.setdefault(record.campaign, []).append(record)
 
     def error(self, message: str, location: Location | None, address: str | None = None) -> None:
         self.checks.append(Check("error", message, location, address))
@@ -90,8 +94,7 @@ class _Planner:
             spent = sum(
                 (
                     recorded_charge(r, self.facts.get(r.panel))
-                    for r in self.records.values()
-                    if r.campaign == campaign.name
+                    for r in self.of_campaign.get(campaign.name, ())
                 ),
                 Decimal(0),
             )
@@ -297,8 +300,8 @@ class _Planner:
         }
         currencies |= {
             r.last.currency
-            for r in self.records.values()
-            if r.campaign == campaign.name and r.last is not None and r.last.currency
+            for r in self.of_campaign.get(campaign.name, ())
+            if r.last is not None and r.last.currency
         }
         currencies.discard("")
         if len(currencies) > 1:

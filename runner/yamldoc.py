@@ -9,6 +9,7 @@ binary float), timestamps stay strings, and every value and key keeps its line/c
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -138,8 +139,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail("mapping keys must be plain strings", key_node)
             key = self.scalar(key_node)
-            if not isinstance(key, str):
-                key = str(key_node.value)
+            # Keys repeat in every order of a file: one string each, not one per order.
+            key = sys.intern(key if isinstance(key, str) else str(key_node.value))
             if key in result:
                 raise self.fail(f"duplicate key '{key}'", key_node)
             self.doc.key_positions[(*path, key)] = (

@@ -278,7 +278,7 @@ def _mapping(value: object, what: str) -> Mapping[str, Any]:
 # --- values ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemError:
     """A per-item error inside a batch answer (``{"error": ...}`` or a bare string).
 
@@ -367,7 +367,7 @@ class Service:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderInfo:
     """The answer of ``status`` for one order."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,6 +73,13 @@ def out(text: str = "") -> None:
     from runner.console import out as write
 
     write(text)
+
+
+def out_chunks(chunks: Iterable[str]) -> None:
+    """Plain text to stdout, written a piece at a time (long JSON)."""
+    from runner.console import out_chunks as write
+
+    write(chunks)
 
 
 def err(text: str) -> None:

@@ -10,6 +10,7 @@ from runner.commands.options import (
     err,
     format_option,
     out,
+    out_chunks,
     pass_context,
     paths_argument,
     reconcile_option,
@@ -60,7 +61,7 @@ def plan(
         reconcile=not no_reconcile,
     )
     if output == "json":
-        out(render.as_json(result))
+        out_chunks(render.json_chunks(result))
     elif output == "markdown":
         out(render.markdown(result))
     else:

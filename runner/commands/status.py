@@ -14,6 +14,7 @@ from runner.commands.options import (
     format_option,
     lock_timeout_option,
     out,
+    out_chunks,
     pass_context,
     paths_argument,
     show,
@@ -58,7 +59,7 @@ def status(
     if watch and output == "text":
         return follow(ctx, paths, view, interval, lock_timeout)
     if output == "json":
-        out(render.as_json(view))
+        out_chunks(render.json_chunks(view))
     elif output == "markdown":
         out(render.markdown(view))
     else:

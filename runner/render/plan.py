@@ -6,7 +6,7 @@ Rendering never decides anything; it only shows the plan the planner made.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from runner.money import format_amount
 from runner.plan import Action, Kind, Plan
@@ -246,4 +246,9 @@ def markdown(plan: Plan) -> str:
 
 
 def as_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2)
+    return "".join(plan.json_chunks())
+
+
+def json_chunks(plan: Plan) -> Iterator[str]:
+    """``as_json`` a piece at a time, for a plan too large to hold as one string."""
+    return plan.json_chunks()

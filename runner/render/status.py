@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from runner.delivery import Overview, Row
+from runner.jsonstream import Items, chunks
 from runner.money import format_amount
 from runner.printable import clean, md
 from runner.render.words import money, plural
@@ -144,6 +145,11 @@ def markdown(view: Overview) -> str:
 
 
 def as_json(view: Overview) -> str:
+    return "".join(json_chunks(view))
+
+
+def json_chunks(view: Overview) -> Iterator[str]:
+    """``as_json`` a piece at a time: a row's JSON is made as it is written."""
     campaigns = []
     for name in view.campaigns:
         budget = view.budgets.get(name)
@@ -155,6 +161,4 @@ def as_json(view: Overview) -> str:
                 "currency": _currency(view, name),
             }
         )
-    return json.dumps(
-        {"orders": [r.to_json() for r in view.rows], "campaigns": campaigns}, indent=2
-    )
+    return chunks([("orders", Items(r.to_json() for r in view.rows)), ("campaigns", campaigns)])

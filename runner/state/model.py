@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -40,7 +40,7 @@ class Phase(enum.StrEnum):
     IN_DOUBT = "in_doubt"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LastStatus:
     status: str
     remains: int | None
@@ -74,7 +74,7 @@ class LastStatus:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefillRecord:
     requested_at: str
     refill_id: int | None
@@ -96,7 +96,7 @@ class RefillRecord:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CancelRecord:
     requested_at: str
     ok: bool
@@ -122,7 +122,7 @@ class Event:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What is known of an ``add`` request in time and id space, for reconciliation.
 
@@ -142,7 +142,7 @@ class Evidence:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One observed change of an order on its panel (a point of its delivery curve)."""
 
@@ -184,7 +184,7 @@ class BalanceSeen:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     address: str
     campaign: str
@@ -369,6 +369,10 @@ class StateReader(Protocol):
 
     def info(self) -> StateInfo: ...
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]: ...
+    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
+        """The records of ``records``, in address order, one at a time."""
+        ...
+
     def record(self, address: str) -> OrderRecord | None: ...
     def events(self, address: str | None = None) -> list[Event]: ...
     def history(self, campaigns: set[str] | None = None) -> list[Observation]:
@@ -417,6 +421,9 @@ class EmptyState:
 
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
         return {}
+
+    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
+        return iter(())
 
     def record(self, address: str) -> OrderRecord | None:
         return None

@@ -7,7 +7,9 @@ the writes, and calls ``SQLTransaction.finish`` just before it commits.
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from runner.state.model import (
     RefillRecord,
     StateInfo,
 )
+from runner.state.spectext import StoredSpec
 
 # The columns of each table, in the order a dump carries them (ids are not carried:
 # a restored store numbers its rows anew, in the same order).
@@ -71,6 +74,7 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
 
 
 class Connection(Protocol):
@@ -79,6 +83,27 @@ class Connection(Protocol):
 
 def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_dec(value: str) -> Decimal:
+    """Equal amounts read from many rows (an estimate, a charge) as one object."""
+    return Decimal(value)
+
+
+def _amount(value: Any) -> Decimal | None:
+    return None if value is None else _shared_dec(value) if isinstance(value, str) else _dec(value)
+
+
+def _name(value: Any) -> Any:
+    """A name many rows repeat (campaign, panel, status, currency) kept once in memory."""
+    return sys.intern(value) if type(value) is str else value
+
+
+# An order with no evidence recorded (imported, or placed before evidence was kept).
+_NO_EVIDENCE = Evidence()
+# Rows read from a cursor at a time: a large state is never all in memory as rows.
+BATCH = 500
 
 
 def _int(value: Any) -> int | None:
@@ -125,6 +150,13 @@ class SQLReads:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
+    def _each(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a query, a batch at a time."""
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(BATCH):
+                yield from rows
+
     def info(self) -> StateInfo:
         with _damaged("serial"):
             meta = {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
@@ -147,11 +179,11 @@ class SQLReads:
         last = None
         if row["checked_at"] is not None:
             last = LastStatus(
-                status=row["status"] or "",
+                status=_name(row["status"] or ""),
                 remains=row["remains"],
                 start_count=row["start_count"],
-                charge=_dec(row["charge"]),
-                currency=row["currency"],
+                charge=_amount(row["charge"]),
+                currency=_name(row["currency"]),
                 checked_at=row["checked_at"],
                 error=row["status_error"],
             )
@@ -160,33 +192,41 @@ class SQLReads:
             cancel = CancelRecord(
                 row["cancel_requested_at"], bool(row["cancel_ok"]), row["cancel_error"]
             )
+        evidence = _NO_EVIDENCE
+        if not (
+            row["sent_at"] is None and row["gave_up_at"] is None and row["known_below"] is None
+        ):
+            evidence = Evidence(row["sent_at"], row["gave_up_at"], _int(row["known_below"]))
         return OrderRecord(
             address=row["address"],
-            campaign=row["campaign"],
-            panel=row["panel"],
+            campaign=_name(row["campaign"]),
+            panel=_name(row["panel"]),
             fingerprint=row["fingerprint"],
             phase=Phase(row["phase"]),
-            spec=_object(json.loads(row["spec"])),
+            spec=StoredSpec(row["spec"], row["address"]),
             order_id=_int(row["order_id"]),
-            estimated_cost=_dec(row["estimated_cost"]),
+            estimated_cost=_amount(row["estimated_cost"]),
             error=row["error"],
             last=last,
             refills=tuple(refills),
             cancel=cancel,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            evidence=Evidence(row["sent_at"], row["gave_up_at"], _int(row["known_below"])),
+            evidence=evidence,
         )
 
     def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
+        return {record.address: record for record in self.each_record(campaigns)}
+
+    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
+        """The records of ``records``, in address order, one at a time: a caller that
+        keeps what it needs of each never holds them all."""
         refills: dict[str, list[RefillRecord]] = {}
         for r in self._rows("SELECT * FROM refills ORDER BY id"):
             refills.setdefault(r["address"], []).append(_refill(r))
-        return {
-            row["address"]: self._to_record(row, refills.get(row["address"], []))
-            for row in self._rows("SELECT * FROM orders ORDER BY address")
-            if campaigns is None or row["campaign"] in campaigns
-        }
+        for row in self._each("SELECT * FROM orders ORDER BY address"):
+            if campaigns is None or row["campaign"] in campaigns:
+                yield self._to_record(row, refills.get(row["address"], []))
 
     def record(self, address: str) -> OrderRecord | None:
         rows = self._rows("SELECT * FROM orders WHERE address = ?", (address,))

@@ -147,7 +147,9 @@ def save(plan: Plan, path: Path) -> None:
     """Write the plan as JSON, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
+    with tmp.open("w") as file:
+        file.writelines(plan.json_chunks())
+        file.write("\n")
     os.replace(tmp, path)
 
 

@@ -25,18 +25,24 @@ def overview(
     budgets: dict[str, Decimal | None] = {}
     names: set[str] | None = None
     if paths or campaign.DEFAULT_PATH.exists():
-        loaded = campaigns.load(paths)
-        budgets = {c.name: c.budget for c in loaded.campaigns}
+        budgets = _budgets(paths)
         names = set(budgets)
     if refresh:
         refresh_campaigns(ctx, names, lock_timeout)
+    now = _dt.datetime.now(_dt.UTC)
     reader = open_readonly(ctx.state_location)
     try:
-        records = reader.records(names)
+        # A row is all status shows of a record: the records are never all held.
+        rows = [row(r, now) for r in reader.each_record(names)]
     finally:
         reader.close()
-    now = _dt.datetime.now(_dt.UTC)
-    return Overview([row(r, now) for r in records.values()], budgets)
+    return Overview(rows, budgets)
+
+
+def _budgets(paths: Sequence[Path]) -> dict[str, Decimal | None]:
+    """Each campaign's budget (the orders of its file are not kept: status reads them from
+    the state)."""
+    return {c.name: c.budget for c in campaigns.load(paths).campaigns}
 
 
 def watch(
