@@ -48,7 +48,11 @@ T = TypeVar("T")
 
 def _chunks(ids: Iterable[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
     chunk: list[int] = []
-    for ident in dict.fromkeys(ids):
+    seen: set[int] = set()
+    for ident in ids:  # lazily: the ids may still be coming
+        if ident in seen:
+            continue
+        seen.add(ident)
         chunk.append(ident)
         if len(chunk) == size:
             yield chunk

@@ -81,26 +81,33 @@ RECHECK = _dt.timedelta(hours=6)
 def ids_to_refresh(
     records: Iterable[OrderRecord], now: _dt.datetime | None = None
 ) -> dict[str, list[int]]:
-    """By panel: placed orders whose last known status is not final, and completed ones
-    young enough to drop that were not asked about for a while."""
-    from runner.api.models import OrderStatus
-
+    """By panel: the orders ``needs_refresh`` picks."""
     now = now or _dt.datetime.now(_dt.UTC)
     wanted: dict[str, list[int]] = {}
     for record in records:
-        if record.phase is not Phase.PLACED or record.order_id is None:
-            continue
-        last = record.last
-        if last is not None and last.status and not last.error:
-            status = OrderStatus(last.status)
-            if status.terminal and not (
-                status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL)
-                and _age(record.created_at, now) < DROP_WATCH
-                and _age(last.checked_at, now) >= RECHECK
-            ):
-                continue
-        wanted.setdefault(record.panel, []).append(record.order_id)
+        if needs_refresh(record, now):
+            assert record.order_id is not None
+            wanted.setdefault(record.panel, []).append(record.order_id)
     return wanted
+
+
+def needs_refresh(record: OrderRecord, now: _dt.datetime) -> bool:
+    """A placed order whose last known status is not final, or a completed one young
+    enough to drop that was not asked about for a while."""
+    from runner.api.models import OrderStatus
+
+    if record.phase is not Phase.PLACED or record.order_id is None:
+        return False
+    last = record.last
+    if last is not None and last.status and not last.error:
+        status = OrderStatus(last.status)
+        if status.terminal and not (
+            status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL)
+            and _age(record.created_at, now) < DROP_WATCH
+            and _age(last.checked_at, now) >= RECHECK
+        ):
+            return False
+    return True
 
 
 def _age(moment: str, now: _dt.datetime) -> _dt.timedelta:

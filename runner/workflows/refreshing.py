@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from runner.panel.client import PanelClient
 from runner.state import LastStatus, OrderRecord, StateStore, Transaction, locked, now_iso
 from runner.workflows import campaigns
 from runner.workflows.context import Context
-from runner.workflows.facts import ids_to_refresh
+from runner.workflows.facts import needs_refresh
 
 
 def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> Refreshed:
@@ -27,50 +28,33 @@ def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> R
 
 def refresh_campaigns(ctx: Context, names: set[str] | None, lock_timeout: float) -> Refreshed:
     with locked(ctx.state_location, names, lock_timeout) as store:
-        return refresh_records(ctx, store, store.records(names).values())
+        return refresh_records(ctx, store, store.each_record(names))
 
 
 def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderRecord]) -> Refreshed:
     """Ask each panel (panels at once; per panel 100 ids a call, several calls at once)
-    and record the answers as they come, while the next calls are out."""
+    and record the answers as they come.  The calls start while the records are still
+    being read, and the answers are written while the next calls are out."""
     by_order: dict[tuple[str, int], list[OrderRecord]] = {}
     by_refill: dict[tuple[str, int], list[tuple[OrderRecord, str | None]]] = {}
-    kept = list(records)
-    for panel, ids in ids_to_refresh(kept).items():
-        for order_id in ids:
-            by_order[panel, order_id] = []
-    for record in kept:
-        if record.order_id is not None and (record.panel, record.order_id) in by_order:
-            by_order[record.panel, record.order_id].append(record)
-        for refill in record.open_refills:
-            assert refill.refill_id is not None
-            by_refill.setdefault((record.panel, refill.refill_id), []).append(
-                (record, refill.status)
-            )
-    del kept
-    order_ids: dict[str, list[int]] = {}
-    for panel, order_id in by_order:
-        order_ids.setdefault(panel, []).append(order_id)
-    refill_ids: dict[str, list[int]] = {}
-    for panel, refill_id in by_refill:
-        refill_ids.setdefault(panel, []).append(refill_id)
-    panels = sorted(set(order_ids) | set(refill_ids))
-    answers: queue.Queue[_Answer] = queue.Queue(maxsize=64)
-
+    feeds: dict[str, _Feed] = {}
+    answers: queue.SimpleQueue[_Answer] = queue.SimpleQueue()
     stopping = threading.Event()
     clients: list[PanelClient] = []
+    result = Refreshed()
+    running = 0
 
-    def ask(panel: str) -> None:
+    def ask(panel: str, feed: _Feed) -> None:
         try:
             with ctx.client(panel) as client:
                 clients.append(client)
                 if stopping.is_set():
                     client.halt()
-                for statuses in client.status_batches(order_ids.get(panel, [])):
+                for statuses in client.status_batches(feed.each(feed.orders)):
                     answers.put(_Answer(panel, statuses=statuses))
                     if stopping.is_set():
                         return
-                for refills in client.refill_status_batches(refill_ids.get(panel, [])):
+                for refills in client.refill_status_batches(feed.each(feed.refills)):
                     answers.put(_Answer(panel, refills=refills))
                     if stopping.is_set():
                         return
@@ -79,36 +63,79 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
         finally:
             answers.put(_Answer(panel, done=True))
 
-    result = Refreshed()
-    running = len(panels)
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(panels)))) as pool:
-        for panel in panels:
-            pool.submit(ask, panel)
-        try:
-            while running:
-                batch = [answers.get()]
-                while True:  # what has come meanwhile goes in the same transaction
-                    try:
-                        batch.append(answers.get_nowait())
-                    except queue.Empty:
-                        break
-                at = now_iso(store.clock_offset)
-                with store.transaction() as tx:
-                    for answer in batch:
-                        running -= answer.done
-                        if answer.error is not None and answer.error not in result.panel_errors:
-                            result.panel_errors.append(answer.error)
-                        _record_statuses(tx, answer, by_order, result, at)
-                        _record_refills(tx, answer, by_refill, result, at)
-        except BaseException:
-            # Stopping (Ctrl-C, a failed write): the askers end their waits and stop.
-            stopping.set()
-            for client in list(clients):
-                client.halt()
-            while running:
-                running -= answers.get().done
-            raise
+    def feed_of(panel: str) -> _Feed:
+        nonlocal running
+        feed = feeds.get(panel)
+        if feed is None:
+            feed = feeds[panel] = _Feed()
+            running += 1
+            pool.submit(ask, panel, feed)
+        return feed
+
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="smm-refresh")
+    try:
+        now = _dt.datetime.now(_dt.UTC)
+        for record in records:  # only those asked about are kept
+            if needs_refresh(record, now):
+                assert record.order_id is not None
+                key = (record.panel, record.order_id)
+                if key not in by_order:
+                    feed_of(record.panel).orders.put(record.order_id)
+                by_order.setdefault(key, []).append(record)
+            for refill in record.open_refills:
+                assert refill.refill_id is not None
+                key = (record.panel, refill.refill_id)
+                if key not in by_refill:
+                    feed_of(record.panel).refills.put(refill.refill_id)
+                by_refill.setdefault(key, []).append((record, refill.status))
+        for feed in feeds.values():
+            feed.end()
+        while running:
+            batch = [answers.get()]
+            while True:  # what has come meanwhile goes in the same transaction
+                try:
+                    batch.append(answers.get_nowait())
+                except queue.Empty:
+                    break
+            at = now_iso(store.clock_offset)
+            with store.transaction() as tx:
+                for answer in batch:
+                    running -= answer.done
+                    if answer.error is not None and answer.error not in result.panel_errors:
+                        result.panel_errors.append(answer.error)
+                    _record_statuses(tx, answer, by_order, result, at)
+                    _record_refills(tx, answer, by_refill, result, at)
+    except BaseException:
+        # Stopping (Ctrl-C, a damaged record, a failed write): the askers end their waits
+        # and stop.
+        stopping.set()
+        for feed in feeds.values():
+            feed.end()
+        for client in list(clients):
+            client.halt()
+        while running:
+            running -= answers.get().done
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return result
+
+
+class _Feed:
+    """The ids to ask one panel about, handed over as the records are read."""
+
+    def __init__(self) -> None:
+        self.orders: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self.refills: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+
+    def end(self) -> None:
+        self.orders.put(None)
+        self.refills.put(None)
+
+    @staticmethod
+    def each(ids: queue.SimpleQueue[int | None]) -> Iterator[int]:
+        while (ident := ids.get()) is not None:
+            yield ident
 
 
 @dataclass(frozen=True)
