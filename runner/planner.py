@@ -329,48 +329,62 @@ class _Planner:
     def orphans(self) -> None:
         loaded = {c.name: c for c in self.campaigns}
         desired = {o.address for c in self.campaigns for o in c.orders}
-        for address, record in sorted(self.records.items()):
-            if record.campaign in loaded and address not in desired:
-                campaign = loaded[record.campaign]
-                self.actions.append(
-                    Action(
-                        address=address,
-                        kind=Kind.ORPHAN,
-                        panel=record.panel,
-                        campaign=record.campaign,
-                        order_id=record.order_id,
-                        reason=f"recorded as {record.phase} but no longer in {campaign.file}",
-                        location=campaign.location,
-                    )
+        gone = [
+            (address, record)
+            for address, record in self.records.items()
+            if record.campaign in loaded and address not in desired
+        ]
+        del desired
+        for address, record in sorted(gone):
+            campaign = loaded[record.campaign]
+            self.actions.append(
+                Action(
+                    address=address,
+                    kind=Kind.ORPHAN,
+                    panel=record.panel,
+                    campaign=record.campaign,
+                    order_id=record.order_id,
+                    reason=f"recorded as {record.phase} but no longer in {campaign.file}",
+                    location=campaign.location,
                 )
-                self.warning(
-                    f"{address}: recorded in the state ({record.phase}"
-                    + (f", order {record.order_id}" if record.order_id else "")
-                    + f") but no longer in {campaign.file}; smm never deletes orders "
-                    f"(use smm state forget {address} to drop the record)",
-                    campaign.location,
-                    address,
-                )
+            )
+            self.warning(
+                f"{address}: recorded in the state ({record.phase}"
+                + (f", order {record.order_id}" if record.order_id else "")
+                + f") but no longer in {campaign.file}; smm never deletes orders "
+                f"(use smm state forget {address} to drop the record)",
+                campaign.location,
+                address,
+            )
 
     def shared_order_ids(self) -> None:
         """Two addresses recorded with one panel order: one of them is wrong."""
-        holders: dict[tuple[str, int], list[str]] = {}
-        for address, record in sorted(self.records.items()):
+        # (No tuple or list per record: this runs over every record of a large state.)
+        first: dict[str, dict[int, str]] = {}
+        shared: dict[tuple[str, int], list[str]] = {}
+        for address, record in self.records.items():
             if record.order_id is not None and record.phase is Phase.PLACED:
-                holders.setdefault((record.panel, record.order_id), []).append(address)
+                holders = first.setdefault(record.panel, {})
+                holder = holders.setdefault(record.order_id, address)
+                if holder != address:
+                    shared.setdefault((record.panel, record.order_id), [holder]).append(address)
+        if not shared:
+            return
         locations = {o.address: o.location for c in self.campaigns for o in c.orders}
-        for (panel, order_id), addresses in sorted(holders.items()):
-            if len(addresses) > 1:
-                self.warning(
-                    f"{', '.join(addresses)} are all recorded as order {order_id} on {panel}; "
-                    "one panel order belongs to one address: smm state forget the wrong one",
-                    locations.get(addresses[-1]),
-                    addresses[-1],
-                )
+        for (panel, order_id), addresses in sorted(shared.items()):
+            addresses.sort()
+            self.warning(
+                f"{', '.join(addresses)} are all recorded as order {order_id} on {panel}; "
+                "one panel order belongs to one address: smm state forget the wrong one",
+                locations.get(addresses[-1]),
+                addresses[-1],
+            )
 
     def same_link_twice(self) -> None:
-        active: dict[tuple[str, int, str], list[str]] = {}
-        locations: dict[str, Location | None] = {}
+        # (Nested by panel and service, the first action kept alone: no tuple or list
+        # per action of a large plan.)
+        first: dict[str, dict[int, dict[str, Action]]] = {}
+        twice: dict[tuple[str, int, str], list[Action]] = {}
         for action in self.actions:
             if action.link is None or action.service is None:
                 continue
@@ -378,9 +392,14 @@ class _Planner:
             if action.kind in (Kind.NOOP, Kind.REFILL, Kind.CANCEL) and action.status:
                 live = not OrderStatus(action.status).terminal
             if live:
-                key = (action.panel, action.service, action.link)
-                active.setdefault(key, []).append(action.address)
-                locations[action.address] = action.location
+                links = first.setdefault(action.panel, {}).setdefault(action.service, {})
+                earlier = links.setdefault(action.link, action)
+                if earlier is not action:
+                    key = (action.panel, action.service, action.link)
+                    twice.setdefault(key, [earlier]).append(action)
+        del first
+        active = {key: [a.address for a in acts] for key, acts in twice.items()}
+        locations = {a.address: a.location for acts in twice.values() for a in acts}
         for (panel, service, link), addresses in sorted(active.items()):
             if len(addresses) > 1:
                 later = addresses[1]
