@@ -18,6 +18,7 @@ from runner.money import format_amount
 from runner.orderchecks import Misfit, fit
 from runner.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
+from runner.state.spectext import StoredSpec
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class _Planner:
         base = replace(
             base, order_id=record.order_id, status=None if status is None else str(status)
         )
-        if record.fingerprint != spec.fingerprint():
+        if record.fingerprint != base.fingerprint:
             changes = spec_changes(record.spec, spec.to_json())
             what = ", ".join(c.field for c in changes) or "its parameters"
             self.error(
@@ -247,6 +248,8 @@ class _Planner:
                 reason="parameters changed after placing",
                 changes=changes,
             )
+        if isinstance(record.spec, StoredSpec):
+            record.spec.release()  # unchanged: its recorded spec is not needed again
         service = facts.services.get(spec.service) if facts and not facts.error else None
         if spec.cancel:
             if record.cancel is not None and record.cancel.ok:

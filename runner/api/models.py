@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -135,6 +136,21 @@ def _show(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
+# The amounts already read, each kept once: a large state's answers repeat a few charges
+# (the same service and quantity) thousands of times.  Decimals are immutable.
+_AMOUNTS: dict[str, Decimal] = {}
+_AMOUNTS_MAX = 4096
+
+
+def _decimal(text: str) -> Decimal:
+    value = _AMOUNTS.get(text)
+    if value is None:
+        value = Decimal(text)
+        if len(_AMOUNTS) < _AMOUNTS_MAX:
+            _AMOUNTS[text] = value
+    return value
+
+
 def _number(value: object, what: str) -> int | Decimal:
     """An int or a finite Decimal, from the shapes panels send; bounded in length."""
     if isinstance(value, bool):
@@ -153,7 +169,7 @@ def _number(value: object, what: str) -> int | Decimal:
             raise ParseError(f"{what}: not a finite number ({_show(value)})")
         if not _NUMBER.fullmatch(text):
             raise ParseError(f"{what}: expected a number, got {_show(value)}")
-        value = Decimal(text)
+        value = _decimal(text)
     if not isinstance(value, Decimal):
         raise ParseError(f"{what}: expected a number, got {_show(value)}")
     if not value.is_finite():
@@ -253,7 +269,9 @@ def text(value: object, limit: int = 300) -> str:
     else:
         result = repr(value)[: limit * 4]
     result = " ".join(_CONTROL.sub(" ", result).split())
-    return result if len(result) <= limit else result[: limit - 3] + "..."
+    result = result if len(result) <= limit else result[: limit - 3] + "..."
+    # Short words (a status, a currency) come back thousands of times: keep each once.
+    return sys.intern(result) if len(result) <= 20 else result
 
 
 def error_text(data: object) -> str | None:
