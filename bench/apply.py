@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.corpus import write_corpus
 
@@ -85,6 +86,15 @@ def smm(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPr
     )
 
 
+def summary_of(proc: subprocess.CompletedProcess[str], orders: int) -> dict[str, Any]:
+    """The summary event of ``apply --json``, which must have placed ``orders`` orders."""
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0 and events, proc.stderr[-2000:]
+    summary: dict[str, Any] = events[-1]
+    assert summary["counts"]["placed"] == orders, proc.stderr[-2000:]
+    return summary
+
+
 @dataclass(frozen=True)
 class Timing:
     command: float  # the whole smm apply command, start-up and plan included
@@ -110,11 +120,7 @@ def measure(state: str | None = None) -> Timing:
             total = time.perf_counter() - started
         finally:
             stop_sim(sim)
-    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    assert proc.returncode == 0 and events, proc.stderr[-2000:]
-    summary = events[-1]
-    assert summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]
-    timing = summary["timing"]
+    timing = summary_of(proc, ORDERS)["timing"]
     return Timing(total, float(timing["execute_seconds"]), float(timing["store_seconds"]))
 
 

@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.apply import smm, start_sim, stop_sim, write_project
+from bench.apply import smm, start_sim, stop_sim, summary_of, write_project
 from bench.corpus import write_corpus
 
 ORDERS = 600
@@ -43,10 +43,7 @@ def measure(extra: str = "") -> dict[str, object]:
             stats = _stats(url)
         finally:
             stop_sim(sim)
-    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    assert proc.returncode == 0 and events, proc.stderr[-2000:]
-    summary = events[-1]
-    assert summary["counts"]["placed"] == ORDERS, proc.stderr[-2000:]
+    summary = summary_of(proc, ORDERS)
     execute = float(summary["timing"]["execute_seconds"])
     requests = int(str(stats["requests"]))
     limited = int(str(stats["limited"]))

@@ -196,15 +196,13 @@ def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
     return result
 
 
-# A file's name as nearly every campaign file writes it: a top-level ``campaign:`` line
-# with a plain slug (the schema's pattern), maybe a comment after it, and before it only
-# blank lines, comments and a document start.
+# A file's name as nearly every file writes it: a top-level ``campaign:`` line with a plain
+# slug, maybe a comment, and before it only blank lines, comments and a document start.
 _NAME_LINE = re.compile(
     rb"\A(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*\r?\n)*"
     rb"campaign:[ \t]+([a-z0-9][a-z0-9_-]{0,62})[ \t]*(?:[ \t]#[^\n]*)?\r?(?:\n|\Z)"
 )
-# What could make that line mean something else, or another line name the campaign: the
-# key again (plain, quoted or complex) and the line breaks YAML knows beyond \n and \r.
+# What could make it mean something else: the key again, and YAML's other line breaks.
 _DOUBT = re.compile(rb"^[ \t]*(?:campaign\b|[\"']campaign|\?)|\xc2\x85|\xe2\x80[\xa8\xa9]", re.M)
 # Plain scalars YAML reads as something other than a string.
 _NOT_TEXT = re.compile(
@@ -213,30 +211,25 @@ _NOT_TEXT = re.compile(
 
 
 def names(paths: Sequence[Path]) -> tuple[set[str], list[Path]]:
-    """The campaign names under ``paths``, for commands that only need to know which
-    campaigns to look at in the state (refresh, reconcile): read from each file's
-    ``campaign:`` line without parsing the rest.  Also the files whose name is not
-    written so (quoted, in a flow mapping, missing, twice, unreadable): the caller loads
-    those whole."""
+    """The campaign names under ``paths`` (for refresh, reconcile), read from each file's
+    ``campaign:`` line alone; and the files not written so plainly, for a full load."""
     found: set[str] = set()
     unclear: list[Path] = []
     for path in discover(paths):
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError:
+        match = _NAME_LINE.match(data := _head(path))
+        if match is None or _NOT_TEXT.fullmatch(match[1]) or _DOUBT.search(data, match.end()):
             unclear.append(path)
-            continue
-        match = _NAME_LINE.match(data)
-        if (
-            match is None
-            or _NOT_TEXT.fullmatch(match.group(1))
-            or _DOUBT.search(data, match.end()) is not None
-        ):
-            unclear.append(path)
-            continue
-        found.add(match.group(1).decode())
+        else:
+            found.add(match[1].decode())
     return found, unclear
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return b""  # unclear: the full load says what is wrong
 
 
 def parse(

@@ -384,8 +384,7 @@ class _Planner:
             )
 
     def same_link_twice(self) -> None:
-        # (Nested by panel and service, the first action kept alone: no tuple or list
-        # per action of a large plan.)
+        # (Nested, the first action kept alone: no tuple or list per action.)
         first: dict[str, dict[int, dict[str, Action]]] = {}
         twice: dict[tuple[str, int, str], list[Action]] = {}
         for action in self.actions:
@@ -400,7 +399,6 @@ class _Planner:
                 if earlier is not action:
                     key = (action.panel, action.service, action.link)
                     twice.setdefault(key, [earlier]).append(action)
-        del first
         active = {key: [a.address for a in acts] for key, acts in twice.items()}
         locations = {a.address: a.location for acts in twice.values() for a in acts}
         for (panel, service, link), addresses in sorted(active.items()):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from runner.errors import NotSent, OutcomeUnknown
+from runner.errors import OutcomeUnknown
 from runner.panel.client import STATUS_PARALLELISM, PanelClient
 from runner.panel.http import RetryPolicy
 from runner.panel.ratelimit import CALM, FASTER, RECOVER, SLOWER, Throttle
@@ -269,16 +269,6 @@ def test_a_limited_simulator_paces_parallel_senders_over_http(sim: Sim) -> None:
     assert len(placed) == 100 == len(set(placed))
     assert sim.endpoint.limited <= 6, sim.endpoint.stats()
     assert throttle.learnt is not None and 15 <= throttle.learnt <= 27
-
-
-def test_an_add_refused_for_the_rate_is_not_sent_never_in_doubt(sim: Sim) -> None:
-    sim.endpoint.limiter = Limiter(1, 3600.0)
-    retry = RetryPolicy(attempts=2, initial=0.001, max_wait=0.01)
-    with PanelClient("sim", sim.url, SECRET_KEY, retry=retry, sleep=lambda s: None) as client:
-        client.balance()
-        with pytest.raises(NotSent, match="429"):
-            client.add(1, {"link": "https://instagram.com/a", "quantity": 100})
-    assert sim.orders() == []
 
 
 def test_status_calls_go_out_several_at_a_time(sim: Sim) -> None:
