@@ -60,6 +60,8 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
                         return
         except SmmError as exc:
             answers.put(_Answer(panel, error=exc.message))
+        except BaseException as exc:  # a bug: raised where the answers are read
+            answers.put(_Answer(panel, crash=exc))
         finally:
             answers.put(_Answer(panel, done=True))
 
@@ -97,10 +99,13 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
                     batch.append(answers.get_nowait())
                 except queue.Empty:
                     break
+            running -= sum(answer.done for answer in batch)
+            for answer in batch:
+                if answer.crash is not None:
+                    raise answer.crash
             at = now_iso(store.clock_offset)
             with store.transaction() as tx:
                 for answer in batch:
-                    running -= answer.done
                     if answer.error is not None and answer.error not in result.panel_errors:
                         result.panel_errors.append(answer.error)
                     _record_statuses(tx, answer, by_order, result, at)
@@ -146,6 +151,7 @@ class _Answer:
     statuses: dict[int, OrderInfo | ItemError] = field(default_factory=dict)
     refills: dict[int, RefillStatus | ItemError] = field(default_factory=dict)
     error: str | None = None
+    crash: BaseException | None = None
     done: bool = False
 
 

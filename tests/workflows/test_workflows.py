@@ -117,3 +117,19 @@ def test_repair_asks_before_it_writes(ctx: Context, sim: Sim) -> None:
 
     repair.import_order(ctx, "c/o0", int(str(sim.orders()[0]["order"])), (), lambda q: None)
     assert inspect.show(ctx, "c/o0")["phase"] == "placed"
+
+
+def test_a_bug_while_asking_a_panel_is_raised_by_refresh_not_lost(
+    ctx: Context, sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panels are asked from threads: a bug there reaches the caller (exit 3), and
+    nothing hangs; a panel's own failure is a panel error, as before."""
+    write_campaign("c", followers(3))
+    assert applying.apply(ctx, (), RecordingView(), parallelism=2).report is not None
+
+    def broken(panel: str) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Context, "client", lambda self, panel: broken(panel))
+    with pytest.raises(RuntimeError, match="a bug"):
+        refresh(ctx, ())
