@@ -7,16 +7,17 @@ Panels limit each key, most with a token bucket, and say so only by answering HT
 - sends freely until the panel first pushes back (a 429, or a 503 with ``Retry-After``);
 - then slows down at once: every sender holds until ``Retry-After`` has passed (a second
   when it says nothing, or 0), and the rate becomes a little below what the panel
-  admitted over the last seconds (enough of them to see some twenty answers), or a
-  little below the rate it had when too few answers came to measure, never less than
-  half of it at once; 429s of requests sent before that took effect are the same
-  push-back.  Refused before much was answered (another client of the key emptied the
-  bucket), it only holds;
+  admitted: at the first push-back, the answers of the last seconds; later, what came
+  through since the bucket first ran dry beyond its size (or the last twenty answers,
+  when paced below the limit); with too few answers to measure, a little below the
+  rate it had.  429s of requests sent before that took effect are the same push-back.
+  Refused before much was answered (another client of the key emptied the bucket), it
+  only holds;
 - speeds up after each calm stretch (some seconds and some requests) in which the rate
-  really held senders back: carefully (a few percent) near the rate the panel pushed
-  back at, quickly (a quarter) far below it;
+  really held senders back: carefully (a few percent) below the rate the panel pushed
+  back at, faster and faster past it, quickly (a quarter) far below it;
 - treats a latency that rises far above the panel's usual one as a push-back too, without
-  a hold: a panel that queues is a panel near its limit.
+  a hold and never to less than half the rate: a panel that queues is near its limit.
 
 A configured ceiling is never exceeded, and requests are spaced evenly (a burst of one).
 """
@@ -35,8 +36,8 @@ _PATTERN = re.compile(r"^\s*(\d+)\s*/\s*([a-z]+?)s?\s*$")
 
 WINDOW = 2.0  # seconds of answers, at least, that tell the rate the panel admits
 EVIDENCE = 10  # answers in that window needed to take their rate as the panel's limit
-SLOWER = 0.9  # the new rate after a push-back, as a share of the admitted one ...
-FLOOR = 0.5  # ... but never below this share of the rate before it
+SLOWER = 0.9  # the new rate after a push-back, as a share of the admitted one
+FLOOR = 0.5  # a latency cut never goes below this share of the rate before it
 FASTER = 1.03  # the rise after a calm stretch, near the rate the panel pushed back at
 RECOVER = 1.25  # the rise after a calm stretch, far below it (or with no such rate)
 FAR = 0.8  # "far below": under this share of it
