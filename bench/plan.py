@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench.apply import smm, start_sim, stop_sim, write_project
 from bench.corpus import write_corpus
-from runner import campaign
 from runner.api.ordertypes import wire_params
+from runner.config import campaign
 from runner.panel.client import encode_param
 from runner.sim.engine import SimPanel
 from runner.state import StateLocation, open_store

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from bench.corpus import write_corpus
-from runner import campaign
+from runner.config import campaign
 
 
 def _best_of(runs: int, func: object) -> float:

@@ -53,7 +53,7 @@ def cli(
     Describe orders in YAML, check them with `validate`, review `plan`, and `apply`
     them: every order is placed at most once, whatever happens.
     """
-    from runner.console import set_no_color, setup_logging
+    from runner.render.console import set_no_color, setup_logging
 
     set_no_color(no_color)
     setup_logging(verbose)

@@ -12,9 +12,15 @@ from decimal import Decimal, InvalidOperation
 MAX_AMOUNT = Decimal(10) ** 9
 
 
-def sane(amount: Decimal) -> bool:
-    """Finite and within ``MAX_AMOUNT`` either way."""
-    return amount.is_finite() and abs(amount) <= MAX_AMOUNT
+def parse_amount(value: object) -> Decimal | None:
+    """An amount as smm wrote it (a string in the state, a saved plan or JSON), back as a
+    ``Decimal``; ``None`` stays ``None``."""
+    return None if value is None else Decimal(str(value))
+
+
+def exact(amount: Decimal | None) -> str | None:
+    """An amount for JSON: its exact decimal text (a program reads every digit)."""
+    return None if amount is None else str(amount)
 
 
 def format_amount(amount: Decimal | None) -> str:

@@ -11,20 +11,20 @@ from pathlib import Path
 
 import yaml
 
-from runner import reference
+from runner.config import reference
 from tests.conftest import REPO, Runner
 
 
 def test_reference_is_up_to_date() -> None:
     committed = (REPO / "docs" / "reference.md").read_text()
     assert committed == reference.render(), (
-        "docs/reference.md is stale: run `python -m runner.reference > docs/reference.md`"
+        "docs/reference.md is stale: run `python -m runner.config.reference > docs/reference.md`"
     )
 
 
 def test_every_campaign_field_is_documented() -> None:
     text = reference.render()
-    from runner.schema import schema
+    from runner.config.schema import schema
 
     for name in schema("campaign")["$defs"]["fields"]["properties"]:
         assert f"| `{name}` |" in text
@@ -35,7 +35,10 @@ def test_pre_commit_hook_runs_validate() -> None:
     (hook,) = hooks
     assert hook["id"] == "smm-validate" and hook["language"] == "python"
     entry = hook["entry"].split()
-    files = [str(REPO / "campaigns" / "demo.yaml"), str(REPO / "tests" / "broken" / "empty.yaml")]
+    files = [
+        str(REPO / "campaigns" / "demo.yaml"),
+        str(REPO / "tests" / "fixtures" / "broken" / "empty.yaml"),
+    ]
     ok = subprocess.run(
         [sys.executable, "-m", "runner", *entry[1:], files[0]],
         capture_output=True,

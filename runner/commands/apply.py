@@ -44,8 +44,8 @@ def apply(
     """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
     from runner.commands.applyview import TerminalView
     from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-    from runner.outcome import Result
-    from runner.plan import Kind
+    from runner.execution.results import Result
+    from runner.plans.plan import Kind
     from runner.render import apply as render
     from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run

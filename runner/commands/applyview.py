@@ -13,8 +13,8 @@ from runner.commands.options import out, show
 from runner.printable import clean
 
 if TYPE_CHECKING:
-    from runner.outcome import Outcome
-    from runner.plan import Plan
+    from runner.execution.results import Outcome
+    from runner.plans.plan import Plan
     from runner.render.apply import Progress
 
 
@@ -70,9 +70,9 @@ class TerminalView:
             raise Declined("apply cancelled: nothing was ordered")
 
     def started(self, plan: Plan) -> None:
-        from runner.console import console
-        from runner.plan import Kind
+        from runner.plans.plan import Kind
         from runner.render.apply import Progress, start_event
+        from runner.render.console import console
         from runner.render.plan import currency
 
         if self.as_json:

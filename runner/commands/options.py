@@ -70,14 +70,14 @@ yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for conf
 
 def out(text: str = "") -> None:
     """Plain text to stdout."""
-    from runner.console import out as write
+    from runner.render.console import out as write
 
     write(text)
 
 
 def out_chunks(chunks: Iterable[str]) -> None:
     """Plain text to stdout, written a piece at a time (long JSON)."""
-    from runner.console import out_chunks as write
+    from runner.render.console import out_chunks as write
 
     write(chunks)
 
@@ -89,7 +89,7 @@ def err(text: str) -> None:
 
 def show(renderable: Any) -> None:
     """Rich markup or a rich renderable to stdout."""
-    from runner.console import console
+    from runner.render.console import console
 
     console().print(renderable)
 

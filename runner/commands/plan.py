@@ -48,7 +48,7 @@ def plan(
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
     from runner.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-    from runner.plan import Kind
+    from runner.plans.plan import Kind
     from runner.render import plan as render
     from runner.workflows import planning
 

@@ -28,8 +28,8 @@ def reconcile(
 ) -> int:
     """Find lost orders on the panel from the evidence: import them, or prove them absent."""
     from runner.errors import EXIT_ERROR, EXIT_OK
+    from runner.execution.reconciler import Verdict
     from runner.printable import clean
-    from runner.reconciler import Verdict
     from runner.workflows import reconcile as workflow
 
     found = workflow.run(ctx, paths, dry_run=dry_run, lock_timeout=lock_timeout)

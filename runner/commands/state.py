@@ -30,9 +30,9 @@ def state() -> None:
 def list_(ctx: Context, output: str) -> None:
     """Every recorded address with its phase, panel order id and last status."""
     from runner.render import state as render
-    from runner.workflows import inspect
+    from runner.workflows import stateview
 
-    info, records = inspect.records(ctx)
+    info, records = stateview.records(ctx)
     if output == "json":
         out(render.records_json(info, records))
     elif not records:
@@ -46,18 +46,18 @@ def list_(ctx: Context, output: str) -> None:
 @pass_context
 def show_(ctx: Context, address: str) -> None:
     """Everything recorded about ADDRESS (campaign/order), with its history, as JSON."""
-    from runner.workflows import inspect
+    from runner.workflows import stateview
 
-    out(json.dumps(inspect.show(ctx, address), indent=2))
+    out(json.dumps(stateview.show(ctx, address), indent=2))
 
 
 @state.command("export")
 @pass_context
 def export(ctx: Context) -> None:
     """The whole state as JSON."""
-    from runner.workflows import inspect
+    from runner.workflows import stateview
 
-    out(json.dumps(inspect.export(ctx).to_json(), indent=2))
+    out(json.dumps(stateview.export(ctx).to_json(), indent=2))
 
 
 @state.command("import")

@@ -22,7 +22,7 @@ from runner.commands.options import (
 from runner.workflows.context import Context
 
 if TYPE_CHECKING:
-    from runner.delivery import Overview
+    from runner.delivery.rows import Overview
 
 
 @click.command()
@@ -80,9 +80,9 @@ def follow(
     it ended.  Ctrl-C stops watching, and is no error: nothing was being changed."""
     from rich.live import Live
 
-    from runner.console import console
     from runner.errors import EXIT_OK
     from runner.render import status as render
+    from runner.render.console import console
     from runner.workflows.status import watch
 
     screen = console()

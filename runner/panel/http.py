@@ -89,7 +89,7 @@ def check_url(url: str, panel: str | None = None) -> None:
     except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors too
         raise ConfigError(f"{who}URL {url!r:.120} is not a valid URL ({exc})") from None
     if port == 0 or "@" in parts.netloc or any(ord(c) < 33 or 127 <= ord(c) < 160 for c in url):
-        # (runner.project.url_problem says which, with the place in smm.yaml)
+        # (runner.config.project.url_problem says which, with the place in smm.yaml)
         raise ConfigError(f"{who}URL {url!r:.120} is not a usable panel URL")
     if parts.scheme == "https" and parts.hostname:
         return

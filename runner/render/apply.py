@@ -6,8 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from runner.outcome import Outcome, Report, Result
-from runner.plan import Kind, Plan
+from runner.execution.results import ApplyResult, Outcome, Result
+from runner.plans.plan import Kind, Plan
 from runner.printable import clean
 from runner.render.words import money, plural
 
@@ -52,7 +52,7 @@ def outcome_line(outcome: Outcome) -> str:
     return clean(text)
 
 
-def summary_event(report: Report) -> dict[str, Any]:
+def summary_event(report: ApplyResult) -> dict[str, Any]:
     return {
         "event": "summary",
         "ok": report.ok,
@@ -80,7 +80,7 @@ _COUNTED = (
 )
 
 
-def summary(report: Report, currency: str | None = None) -> list[str]:
+def summary(report: ApplyResult, currency: str | None = None) -> list[str]:
     """The summary line (what happened, counted; what was spent), then one line per
     failed action with what settles it.  ``currency`` is the plan's, when no outcome
     carries one."""

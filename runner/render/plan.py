@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from runner.money import format_amount
-from runner.plan import Action, Kind, Plan
+from runner.plans.plan import Action, Kind, Plan
 from runner.printable import clean, md
 from runner.render.sends import details, worst_case
 from runner.render.words import money, plural

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runner.plan import Action
+from runner.plans.plan import Action
 
 # Shown elsewhere (the link line, the units line), or not sent at all.
 _SHOWN_APART = frozenset({"link", "quantity", "drip_feed"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from runner.delivery import Refreshed
+from runner.delivery.rows import Refreshed
 from runner.printable import clean
 from runner.render.words import money, plural
 from runner.state import OrderRecord, StateInfo

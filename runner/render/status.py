@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from runner.delivery import Overview, Row
+from runner.delivery.rows import Overview, Row
 from runner.jsonstream import Items, chunks
 from runner.money import format_amount
 from runner.printable import clean, md

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 
-from runner.campaign import Loaded
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+from runner.config.campaign import Loaded
+from runner.render.words import plural
 
 
 def problems_json(loaded: Loaded) -> str:
@@ -21,11 +18,11 @@ def problems_text(loaded: Loaded) -> list[str]:
     if loaded.problems:
         bad = len({p.location.file for p in loaded.problems})
         lines.append(
-            f"{_plural(len(loaded.problems), 'error')} in {bad} of {_plural(files, 'file')}."
+            f"{plural(len(loaded.problems), 'error')} in {bad} of {plural(files, 'file')}."
         )
     else:
         lines.append(
-            f"Valid: {_plural(len(loaded.campaigns), 'campaign')}, "
-            f"{_plural(len(loaded.orders), 'order')} in {_plural(files, 'file')}."
+            f"Valid: {plural(len(loaded.campaigns), 'campaign')}, "
+            f"{plural(len(loaded.orders), 'order')} in {plural(files, 'file')}."
         )
     return lines

@@ -14,6 +14,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+def amount(value: object) -> str:
+    """An amount in a table cell: ``0.27``, or ``-`` where there is none."""
+    return format_amount(value) if isinstance(value, Decimal) else "-"
+
+
 def money(amount: Decimal | None, currency: str | None) -> str:
     """An amount with its currency (when a panel told it): ``0.27 USD``."""
     shown = format_amount(amount)

@@ -4,7 +4,7 @@ Credentials come from the URL or from libpq's variables (``PGPASSWORD``, ``PGUSE
 ``PGPASSFILE``, ...).  A password is never shown: every message names the store by its
 ``display`` form, and any password text a driver message might carry is replaced.
 
-``Adapter`` lets the portable SQL of ``runner.state.sql`` and ``sqltx`` (``?``
+``Adapter`` lets the portable SQL of ``runner.state.sqlread`` and ``sqltx`` (``?``
 placeholders, rows read by column name) run on psycopg unchanged.
 """
 
@@ -106,7 +106,7 @@ def _value(value: Any) -> Any:
 
 
 class Adapter:
-    """A psycopg connection seen as ``runner.state.sql.Connection``: ``?`` becomes
+    """A psycopg connection seen as ``runner.state.sqlread.Connection``: ``?`` becomes
     ``%s``; every driver error becomes the ``StateError`` that ``failed`` makes of it."""
 
     def __init__(self, conn: PgConnection, failed: Callable[[psycopg.Error], StateError]):

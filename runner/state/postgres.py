@@ -1,7 +1,7 @@
 """The PostgreSQL state store: the store of record in a database that several runners and
 people share, each campaign locked on its own.
 
-The tables (``pgschema``) and the SQL (``runner.state.sql``, ``sqltx``, through
+The tables (``pgschema``) and the SQL (``runner.state.sqlread``, ``sqltx``, through
 ``pgconn.Adapter``) are the SQLite store's; the locks are advisory locks per campaign
 (``pglock``).  ``locked`` is the one way to write: it takes the locks on a connection of
 their own, and every write transaction first checks that they are still held.
@@ -30,8 +30,8 @@ from runner.state.model import Dump, EmptyState, StateReader
 from runner.state.pgconn import Adapter, PgConnection, cause, connect
 from runner.state.pglock import CampaignLocks, held
 from runner.state.pgschema import check_version, found_version, prepare
-from runner.state.pgtx import PgTransaction
-from runner.state.sql import SQLReads, restore_rows
+from runner.state.pgwrite import PgTransaction
+from runner.state.sqlread import SQLReads, restore_rows
 
 __all__ = ["PostgresStore", "held_by_someone", "locked", "open_readonly"]
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from runner.errors import StateError
 from runner.state.model import Dump
-from runner.state.sql import SQLReads, restore_rows
-from runner.state.sqltx import SQLTransaction
+from runner.state.sqlread import SQLReads, restore_rows
+from runner.state.sqlwrite import SQLTransaction
 
 SCHEMA_VERSION = 2
 

@@ -22,13 +22,14 @@ from types import FrameType
 from typing import Protocol
 
 from runner.api.models import OrderInfo
+from runner.clock import parse_moment
 from runner.errors import EXIT_INTERRUPTED, SmmError, StalePlan
-from runner.executor import Executor
+from runner.execution.executor import Executor
+from runner.execution.reconciler import Decision, Verdict
+from runner.execution.results import ApplyResult, Outcome, Result
 from runner.money import format_amount
-from runner.outcome import Outcome, Report, Result
 from runner.panel.client import PanelClient
-from runner.plan import Kind, Plan
-from runner.reconciler import Decision, Verdict
+from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
 from runner.workflows import campaigns, planning
@@ -65,7 +66,7 @@ class Applied:
     executed: the plan had errors or no changes)."""
 
     plan: Plan
-    report: Report | None
+    report: ApplyResult | None
 
 
 def apply(
@@ -169,7 +170,7 @@ class Run:
         recheck_balance(plan, self.clients, fetched_at)
         return Applied(plan, self._run(plan))
 
-    def _run(self, plan: Plan) -> Report:
+    def _run(self, plan: Plan) -> ApplyResult:
         panels = {a.panel for a in plan.actions}
         settle = {
             p: self.ctx.project.panel(p).settle for p in panels if p in self.ctx.project.panels
@@ -265,9 +266,8 @@ def unbounded_doubts(
         if record.phase is not Phase.IN_DOUBT or record.panel not in settle:
             continue
         gave_up = record.evidence.gave_up_at or record.updated_at
-        try:
-            moment = _dt.datetime.fromisoformat(gave_up.replace("Z", "+00:00"))
-        except ValueError:
+        moment = parse_moment(gave_up)
+        if moment is None:
             continue
         wait = _dt.timedelta(seconds=settle[record.panel] + store.clock_margin)
         moment = min(moment - _dt.timedelta(seconds=store.clock_offset) + wait, now + wait)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner import campaign
-from runner.campaign import Loaded
-from runner.campaignrules import KnownPanels
+from runner.config import campaign
+from runner.config.campaign import Loaded
+from runner.config.rules import KnownPanels
 from runner.errors import InvalidCampaigns
 from runner.workflows.context import Context
 

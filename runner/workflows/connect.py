@@ -6,10 +6,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from runner.config.project import PanelConfig, Project
 from runner.errors import ConfigError
 from runner.panel.client import PanelClient
 from runner.panel.http import RetryPolicy
-from runner.project import PanelConfig, Project
 
 
 def open_client(

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from runner.config.project import Project
     from runner.panel.client import PanelClient
-    from runner.project import Project
     from runner.state.location import StateLocation
 
 
@@ -25,7 +25,7 @@ class Context:
     @property
     def project(self) -> Project:
         if self._project is None:
-            from runner import project
+            from runner.config import project
 
             self._project = project.load(self.config)
         return self._project

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner import planner
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
-from runner.plan import Plan
-from runner.planner import PanelFacts
+from runner.plans import planner
+from runner.plans.plan import Plan
+from runner.plans.planner import PanelFacts
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
-from runner.workflows import campaigns, facts
+from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 
@@ -68,10 +68,10 @@ def build(
                 records = reconciliation.as_if_recorded(records, reconciled)
         info = reader.info()
         panels = {o.panel for o in loaded.orders}
-        ids = facts.ids_to_refresh(records.values()) if refresh else {}
+        ids = panelfacts.ids_to_refresh(records.values()) if refresh else {}
         clients: dict[str, PanelClient] = {}
         made_at = time.monotonic()
-        gathered = facts.gather(
+        gathered = panelfacts.gather(
             project,
             panels,
             ids,

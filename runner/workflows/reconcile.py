@@ -2,7 +2,7 @@
 
 Run by itself, at the start of ``plan`` (as a dry run: it shows what it would do and the
 plan follows it) and of ``apply``, and at the end of ``apply`` once the orders it placed
-bound the windows (``runner.reconciler`` explains the reasoning).  Imports and proven
+bound the windows (``runner.execution.reconciler`` explains the reasoning).  Imports and proven
 absences are recorded with their evidence; nothing else is written.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from runner.api.models import ItemError, OrderInfo
 from runner.errors import SmmError
+from runner.execution.reconciler import Decision, Verdict, decide, probe_plan, rounding, windows
 from runner.panel.client import PanelClient
-from runner.reconciler import Decision, Verdict, decide, probe_plan, rounding, windows
 from runner.state import (
     LastStatus,
     OrderRecord,

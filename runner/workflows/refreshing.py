@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.api.models import ItemError, OrderInfo, RefillStatus
-from runner.delivery import Refreshed
+from runner.delivery.rows import Refreshed
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
 from runner.state import LastStatus, OrderRecord, StateStore, Transaction, locked, now_iso
 from runner.workflows import campaigns
 from runner.workflows.context import Context
-from runner.workflows.facts import needs_refresh
+from runner.workflows.panelfacts import needs_refresh
 
 
 def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> Refreshed:

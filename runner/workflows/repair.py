@@ -11,12 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from runner.api.models import OrderInfo, OrderStatus, Service
-from runner.campaign import OrderSpec
+from runner.config.campaign import OrderSpec
 from runner.errors import SmmError
 from runner.money import charge_fits, format_amount
-from runner.orderchecks import fit
+from runner.plans.fit import fit
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
-from runner.state.sql import campaign_of
+from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns
 from runner.workflows.context import Context
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner import campaign
+from runner.config import campaign
 from runner.errors import ReportError
-from runner.report import Desired, Report, build
+from runner.render.report.content import Desired, Report, build
 from runner.state import open_readonly
 from runner.workflows import campaigns
 from runner.workflows.context import Context

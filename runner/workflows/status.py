@@ -9,8 +9,8 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from runner import campaign
-from runner.delivery import Overview, row
+from runner.config import campaign
+from runner.delivery.rows import Overview, row_of
 from runner.state import open_readonly
 from runner.workflows import campaigns
 from runner.workflows.context import Context
@@ -33,7 +33,7 @@ def overview(
     reader = open_readonly(ctx.state_location)
     try:
         # A row is all status shows of a record: the records are never all held.
-        rows = [row(r, now) for r in reader.each_record(names)]
+        rows = [row_of(r, now) for r in reader.each_record(names)]
     finally:
         reader.close()
     return Overview(rows, budgets)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from runner.plan import checksum
+from runner.plans.plan import checksum
 from tests.conftest import Runner, Sim, followers, http_project, write_campaign
 
 

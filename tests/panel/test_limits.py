@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner import project
+from runner.config import project
 from runner.errors import ConfigError, OutcomeUnknown, PanelRejected, UnexpectedResponse
 from runner.panel.client import PanelClient
 from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, RetryPolicy

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from runner.state import LastStatus, Phase, StateError, Transaction, open_readonly, open_store
+from runner.state.groupcommit import GroupWriter
 from runner.state.sqlite import SCHEMA_VERSION
-from runner.state.writer import GroupWriter
 from tests.conftest import Runner, followers, write_campaign
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from runner.errors import Declined, InvalidCampaigns
-from runner.outcome import Outcome, Result
-from runner.plan import Kind, Plan
+from runner.execution.results import Outcome, Result
+from runner.plans.plan import Kind, Plan
 from runner.state import Phase, open_readonly
-from runner.workflows import applying, inspect, planning, repair, status
+from runner.workflows import applying, planning, repair, stateview, status
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh
 from tests.conftest import Sim, followers, http_project, write_campaign
@@ -113,10 +113,10 @@ def test_repair_asks_before_it_writes(ctx: Context, sim: Sim) -> None:
     with pytest.raises(Declined):
         repair.import_order(ctx, "c/o0", int(str(sim.orders()[0]["order"])), (), refuse)
     assert questions and "c/o0" in questions[0]
-    assert inspect.show(ctx, "c/o0")["phase"] == "in_doubt"
+    assert stateview.show(ctx, "c/o0")["phase"] == "in_doubt"
 
     repair.import_order(ctx, "c/o0", int(str(sim.orders()[0]["order"])), (), lambda q: None)
-    assert inspect.show(ctx, "c/o0")["phase"] == "placed"
+    assert stateview.show(ctx, "c/o0")["phase"] == "placed"
 
 
 def test_a_bug_while_asking_a_panel_is_raised_by_refresh_not_lost(

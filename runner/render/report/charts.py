@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from runner.report import OrderView, Report
+from runner.render.report.content import OrderView, Report
 from runner.state import BalanceSeen
 
 Spec = dict[str, Any]

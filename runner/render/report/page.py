@@ -17,7 +17,8 @@ from typing import Any
 
 from runner.money import format_amount
 from runner.render.report import charts, vega
-from runner.report import Attention, OrderView, Report, Spend, status_of
+from runner.render.report.content import Attention, OrderView, Report, Spend, status_of
+from runner.render.words import amount
 
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
@@ -35,10 +36,6 @@ def _json_script(value: Any) -> str:
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escape)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _money(amount: object) -> str:
-    return format_amount(amount) if isinstance(amount, Decimal) else "-"
 
 
 class _Charts:
@@ -75,7 +72,7 @@ def _header(report: Report) -> str:
     by_currency: dict[str, Decimal] = {}
     for c in report.campaigns:
         by_currency[c.currency] = by_currency.get(c.currency, Decimal(0)) + c.spent
-    spent = " + ".join(f"{_money(v)} {k}".strip() for k, v in sorted(by_currency.items()))
+    spent = " + ".join(f"{amount(v)} {k}".strip() for k, v in sorted(by_currency.items()))
     dropped = sum(1 for o in report.orders if o.drops)
     need = len(report.attention)
     tiles = [
@@ -125,11 +122,11 @@ def _spend_row(c: Spend) -> str:
         f'<tr data-campaign="{_e(c.campaign)}" class="{over.strip()}">'
         f"<td>{_e(c.campaign)}</td><td>{_e(', '.join(c.panels))}</td>"
         f'<td class="n"><span data-k="orders">{c.orders}</span>{desired}</td>'
-        f'<td class="n" data-k="charged">{_money(c.charged)}</td>'
-        f'<td class="n" data-k="estimated">{_money(c.estimated)}</td>'
-        f'<td class="n" data-k="spent">{_money(c.spent)}</td>'
-        f'<td class="n" data-k="budget">{_money(c.budget)}</td>'
-        f'<td class="n" data-k="left">{_money(c.left)}</td><td>{_e(c.currency)}</td></tr>'
+        f'<td class="n" data-k="charged">{amount(c.charged)}</td>'
+        f'<td class="n" data-k="estimated">{amount(c.estimated)}</td>'
+        f'<td class="n" data-k="spent">{amount(c.spent)}</td>'
+        f'<td class="n" data-k="budget">{amount(c.budget)}</td>'
+        f'<td class="n" data-k="left">{amount(c.left)}</td><td>{_e(c.currency)}</td></tr>'
     )
 
 
@@ -196,7 +193,7 @@ def _order(view: OrderView, place: _Charts) -> str:
     spent_is = "charge" if view.charged else "estimate"
     facts = [
         f'delivered <b data-k="delivered">{delivered}</b> / <b data-k="quantity">{ordered}</b>',
-        f'spent <b data-k="spent">{_money(view.spent)}</b> {_e(row.currency or "")} ({spent_is})',
+        f'spent <b data-k="spent">{amount(view.spent)}</b> {_e(row.currency or "")} ({spent_is})',
         f"order {_e(row.order_id or '-')} on {_e(view.panel)}",
     ]
     if row.refills != "-":

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 
-from runner.money import format_amount
-from runner.report import Report
+from runner.render.report.content import Report
+from runner.render.words import amount
 
 # Inline markup only: the report never starts a line with a text it was given.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -30,10 +29,6 @@ def code(text: str) -> str:
     return md(text) if "`" in text or "\n" in text else f"`{text}`"
 
 
-def _money(amount: Decimal | None) -> str:
-    return "-" if amount is None else format_amount(amount)
-
-
 def markdown(report: Report, path: str) -> str:
     lines = [
         "### smm report",
@@ -44,9 +39,9 @@ def markdown(report: Report, path: str) -> str:
     for c in report.campaigns:
         flag = " ⚠ over budget" if c.over else ""
         lines.append(
-            f"| {md(c.campaign)} | {c.orders} | {_money(c.charged)} | {_money(c.estimated)} | "
-            f"**{_money(c.spent)}** {md(c.currency)} | {_money(c.budget)} | "
-            f"{_money(c.left)}{flag} |"
+            f"| {md(c.campaign)} | {c.orders} | {amount(c.charged)} | {amount(c.estimated)} | "
+            f"**{amount(c.spent)}** {md(c.currency)} | {amount(c.budget)} | "
+            f"{amount(c.left)}{flag} |"
         )
     counts = ", ".join(f"{md(k)} {n}" for k, n in report.by_status.items()) or "none"
     lines += ["", f"Orders: {len(report.orders)} ({counts})."]
