@@ -53,6 +53,23 @@ def test_modules_stay_small() -> None:
     assert not too_long, too_long
 
 
+def test_the_top_level_keeps_entry_points_and_values() -> None:
+    """Every other module lives in a package named for what it is for."""
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 8, top
+
+
+def test_every_package_says_what_it_owns() -> None:
+    import ast
+
+    silent = [
+        str(init.relative_to(REPO))
+        for init in PACKAGE.rglob("__init__.py")
+        if not ast.get_docstring(ast.parse(init.read_text()))
+    ]
+    assert not silent, silent
+
+
 def test_commands_only_parse_call_and_render() -> None:
     """A command module past 150 lines is doing a workflow's or a renderer's job."""
     too_long = {p.name: lines(p) for p in (PACKAGE / "commands").glob("*.py") if lines(p) > 150}
