@@ -25,10 +25,11 @@ from runner.api.ordertypes import (
     ORDER_TYPES,
     OrderType,
 )
+from runner.config import cache as cached
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
-from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
+from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath, load_bytes
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import Location, NoFiles, YamlError
 
@@ -162,38 +163,58 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
-    """Every campaign file under ``paths``; with ``panels``, every panel name is checked."""
+def load(
+    paths: Sequence[Path], panels: KnownPanels | None = None, cache: cached.SpecCache | None = None
+) -> Loaded:
+    """Every campaign file under ``paths``; with ``panels``, every panel name is checked;
+    with ``cache``, a file that did not change is not parsed again."""
     result = Loaded()
     first_seen: dict[str, Location] = {}
     for path in discover(paths):
         display = display_path(path)
         result.files.append(display)
         try:
-            doc = load_yaml(path, display)
+            campaign, problems = _one(path, display, panels, cache)
         except YamlError as exc:
             assert exc.location is not None
             result.problems.append(Problem(exc.location, "", exc.message))
             continue
-        campaign, problems = parse(doc, panels)
         if campaign is not None:
             if campaign.name in first_seen:
                 prior = first_seen[campaign.name]
                 problems.append(
                     Problem(
-                        doc.location(("campaign",)),
+                        campaign.location,
                         "campaign",
                         f"campaign name '{campaign.name}' is already used in "
                         f"{prior.file}:{prior.line}",
                     )
                 )
             else:
-                first_seen[campaign.name] = doc.location(("campaign",))
+                first_seen[campaign.name] = campaign.location
         result.problems.extend(problems)
         if campaign is not None and not problems:
             result.campaigns.append(campaign)
     result.problems.sort(key=lambda p: (p.location.file, p.location.line, p.location.column))
     return result
+
+
+def _one(
+    path: Path, display: str, panels: KnownPanels | None, cache: cached.SpecCache | None
+) -> tuple[CampaignSpec | None, list[Problem]]:
+    """One file's spec and problems: from the cache when the file did not change."""
+    if cache is None:
+        return parse(load_yaml(path, display), panels)
+    source = cached.read(path, display, MAX_FILE_BYTES)
+    spec = cache.get(source, CampaignSpec)
+    if spec is not None:
+        return spec, []
+    doc = load_yaml(path, display) if source.data is None else load_bytes(source.data, display)
+    campaign, problems = parse(doc, panels, cache.today)
+    if campaign is not None and not problems:
+        dated = any("expiry" in o.field_names for o in campaign.orders)  # checked against today
+        cache.put(source, campaign, dated=dated)
+    return campaign, problems
 
 
 # A file's name as nearly every file writes it: a top-level ``campaign:`` line with a plain

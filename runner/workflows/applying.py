@@ -88,7 +88,7 @@ def apply(
     if saved is not None:
         names = set(saved.serials) | {a.campaign for a in saved.actions}
     else:
-        names = {c.name for c in campaigns.load(paths).campaigns}
+        names = {c.name for c in campaigns.load(paths, ctx).campaigns}
     with locked(ctx.state_location, names, lock_timeout) as store:
         if store.created:
             view.notice(f"Started a new state at {store.where}.")

@@ -6,15 +6,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runner.config import campaign
+from runner.config.cache import SpecCache
 from runner.config.campaign import Loaded
 from runner.config.rules import KnownPanels
 from runner.errors import InvalidCampaigns
 from runner.workflows.context import Context
 
 
-def load(paths: Sequence[Path]) -> Loaded:
-    """The campaigns under ``paths`` (default: campaigns/); every problem raises."""
-    loaded = campaign.load(list(paths))
+def cache_of(ctx: Context, scope: str = "") -> SpecCache:
+    """The campaigns cache beside the state (``.smm/cache/campaigns/`` for the default
+    state file; under the project's ``.smm/`` for a PostgreSQL state)."""
+    location = ctx.state_location
+    base = location.path.parent if location.path is not None else ctx.project.root / ".smm"
+    return SpecCache(base / "cache" / "campaigns", scope)
+
+
+def load(paths: Sequence[Path], ctx: Context | None = None) -> Loaded:
+    """The campaigns under ``paths`` (default: campaigns/); every problem raises.  With
+    ``ctx``, files that did not change since the last run come from the cache."""
+    loaded = campaign.load(list(paths), cache=None if ctx is None else cache_of(ctx))
     if loaded.problems:
         n = len(loaded.problems)
         raise InvalidCampaigns(
@@ -29,7 +39,9 @@ def check(ctx: Context, paths: Sequence[Path]) -> Loaded:
     are checked against the project file (offline: nothing is asked of a panel)."""
     project = ctx.project
     source = project.file.name if project.file else "the built-in default project"
-    return campaign.load(list(paths), KnownPanels(frozenset(project.panels), source))
+    known = frozenset(project.panels)
+    scope = "panels:" + ",".join(sorted(known))
+    return campaign.load(list(paths), KnownPanels(known, source), cache_of(ctx, scope))
 
 
 def names_in(paths: Sequence[Path]) -> set[str] | None:

@@ -51,7 +51,7 @@ def build(
     services cache unless ``record_to`` is given (an apply holding the lock): then what
     reconciliation proves is recorded first; otherwise the plan shows what it would do
     and plans as if it had.  The clients stay open for an apply to use."""
-    loaded = campaigns.load(paths)
+    loaded = campaigns.load(paths, ctx)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
     try:

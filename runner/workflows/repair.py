@@ -37,7 +37,7 @@ def import_order(
     Refused: an order id another address already holds (two addresses must never share
     one order), and an order whose charge does not fit the order's cost (it is likely
     someone else's order) unless ``force``."""
-    loaded = campaigns.load(paths)
+    loaded = campaigns.load(paths, ctx)
     spec = next((o for o in loaded.orders if o.address == address), None)
     if spec is None:
         raise SmmError(f"{address}: no such order in the campaign files")

@@ -27,12 +27,12 @@ class Written:
     size: int  # bytes
 
 
-def _desired(paths: Sequence[Path]) -> Desired | None:
+def _desired(ctx: Context, paths: Sequence[Path]) -> Desired | None:
     """The campaigns under ``paths``; None when none were named and the default folder
     does not exist (then every campaign in the state is shown, without budgets)."""
     if not paths and not campaign.DEFAULT_PATH.exists():
         return None
-    loaded = campaigns.load(paths)
+    loaded = campaigns.load(paths, ctx)
     return Desired(
         budgets={c.name: c.budget for c in loaded.campaigns},
         fingerprints={o.address: o.fingerprint() for o in loaded.orders},
@@ -47,7 +47,7 @@ def gather(
 ) -> Report:
     """The report of the campaigns under ``paths`` (every campaign in the state when no
     campaign folder exists), asking the panels first if ``refresh``."""
-    desired = _desired(paths)
+    desired = _desired(ctx, paths)
     names = None if desired is None else set(desired.budgets)
     notes: list[str] = []
     if refresh:

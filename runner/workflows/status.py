@@ -25,7 +25,7 @@ def overview(
     budgets: dict[str, Decimal | None] = {}
     names: set[str] | None = None
     if paths or campaign.DEFAULT_PATH.exists():
-        budgets = _budgets(paths)
+        budgets = _budgets(ctx, paths)
         names = set(budgets)
     if refresh:
         refresh_campaigns(ctx, names, lock_timeout)
@@ -39,10 +39,10 @@ def overview(
     return Overview(rows, budgets)
 
 
-def _budgets(paths: Sequence[Path]) -> dict[str, Decimal | None]:
+def _budgets(ctx: Context, paths: Sequence[Path]) -> dict[str, Decimal | None]:
     """Each campaign's budget (the orders of its file are not kept: status reads them from
     the state)."""
-    return {c.name: c.budget for c in campaigns.load(paths).campaigns}
+    return {c.name: c.budget for c in campaigns.load(paths, ctx).campaigns}
 
 
 def watch(
