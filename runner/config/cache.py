@@ -50,6 +50,8 @@ _ALLOWED = frozenset(
         ("datetime", "timezone"),
         ("datetime", "timedelta"),
         ("copyreg", "_reconstructor"),
+        ("array", "_array_reconstructor"),
+        ("array", "array"),
         ("builtins", "object"),
     }
 )
