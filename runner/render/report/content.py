@@ -166,8 +166,12 @@ class Report:
     notes: tuple[str, ...] = ()  # what could not be asked (a refresh's panel errors)
     by_status: Mapping[str, int] = field(default_factory=dict)
     by_panel: Mapping[str, int] = field(default_factory=dict)
+    # The orders of each campaign (``build`` fills it: looked up, never searched for).
+    by_campaign: Mapping[str, tuple[OrderView, ...]] = field(default_factory=dict, compare=False)
 
     def of(self, campaign: str) -> list[OrderView]:
+        if self.by_campaign or not self.orders:
+            return list(self.by_campaign.get(campaign, ()))
         return [o for o in self.orders if o.row.campaign == campaign]
 
     def to_json(self) -> dict[str, Any]:
@@ -349,9 +353,13 @@ def build(
             f"{idle} campaign{'s' if idle != 1 else ''} with nothing recorded "
             "and no budget not shown",
         ]
-    campaigns = tuple(
-        _spend(n, [r for r in ordered if r.campaign == n], desired, currencies) for n in names
-    )
+    grouped: dict[str, list[OrderRecord]] = {}
+    for record in ordered:
+        grouped.setdefault(record.campaign, []).append(record)
+    campaigns = tuple(_spend(n, grouped.get(n, []), desired, currencies) for n in names)
+    by_campaign: dict[str, list[OrderView]] = {}
+    for view in views:
+        by_campaign.setdefault(view.row.campaign, []).append(view)
     panels = sorted({p for c in campaigns for p in c.panels})
     attention = tuple(a for r in ordered if (a := _attention(r, desired)) is not None)
     return Report(
@@ -364,4 +372,5 @@ def build(
         notes=tuple(notes),
         by_status=dict(sorted(Counter(status_of(v) for v in views).items())),
         by_panel=dict(sorted(Counter(v.panel for v in views).items())),
+        by_campaign={name: tuple(found) for name, found in by_campaign.items()},
     )
