@@ -20,6 +20,7 @@ from typing import Any
 from runner.delivery.rows import Row, row_of
 from runner.money import exact
 from runner.state import BalanceSeen, Observation, OrderRecord, Phase, RefillRecord
+from runner.state.spectext import StoredSpec
 
 # The statuses after which the panel has finished delivering: fewer units later is a drop.
 _DONE = frozenset({"Completed", "Partial"})
@@ -338,6 +339,8 @@ def build(
                 drops(points),
             )
         )
+        if isinstance(record.spec, StoredSpec):
+            record.spec.release()  # read once: 100,000 parsed specs would be 120 MB more
     seen: dict[str, list[BalanceSeen]] = {}
     for balance in balances:
         seen.setdefault(balance.panel, []).append(balance)
