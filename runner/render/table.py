@@ -78,7 +78,8 @@ class PlainTable:
     """``table`` of plain text cells (not markup), with a style per cell of the columns
     in ``styles`` (column index -> cell text -> style).
 
-    Where no style can show (output to a file or a pipe) and every row fits the width,
+    Where no style can show (output to a file or a pipe), on a console that soft-wraps
+    (as smm's does) and when every row fits the width,
     its lines are written as rich would write that table, without rich's work per cell:
     ``smm status`` of 100,000 orders as text takes about as long as its JSON.  Anywhere
     else (a terminal, a row that must wrap) it is rich's table."""
@@ -101,7 +102,9 @@ class PlainTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.segment import Segment
 
-        lines = self.lines(options.max_width) if console.color_system is None else None
+        lines = None
+        if console.color_system is None and options.no_wrap:  # smm's console: soft wrap
+            lines = self.lines(options.max_width)
         if lines is None:
             yield self.rich()
             return
@@ -127,8 +130,8 @@ class PlainTable:
         return result
 
     def lines(self, max_width: int) -> list[str] | None:
-        """The table's lines as rich draws it when nothing wraps; None when something
-        would (or a cell is not plain: rich's to lay out)."""
+        """The table's lines as rich draws it on a console that soft-wraps, when no row
+        needs to wrap; None when one does."""
         from rich.cells import cell_len
 
         keep = _kept(self.columns, self.rows)
