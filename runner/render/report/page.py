@@ -275,14 +275,17 @@ def _summarised(report: Report, place: _Charts) -> list[str]:
         views = report.of(spend.campaign)
         counts = Counter(status_of(v) for v in views)
         line = " · ".join(f"{_status(k)} {n}" for k, n in sorted(counts.items()))
-        ranked = sorted(views, key=lambda v: _rank(v, attention))
-        charted = ranked[: min(CHARTS_PER_CAMPAIGN, left)]
-        left -= len(charted)
-        drawn = {v.address for v in charted}
-        needing = [v for v in ranked if v.address in attention and v.address not in drawn]
-        shown = [_order(v, place) for v in charted]
-        shown += [_order(v, place, chart=False) for v in needing]
-        hidden = len(views) - len(charted) - len(needing)
+        budget = min(CHARTS_PER_CAMPAIGN, left)
+        shown = []
+        for view in sorted(views, key=lambda v: _rank(v, attention)):
+            drawable = budget > 0 and charts.order(view) is not None
+            if view.address in attention or drawable:
+                shown.append(_order(view, place, chart=drawable))
+                budget -= drawable
+            elif budget <= 0:
+                break
+        left -= min(CHARTS_PER_CAMPAIGN, left) - budget
+        hidden = len(views) - len(shown)
         more = (
             f'<p class="help more">{hidden} more order{"s" if hidden != 1 else ""} of '
             f"{_e(spend.campaign)} not shown here.</p>"
