@@ -60,6 +60,7 @@ class Run:
     seconds: float
     peak_mb: float
     stdout: str
+    cpu: float = 0.0  # user + system seconds: what the command itself used of the machine
 
 
 # Runs a command and writes its wall time and peak RSS (os.wait4: that child's own) to a
@@ -73,7 +74,8 @@ child = subprocess.Popen(sys.argv[2:])
 _pid, status, usage = os.wait4(child.pid, 0)
 seconds = time.perf_counter() - started
 with open(sys.argv[1], "w") as out:
-    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss}, out)
+    cpu = usage.ru_utime + usage.ru_stime
+    json.dump({"seconds": seconds, "cpu": cpu, "maxrss_kib": usage.ru_maxrss}, out)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -104,7 +106,16 @@ def run_smm(folder: Path, env: dict[str, str], *args: str) -> Run:
             )
         assert proc.returncode == 0, (args, err.read_text()[-2000:])
         measured = json.loads(figures.read_text())
-        return Run(measured["seconds"], measured["maxrss_kib"] / 1024, out.read_text())
+        peak = measured["maxrss_kib"] / 1024
+        return Run(measured["seconds"], peak, out.read_text(), measured["cpu"])
+
+
+def best(folder: Path, env: dict[str, str], *args: str, times: int = 3) -> Run:
+    """The fastest of ``times`` runs (the machine is shared: the others waited for it),
+    with the highest peak memory of them all."""
+    runs = [run_smm(folder, env, *args) for _ in range(times)]
+    fastest = min(runs, key=lambda r: r.seconds)
+    return Run(fastest.seconds, max(r.peak_mb for r in runs), fastest.stdout, fastest.cpu)
 
 
 def status_calls(url: str) -> int:
@@ -145,14 +156,18 @@ def measure(n: int, paced: bool) -> dict[str, object]:
 
 
 def figure(run: Run) -> dict[str, float]:
-    return {"seconds": round(run.seconds, 3), "peak_rss_mb": round(run.peak_mb, 1)}
+    return {
+        "seconds": round(run.seconds, 3),
+        "cpu_seconds": round(run.cpu, 3),
+        "peak_rss_mb": round(run.peak_mb, 1),
+    }
 
 
 def commands(folder: Path, env: dict[str, str], url: str, n: int) -> dict[str, object]:
     """plan (asking every status), refresh; then, the statuses known: plan --no-refresh
     with the campaigns cache empty and again with it filled, validate likewise, status
     as JSON and as text, and the report (its page's size and how long a browser takes
-    to open it)."""
+    to open it).  The commands with a target at 100k are timed at their best of three."""
     calls = math.ceil(n / 100)
     plan = run_smm(folder, env, "plan", "--json")
     counts = json.loads(plan.stdout)["counts"]
@@ -162,14 +177,14 @@ def commands(folder: Path, env: dict[str, str], url: str, n: int) -> dict[str, o
     assert status_calls(url) == 2 * calls
     shutil.rmtree(folder / ".smm" / "cache", ignore_errors=True)
     cold = run_smm(folder, env, "plan", "--no-refresh", "--json")
-    warm = run_smm(folder, env, "plan", "--no-refresh", "--json")
+    warm = best(folder, env, "plan", "--no-refresh", "--json")
     assert json.loads(warm.stdout)["counts"]["no-op"] == n
     assert status_calls(url) == 2 * calls  # --no-refresh: nothing asked
     validate_cold = run_smm(folder, env, "validate")
-    validate_warm = run_smm(folder, env, "validate")
-    status = run_smm(folder, env, "status", "--json")
+    validate_warm = best(folder, env, "validate")
+    status = best(folder, env, "status", "--json")
     assert len(json.loads(status.stdout)["orders"]) == n
-    text = run_smm(folder, env, "status")
+    text = best(folder, env, "status")
     assert text.stdout.count("\n") > n
     report = run_smm(folder, env, "report", "-o", "report.html")
     page = folder / "report.html"

@@ -287,6 +287,13 @@ class _Checker:
         self.problems: list[Problem] = []
         self.field_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.types: dict[tuple[ServiceType, ...], tuple[ServiceType, ...]] = {}
+        self.shared: dict[tuple[str, Any], tuple[str, Any]] = {}
+
+    def share(self, pair: tuple[str, Any]) -> tuple[str, Any]:
+        try:
+            return self.shared.setdefault(pair, pair)
+        except TypeError:  # a value that cannot be hashed: its own
+            return pair
 
     def problem(self, path: JsonPath, message: str, key: bool = False) -> None:
         self.problems.append(Problem(self.doc.location(path, key=key), format_path(path), message))
@@ -410,7 +417,8 @@ class _Checker:
             return None
         if not self.consistent(merged, matches, path, origin):
             return None
-        params = tuple(sorted((k, _freeze(merged[k])) for k in fields))
+        # A field and value many orders of the file share is one object, not one each.
+        params = tuple(self.share(p) for p in sorted(_pairs(merged, fields)))
         names = tuple(sorted(merged))
         names = self.field_names.setdefault(names, names)
         positions = array(
@@ -466,6 +474,10 @@ class _Checker:
         for name, message in found:
             self.problem((*origin.get(name, path), name), message)
         return not found
+
+
+def _pairs(merged: Mapping[str, Any], fields: Iterable[str]) -> list[tuple[str, Any]]:
+    return [(k, _freeze(merged[k])) for k in fields]
 
 
 def _freeze(value: Any) -> Any:
