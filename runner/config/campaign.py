@@ -12,25 +12,18 @@ import hashlib
 import json
 import os
 import re
-from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from runner.api.models import ServiceType
-from runner.api.ordertypes import (
-    BY_SLUG,
-    COMMON_FIELDS,
-    ORDER_TYPES,
-    OrderType,
-)
-from runner.config import cache as cached
+from runner.api.ordertypes import BY_SLUG, COMMON_FIELDS, ORDER_TYPES, OrderType
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
-from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath, load_bytes
+from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import Location, NoFiles, YamlError
 
@@ -56,7 +49,6 @@ class OrderSpec:
     # Where each field was written, the file being the order's: the names (one tuple
     # shared by the orders with the same fields), then line and column of each in turn.
     field_names: tuple[str, ...] = field(default=(), compare=False)
-    # (An array: 100,000 orders' positions as tuples of ints would take 10 MB more.)
     field_positions: Sequence[int] = field(default=(), compare=False)
 
     @property
@@ -139,6 +131,9 @@ class Loaded:
         return [o for c in self.campaigns for o in c.orders]
 
 
+Read = Callable[[Path, str], "tuple[CampaignSpec | None, list[Problem]]"]
+
+
 def display_path(path: Path, cwd: Path | None = None) -> str:
     cwd = cwd or Path.cwd()
     try:
@@ -166,17 +161,18 @@ def discover(paths: Sequence[Path]) -> list[Path]:
 
 
 def load(
-    paths: Sequence[Path], panels: KnownPanels | None = None, cache: cached.SpecCache | None = None
+    paths: Sequence[Path], panels: KnownPanels | None = None, read: Read | None = None
 ) -> Loaded:
     """Every campaign file under ``paths``; with ``panels``, every panel name is checked;
-    with ``cache``, a file that did not change is not parsed again."""
+    ``read(path, shown as)``: how one file becomes its spec (by default, ``parse``)."""
+    read = read or (lambda path, display: parse(load_yaml(path, display), panels))
     result = Loaded()
     first_seen: dict[str, Location] = {}
     for path in discover(paths):
         display = display_path(path)
         result.files.append(display)
         try:
-            campaign, problems = _one(path, display, panels, cache)
+            campaign, problems = read(path, display)
         except YamlError as exc:
             assert exc.location is not None
             result.problems.append(Problem(exc.location, "", exc.message))
@@ -199,24 +195,6 @@ def load(
             result.campaigns.append(campaign)
     result.problems.sort(key=lambda p: (p.location.file, p.location.line, p.location.column))
     return result
-
-
-def _one(
-    path: Path, display: str, panels: KnownPanels | None, cache: cached.SpecCache | None
-) -> tuple[CampaignSpec | None, list[Problem]]:
-    """One file's spec and problems: from the cache when the file did not change."""
-    if cache is None:
-        return parse(load_yaml(path, display), panels)
-    source = cached.read(path, display, MAX_FILE_BYTES)
-    spec = cache.get(source, CampaignSpec)
-    if spec is not None:
-        return spec, []
-    doc = load_yaml(path, display) if source.data is None else load_bytes(source.data, display)
-    campaign, problems = parse(doc, panels, cache.today)
-    if campaign is not None and not problems:
-        dated = any("expiry" in o.field_names for o in campaign.orders)  # checked against today
-        cache.put(source, campaign, dated=dated)
-    return campaign, problems
 
 
 # A file's name as nearly every file writes it: a top-level ``campaign:`` line with a plain
@@ -286,14 +264,6 @@ class _Checker:
         self.today = today
         self.problems: list[Problem] = []
         self.field_names: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self.types: dict[tuple[ServiceType, ...], tuple[ServiceType, ...]] = {}
-        self.shared: dict[tuple[str, Any], tuple[str, Any]] = {}
-
-    def share(self, pair: tuple[str, Any]) -> tuple[str, Any]:
-        try:
-            return self.shared.setdefault(pair, pair)
-        except TypeError:  # a value that cannot be hashed: its own
-            return pair
 
     def problem(self, path: JsonPath, message: str, key: bool = False) -> None:
         self.problems.append(Problem(self.doc.location(path, key=key), format_path(path), message))
@@ -417,25 +387,21 @@ class _Checker:
             return None
         if not self.consistent(merged, matches, path, origin):
             return None
-        # A field and value many orders of the file share is one object, not one each.
-        params = tuple(self.share(p) for p in sorted(_pairs(merged, fields)))
+        params = tuple(sorted((k, _freeze(merged[k])) for k in fields))
         names = tuple(sorted(merged))
         names = self.field_names.setdefault(names, names)
-        positions = array(
-            "I",
-            (
-                n
-                for k in names
-                for where in [self.doc.location((*origin[k], k), key=True)]
-                for n in (where.line, where.column)
-            ),
+        positions = tuple(
+            n
+            for k in names
+            for where in [self.doc.location((*origin[k], k), key=True)]
+            for n in (where.line, where.column)
         )
         return OrderSpec(
             campaign=campaign,
             id=str(raw.get("id", "")),
             panel=panel,
             service=merged["service"],
-            types=self.types.setdefault(kinds := tuple(t.service_type for t in matches), kinds),
+            types=tuple(t.service_type for t in matches),
             params=params,
             refills=merged.get("refills", 0),
             cancel=merged.get("cancel", False),
@@ -474,10 +440,6 @@ class _Checker:
         for name, message in found:
             self.problem((*origin.get(name, path), name), message)
         return not found
-
-
-def _pairs(merged: Mapping[str, Any], fields: Iterable[str]) -> list[tuple[str, Any]]:
-    return [(k, _freeze(merged[k])) for k in fields]
 
 
 def _freeze(value: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
@@ -19,17 +19,6 @@ from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
-
-_ACTION_FIELDS = tuple(f.name for f in fields(Action))
-
-
-def replace(action: Action, **changes: object) -> Action:
-    """``dataclasses.replace`` for an Action, without its generic work (a plan of 100,000
-    orders makes 200,000 of them)."""
-    new = object.__new__(Action)
-    for name in _ACTION_FIELDS:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(action, name))
-    return new
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runner.config import campaign
-from runner.config.cache import SpecCache
+from runner.config.cache import SpecCache, reader
 from runner.config.campaign import Loaded
 from runner.config.rules import KnownPanels
 from runner.errors import InvalidCampaigns
@@ -24,7 +24,7 @@ def cache_of(ctx: Context, scope: str = "") -> SpecCache:
 def load(paths: Sequence[Path], ctx: Context | None = None) -> Loaded:
     """The campaigns under ``paths`` (default: campaigns/); every problem raises.  With
     ``ctx``, files that did not change since the last run come from the cache."""
-    loaded = campaign.load(list(paths), cache=None if ctx is None else cache_of(ctx))
+    loaded = campaign.load(list(paths), read=None if ctx is None else reader(cache_of(ctx)))
     if loaded.problems:
         n = len(loaded.problems)
         raise InvalidCampaigns(
@@ -41,7 +41,8 @@ def check(ctx: Context, paths: Sequence[Path]) -> Loaded:
     source = project.file.name if project.file else "the built-in default project"
     known = frozenset(project.panels)
     scope = "panels:" + ",".join(sorted(known))
-    return campaign.load(list(paths), KnownPanels(known, source), cache_of(ctx, scope))
+    panels = KnownPanels(known, source)
+    return campaign.load(list(paths), panels, reader(cache_of(ctx, scope), panels))
 
 
 def names_in(paths: Sequence[Path]) -> set[str] | None:

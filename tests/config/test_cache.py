@@ -21,7 +21,7 @@ FOLDER = Path(".smm/cache/campaigns")
 
 
 def load(cache: SpecCache) -> campaign.Loaded:
-    loaded = campaign.load([Path("campaigns")], cache=cache)
+    loaded = campaign.load([Path("campaigns")], read=cache_module.reader(cache))
     assert not loaded.problems, loaded.problems
     return loaded
 
@@ -190,7 +190,7 @@ def test_files_the_loading_read_are_part_of_the_key(tmp_path: Path) -> None:
     listed = Path("links.txt")
     listed.write_text("https://a.test/1\n")
     cache = SpecCache(FOLDER)
-    source = cache_module.read(path, "campaigns/shop.yaml", 1 << 20)
+    source = cache_module.read_source(path, "campaigns/shop.yaml", 1 << 20)
     spec = load(SpecCache(tmp_path / "elsewhere")).campaigns[0]
     cache.put(source, spec, dated=False, reads=[listed])
     assert cache.get(source, campaign.CampaignSpec) == spec
