@@ -228,3 +228,17 @@ def test_runs_at_the_same_time_share_the_cache_safely() -> None:
     after = SpecCache(FOLDER)
     assert [o.fingerprint() for o in load(after).orders] == expected
     assert (after.hits, after.misses) == (20, 0)
+
+
+def test_validate_needs_no_state_and_a_postgresql_state_keeps_it_in_the_project(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_campaign("shop", followers(2))
+    monkeypatch.setenv("SMM_STATE", "mysql://db/smm")
+    result = run("validate")
+    assert result.code == 0, result.err  # offline, and no state to say where a cache goes
+    assert not Path(".smm").exists()
+    assert run("plan").code == 1  # the command that needs the state says why
+    monkeypatch.setenv("SMM_STATE", "postgresql://127.0.0.1:1/nowhere")
+    assert run("validate").code == 0
+    assert entries()  # beside the project's .smm/, not in a database
