@@ -53,10 +53,8 @@ _ALLOWED = frozenset(
         ("datetime", "datetime"),
         ("datetime", "timezone"),
         ("datetime", "timedelta"),
-        ("copyreg", "_reconstructor"),
         ("array", "_array_reconstructor"),
         ("array", "array"),
-        ("builtins", "object"),
     }
 )
 
