@@ -65,7 +65,9 @@ def dumps(value: Any, prefix: str = "") -> str:
         for key, item in value.items():
             if type(key) is not str:
                 return _nested(json.dumps(value, indent=len(INDENT)), prefix)
-            parts.append(f"{inner}{_text(key)}: {dumps(item, inner)}")
+            # Most values are text: written here rather than by a call of their own.
+            text = _text(item) if type(item) is str else dumps(item, inner)
+            parts.append(f"{inner}{_text(key)}: {text}")
         return "{\n" + ",\n".join(parts) + "\n" + prefix + "}"
     if kind is list or kind is tuple:
         if not value:
