@@ -18,6 +18,7 @@ from runner.plans.plan import Plan
 from runner.plans.planner import PanelFacts
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
+from runner.state import model
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
@@ -84,7 +85,7 @@ def build(
             loaded.campaigns,
             records,
             gathered,
-            now=_dt.datetime.now(_dt.UTC),
+            now=_dt.datetime.fromtimestamp(model.wall(), _dt.UTC),
             state=info,
             apply_running=running,
         )
