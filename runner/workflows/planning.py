@@ -16,9 +16,16 @@ from runner.panel.client import PanelClient
 from runner.plans import planner
 from runner.plans.plan import Plan
 from runner.plans.planner import PanelFacts
-from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
+from runner.state import (
+    OrderRecord,
+    Phase,
+    StateReader,
+    StateStore,
+    model,
+    open_readonly,
+    open_store,
+)
 from runner.state import apply_running as lock_held
-from runner.state import model
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
