@@ -101,19 +101,26 @@ def _locate(doc: Document, path: JsonPath, name: str, root: Path) -> tuple[Path,
             f"for_each: '{name}' is an absolute path; name a file inside the project", where
         )
     shown = os.path.normpath(base / candidate)
+    top = root.resolve()
+    outside = ListError(
+        f"for_each: {name} leads outside the project ({top}); list files must be inside it",
+        where,
+    )
+    if not _inside(Path(os.path.normpath(base.resolve() / candidate)), top):
+        raise outside
     try:
         resolved = (base / candidate).resolve(strict=True)
     except FileNotFoundError:
         raise ListError(f"for_each: no such file {shown}", where) from None
     except (OSError, RuntimeError) as exc:
         raise ListError(f"for_each: cannot read {shown}: {exc}", where) from None
-    top = root.resolve()
-    if resolved != top and top not in resolved.parents:
-        raise ListError(
-            f"for_each: {name} leads outside the project ({top}); list files must be inside it",
-            where,
-        )
+    if not _inside(resolved, top):
+        raise outside  # a symlink out
     return resolved, shown
+
+
+def _inside(path: Path, top: Path) -> bool:
+    return path == top or top in path.parents
 
 
 def _read_bytes(path: Path, shown: str, where: Location) -> bytes:

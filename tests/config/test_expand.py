@@ -1,0 +1,236 @@
+"""for_each: lists read from a CSV, a text file or inline; every error at its item."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from runner.config import lists
+from runner.config.expand import make_key
+from tests.conftest import Runner, write_project
+
+HEAD = "campaign: boost\npanel: demo\ndefaults:\n  service: 1\norders:\n"
+TEMPLATE = '  - id: likes-{key}\n    for_each: %s\n    link: "{link}"\n    quantity: "{quantity}"\n'
+
+
+@pytest.fixture(autouse=True)
+def project() -> None:
+    write_project(Path.cwd(), {"demo": {"url": "sim://demo"}})
+    Path("campaigns").mkdir()
+
+
+def campaign(body: str, name: str = "boost.yaml") -> Path:
+    path = Path("campaigns") / name
+    path.write_text(HEAD + body)
+    return path
+
+
+def csv(text: str, name: str = "posts.csv", mode: str = "w") -> Path:
+    path = Path("campaigns") / name
+    path.write_bytes(text.encode()) if mode == "w" else path.write_bytes(text.encode())
+    return path
+
+
+def lines_of(run: Runner, *args: str) -> tuple[int, list[str]]:
+    result = run("validate", *args)
+    assert "Traceback" not in result.out + result.err
+    return result.code, result.out.splitlines()
+
+
+def test_csv_expands_typed_and_validates(run: Runner) -> None:
+    csv("link,quantity\nhttps://instagram.com/p/a,100\nhttps://instagram.com/p/b,250\n")
+    campaign(TEMPLATE % "posts.csv")
+    code, out = lines_of(run)
+    assert code == 0, out
+    assert out == ["Valid: 1 campaign, 2 orders in 2 files."]
+    result = run("plan", "--json", "--no-refresh")
+    import json
+
+    actions = {a["address"]: a for a in json.loads(result.out)["actions"]}
+    order = actions["boost/likes-https-instagram-com-p-b"]
+    assert order["spec"]["params"] == {"link": "https://instagram.com/p/b", "quantity": 250}
+    assert order["location"] == {"file": "campaigns/posts.csv", "line": 3, "column": 1}
+
+
+def test_every_bad_item_is_reported_at_its_line(run: Runner) -> None:
+    csv(
+        "link,quantity\n"
+        "https://instagram.com/p/a,100\n"
+        "https://instagram.com/p/b,lots\n"  # 3
+        "https://instagram.com/p/c,\n"  # 4: empty cell
+        "https://instagram.com/p/d,0\n"  # 5: below the schema's minimum
+        "has space,100\n"  # 6
+        "https://instagram.com/p/a,5\n"  # 7: one id twice
+        "https://instagram.com/p/e,1,extra\n"  # 8
+    )
+    campaign(TEMPLATE % "posts.csv")
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[:-1] == [
+        "campaigns/posts.csv:3:1: quantity 'lots' is not an integer",
+        "campaigns/posts.csv:4:1: quantity is empty",
+        "campaigns/posts.csv:5:1: quantity: must be at least 1",
+        "campaigns/posts.csv:6:1: link: must be a link without spaces",
+        "campaigns/posts.csv:7:1: duplicate order id 'likes-https-instagram-com-p-a' "
+        "(first at line 2)",
+        "campaigns/posts.csv:8:1: 3 cells, but the header has 2 (quote a cell that holds a comma)",
+    ]
+    assert out[-1].startswith("6 errors")
+
+
+def test_bom_crlf_quoted_commas(run: Runner) -> None:
+    csv('\ufefflink,quantity\r\n"https://x.com/p?a=1,2",100\r\n\r\nhttps://x.com/q,200\r\n')
+    campaign(TEMPLATE % "posts.csv")
+    result = run("plan", "--json", "--no-refresh")
+    assert result.code == 0, result.out + result.err
+    import json
+
+    links = sorted(a["link"] for a in json.loads(result.out)["actions"])
+    assert links == ["https://x.com/p?a=1,2", "https://x.com/q"]
+
+
+def test_missing_column_is_a_template_error_at_its_line(run: Runner) -> None:
+    csv("url,quantity\nhttps://x.com/a,100\n")
+    campaign(TEMPLATE % "posts.csv")
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[0] == (
+        "campaigns/boost.yaml:8:11: orders[0].link: placeholder {link}: the list has no "
+        "'link' (it has: url, quantity, key)"
+    )
+
+
+def test_template_needs_a_placeholder_in_its_id_and_balanced_braces(run: Runner) -> None:
+    campaign(
+        "  - id: likes\n    for_each: [a, b]\n    link: https://x.com/{item}\n    quantity: 100\n"
+        "  - id: x-{key}\n    for_each: [a]\n    link: https://x.com/{item\n    quantity: 100\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert "campaigns/boost.yaml:6:9: orders[0].id: an order with for_each" in out[0]
+    assert out[1].startswith("campaigns/boost.yaml:12:11: orders[1].link: a lone '{'")
+
+
+def test_text_list_skips_blanks_and_comments(run: Runner) -> None:
+    (Path("campaigns") / "links.txt").write_text(
+        "# my posts\n\nhttps://instagram.com/p/a\n   \n  https://instagram.com/p/b  \n"
+    )
+    campaign('  - id: l-{key}\n    for_each: links.txt\n    link: "{item}"\n    quantity: 100\n')
+    result = run("plan", "--json", "--no-refresh")
+    assert result.code == 0, result.out + result.err
+    import json
+
+    got = {a["address"]: a["location"]["line"] for a in json.loads(result.out)["actions"]}
+    assert got == {"boost/l-https-instagram-com-p-a": 3, "boost/l-https-instagram-com-p-b": 5}
+
+
+def test_inline_lists_of_strings_and_of_maps(run: Runner) -> None:
+    campaign(
+        "  - id: s-{key}\n    for_each: [https://t.me/a/1, https://t.me/a/2]\n"
+        '    link: "{item}"\n    quantity: 100\n'
+        "  - id: m-{key}\n    for_each:\n"
+        "      - {key: first, link: https://t.me/b/1, n: 100}\n"
+        "      - {key: second, link: https://t.me/b/2, n: 0}\n"
+        '    link: "{link}"\n    quantity: "{n}"\n'
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[:-1] == ["campaigns/boost.yaml:13:9: quantity: must be at least 1"]
+
+
+def test_key_cut_to_the_id_limit_with_a_hash() -> None:
+    long = "https://example.com/" + "x" * 200
+    key = make_key(long, 50)
+    assert len(key) == 50 and key == make_key(long, 50)
+    assert key != make_key(long + "y", 50)
+    assert make_key("Ünïcode ☃ POST!") == "n-code-post"
+    assert len(make_key("!!!")) == 8  # nothing left of the item: its hash
+
+
+def test_long_items_make_ids_within_the_limit(run: Runner) -> None:
+    items = "\n".join(f"https://example.com/{'p' * 80}/{i}" for i in range(3))
+    (Path("campaigns") / "long.txt").write_text(items + "\n")
+    campaign('  - id: likes-{key}\n    for_each: long.txt\n    link: "{item}"\n    quantity: 100\n')
+    result = run("plan", "--json", "--no-refresh")
+    assert result.code == 0, result.out + result.err
+    import json
+
+    ids = [a["address"].split("/", 1)[1] for a in json.loads(result.out)["actions"]]
+    assert len(set(ids)) == 3 and all(len(i) <= 63 for i in ids)
+
+
+@pytest.mark.parametrize("target", ["../../etc/passwd", "/etc/passwd", "out.txt"])
+def test_paths_leaving_the_project_are_refused(run: Runner, target: str, tmp_path: Path) -> None:
+    if target == "out.txt":
+        outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+        outside.write_text("https://x.com/a\n")
+        os.symlink(outside, Path("campaigns") / "out.txt")
+    campaign(
+        f'  - id: l-{{key}}\n    for_each: "{target}"\n    link: "{{item}}"\n    quantity: 100\n'
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert len(out) == 2 and out[0].startswith("campaigns/boost.yaml:7:15: "), out
+    assert "outside the project" in out[0] or "absolute path" in out[0] or "must be" in out[0]
+
+
+def test_not_a_regular_file(run: Runner) -> None:
+    os.mkfifo(Path("campaigns") / "fifo.txt")
+    campaign('  - id: l-{key}\n    for_each: fifo.txt\n    link: "{item}"\n    quantity: 100\n')
+    code, out = lines_of(run)
+    assert code == 1 and "is not a regular file" in out[0]
+
+
+def test_a_million_rows_is_a_clear_limit_not_a_hang(run: Runner) -> None:
+    rows = "".join(f"https://x.com/{i},100\n" for i in range(1_000_000))
+    csv("link,quantity\n" + rows)
+    campaign(TEMPLATE % "posts.csv")
+    started = time.monotonic()
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[0] == (
+        f"campaigns/posts.csv:{lists.MAX_ITEMS + 2}:1: more than 200,000 items; split the "
+        "list (one for_each order per file)"
+    )
+    assert time.monotonic() - started < 30
+
+
+def test_not_utf8_and_control_characters(run: Runner) -> None:
+    (Path("campaigns") / "posts.csv").write_bytes(b"link,quantity\nhttps://x.com/\xff,1\n")
+    campaign(TEMPLATE % "posts.csv")
+    code, out = lines_of(run)
+    assert code == 1 and out[0].startswith("campaigns/posts.csv:2:1: not valid UTF-8")
+    csv("link,quantity\nhttps://x.com/\x1b[31m,100\n")
+    code, out = lines_of(run)
+    assert code == 1 and out[0].startswith("campaigns/posts.csv:2:1: link: control or invisible")
+
+
+def test_missing_list_and_defaults_cannot_hold_for_each(run: Runner) -> None:
+    campaign(TEMPLATE % "nope.csv")
+    code, out = lines_of(run)
+    assert (
+        code == 1
+        and out[0] == "campaigns/boost.yaml:7:15: for_each: no such file campaigns/nope.csv"
+    )
+    Path("campaigns/boost.yaml").write_text(
+        "campaign: boost\npanel: demo\ndefaults:\n  for_each: [a]\norders:\n"
+        "  - {id: a, service: 1, link: https://x.com/a, quantity: 100}\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1 and "defaults cannot set an order id or for_each" in out[0]
+
+
+def test_the_loader_records_every_file_it_read() -> None:
+    from runner.config import campaign as loader
+
+    csv("link,quantity\nhttps://x.com/a,100\n")
+    campaign(TEMPLATE % "posts.csv")
+    loaded = loader.load([Path("campaigns")])
+    assert not loaded.problems
+    assert loaded.read == [
+        Path("campaigns/boost.yaml").resolve(),
+        Path("campaigns/posts.csv").resolve(),
+    ]
