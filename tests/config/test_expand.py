@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -28,9 +29,9 @@ def campaign(body: str, name: str = "boost.yaml") -> Path:
     return path
 
 
-def csv(text: str, name: str = "posts.csv", mode: str = "w") -> Path:
+def csv(text: str, name: str = "posts.csv") -> Path:
     path = Path("campaigns") / name
-    path.write_bytes(text.encode()) if mode == "w" else path.write_bytes(text.encode())
+    path.write_bytes(text.encode())
     return path
 
 
@@ -47,8 +48,6 @@ def test_csv_expands_typed_and_validates(run: Runner) -> None:
     assert code == 0, out
     assert out == ["Valid: 1 campaign, 2 orders in 2 files."]
     result = run("plan", "--json", "--no-refresh")
-    import json
-
     actions = {a["address"]: a for a in json.loads(result.out)["actions"]}
     order = actions["boost/likes-https-instagram-com-p-b"]
     assert order["spec"]["params"] == {"link": "https://instagram.com/p/b", "quantity": 250}
@@ -86,8 +85,6 @@ def test_bom_crlf_quoted_commas(run: Runner) -> None:
     campaign(TEMPLATE % "posts.csv")
     result = run("plan", "--json", "--no-refresh")
     assert result.code == 0, result.out + result.err
-    import json
-
     links = sorted(a["link"] for a in json.loads(result.out)["actions"])
     assert links == ["https://x.com/p?a=1,2", "https://x.com/q"]
 
@@ -121,8 +118,6 @@ def test_text_list_skips_blanks_and_comments(run: Runner) -> None:
     campaign('  - id: l-{key}\n    for_each: links.txt\n    link: "{item}"\n    quantity: 100\n')
     result = run("plan", "--json", "--no-refresh")
     assert result.code == 0, result.out + result.err
-    import json
-
     got = {a["address"]: a["location"]["line"] for a in json.loads(result.out)["actions"]}
     assert got == {"boost/l-https-instagram-com-p-a": 3, "boost/l-https-instagram-com-p-b": 5}
 
@@ -156,8 +151,6 @@ def test_long_items_make_ids_within_the_limit(run: Runner) -> None:
     campaign('  - id: likes-{key}\n    for_each: long.txt\n    link: "{item}"\n    quantity: 100\n')
     result = run("plan", "--json", "--no-refresh")
     assert result.code == 0, result.out + result.err
-    import json
-
     ids = [a["address"].split("/", 1)[1] for a in json.loads(result.out)["actions"]]
     assert len(set(ids)) == 3 and all(len(i) <= 63 for i in ids)
 
