@@ -145,7 +145,8 @@ def test_bad_repeat_is_a_file_error(run: Runner) -> None:
     Path("campaigns/r.yaml").write_text(
         "campaign: r\npanel: demo\norders:\n"
         "  - {id: a, service: 1, link: https://x.com/a, quantity: 100, repeat: {every: 7x}}\n"
-        '  - {id: b, service: 1, link: https://x.com/b, quantity: 100, repeat: {cron: "61 * * * *"}}\n'
+        "  - {id: b, service: 1, link: https://x.com/b, quantity: 100,"
+        ' repeat: {cron: "61 * * * *"}}\n'
         "  - {id: c, service: 1, link: https://x.com/c, quantity: 100, repeat: {catch_up: true}}\n"
         "  - {id: d, service: 1, link: https://x.com/d, quantity: 100,"
         " repeat: {every: 1d, start: 2027-01-02, until: 2027-01-01}}\n"
