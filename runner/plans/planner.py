@@ -168,7 +168,7 @@ class _Planner:
         """An order that cannot be placed: every reason is an error at its field, and the
         action is listed as an error, never as a create."""
         for misfit in misfits:
-            where = spec.where(misfit.field) if misfit.field else spec.location
+            where = spec.where(misfit.field) if misfit.field else spec.origin
             self.error(f"{spec.address}: {misfit.message}", where, spec.address)
         return replace(base, kind=Kind.INVALID, reason=misfits[0].message)
 
@@ -188,17 +188,8 @@ class _Planner:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
         service = facts.services.get(spec.service)
         if service is None:
-            return self.invalid(
-                base,
-                spec,
-                [
-                    Misfit(
-                        f"service {spec.service} is not in {spec.panel}'s catalog "
-                        "(unknown or disabled)",
-                        "service",
-                    )
-                ],
-            )
+            gone = f"service {spec.service} is not in {spec.panel}'s catalog (unknown or disabled)"
+            return self.invalid(base, spec, [Misfit(gone, "service")])
         fitted = fit(spec, service)
         if isinstance(fitted, list):
             return self.invalid(base, spec, fitted)
