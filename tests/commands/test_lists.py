@@ -158,3 +158,29 @@ def test_bad_repeat_is_a_file_error(run: Runner) -> None:
     assert lines[1].startswith("campaigns/r.yaml:5:") and "is not a cron expression" in lines[1]
     assert lines[2].startswith("campaigns/r.yaml:6:") and "either every" in lines[2]
     assert lines[3].startswith("campaigns/r.yaml:7:") and "is not after the start" in lines[3]
+
+
+def test_plan_expand_shows_every_order_as_checked(
+    run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http_project(sim, monkeypatch)
+    posts("https://instagram.com/p/a,", "https://instagram.com/p/b,200")
+    Path("campaigns/posts.csv").write_text(
+        "link,quantity\nhttps://instagram.com/p/a,150\nhttps://instagram.com/p/b,200\n"
+    )
+    assert run("apply", "--auto-approve").code == 0
+    plain = run("plan")
+    assert "2 orders unchanged." in plain.out and "posts.csv" not in plain.out
+    expanded = run("plan", "--expand").out
+    assert "no-op     boost/likes-https-instagram-com-p-a order" in expanded
+    assert "written at   campaigns/posts.csv:2:1" in expanded
+    assert "quantity     150" in expanded
+    doc = json.loads(run("plan", "--expand", "--json").out)
+    specs = {a["address"]: a["spec"]["params"] for a in doc["actions"]}
+    assert specs["boost/likes-https-instagram-com-p-b"] == {
+        "link": "https://instagram.com/p/b",
+        "quantity": 200,
+    }
+    # Without --expand, JSON carries the fields of creates only (a large plan stays small).
+    doc = json.loads(run("plan", "--json").out)
+    assert all(a["spec"] is None for a in doc["actions"])
