@@ -148,8 +148,7 @@ def _next(spec: OrderSpec, repeat: Repeat, now: _dt.datetime) -> Action | None:
         kind=Kind.WAIT,
         panel=spec.panel,
         campaign=spec.campaign,
-        service=spec.service,
-        link=spec.link,
+        # No service or link: nothing is active until it is due (not "the same link twice").
         reason=f"repeat {repeat.text}: next instance due {stamp(moment)}",
         location=spec.origin,
     )

@@ -103,9 +103,11 @@ def _expanded(action: Action, escape: Callable[[object], str]) -> list[str]:
     if action.kind is Kind.CREATE or not action.spec:
         return lines
     fields = action.fields
-    lines.append(f"      {'panel':<{LABEL}} {escape(action.panel)}, service {action.service}")
-    if action.link:
-        lines.append(f"      {'link':<{LABEL}} {escape(action.link)}")
+    service = action.service or action.spec.get("service")
+    lines.append(f"      {'panel':<{LABEL}} {escape(action.panel)}, service {escape(service)}")
+    link = action.link or fields.get("link")
+    if link:
+        lines.append(f"      {'link':<{LABEL}} {escape(link)}")
     if "quantity" in fields:
         lines.append(f"      {'quantity':<{LABEL}} {escape(fields['quantity'])}")
     lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
