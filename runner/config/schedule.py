@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 _EVERY = re.compile(r"([1-9][0-9]{0,5})([mhdw])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -62,12 +62,11 @@ def parse(
         every = _dt.timedelta(seconds=int(match[1]) * _UNITS[match[2]])
     cron = None
     if isinstance(cron_text, str):
-        if not croniter.is_valid(cron_text) or len(cron_text.split()) != 5:
+        cron = _cron(cron_text)
+        if cron is None:
             problems.append(
                 ("cron", f"'{cron_text}' is not a cron expression (minute hour day month weekday)")
             )
-        else:
-            cron = cron_text
     bounds: dict[str, _dt.datetime | None] = {}
     for name in ("start", "until"):
         text = raw.get(name)
@@ -75,6 +74,8 @@ def parse(
         if isinstance(text, str) and bounds[name] is None:
             problems.append((name, "must be a date or a date-time with a time zone"))
     start = bounds["start"] or default_start or EPOCH
+    if cron is not None and first_match(cron, start) is None:
+        problems.append(("cron", f"'{cron_text}' never matches (is the day in the month?)"))
     until = bounds["until"]
     if until is not None and until <= start:
         problems.append(
@@ -84,3 +85,21 @@ def parse(
         return None, problems
     text = f"every {every_text}" if every is not None else f"cron {cron_text}"
     return Repeat(every, cron, start, until, bool(raw.get("catch_up", False)), text), []
+
+
+def _cron(text: str) -> str | None:
+    """Five fields (minute hour day month weekday) or an alias like @weekly; else None."""
+    fields = text.split()
+    alias = len(fields) == 1 and text.startswith("@")
+    if not (len(fields) == 5 or alias) or not croniter.is_valid(text):
+        return None
+    return " ".join(fields)
+
+
+def first_match(cron: str, after: _dt.datetime) -> _dt.datetime | None:
+    """The first moment after ``after`` that ``cron`` matches; None if it never does."""
+    try:
+        moment: _dt.datetime = croniter(cron, after).get_next(_dt.datetime)
+    except (CroniterError, OverflowError):
+        return None
+    return moment.astimezone(_dt.UTC)

@@ -11,13 +11,13 @@ missed a week does not order two weeks at once.  Instances already recorded stay
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 from runner.config.campaign import CampaignSpec, OrderSpec
-from runner.config.schedule import Repeat
+from runner.config.schedule import Repeat, first_match
 from runner.plans.plan import Action, Kind
 from runner.state import OrderRecord
 
@@ -29,48 +29,47 @@ def stamp(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def starts(repeat: Repeat, since: _dt.datetime) -> Iterator[_dt.datetime]:
-    """The period starts at or after ``since`` (and from ``repeat.start``), in order."""
-    begin = max(since, repeat.start)
+def previous(repeat: Repeat, moment: _dt.datetime) -> _dt.datetime | None:
+    """The period start before ``moment`` (None before the first)."""
     if repeat.every is not None:
-        step = repeat.every
-        passed = (begin - repeat.start) // step
-        moment = repeat.start + passed * step
-        if moment < begin:
-            moment += step
-        while repeat.until is None or moment < repeat.until:
-            yield moment
-            moment += step
-        return
-    assert repeat.cron is not None
-    walker = croniter(repeat.cron, begin - _dt.timedelta(seconds=1))
-    while True:
-        moment = walker.get_next(_dt.datetime).astimezone(_dt.UTC)
-        if repeat.until is not None and moment >= repeat.until:
-            return
-        yield moment
+        earlier = moment - repeat.every
+    else:
+        assert repeat.cron is not None
+        try:
+            earlier = croniter(repeat.cron, moment).get_prev(_dt.datetime).astimezone(_dt.UTC)
+        except (CroniterError, OverflowError):
+            return None
+    return earlier if earlier >= repeat.start else None
 
 
 def current(repeat: Repeat, now: _dt.datetime) -> _dt.datetime | None:
-    """The start of the period ``now`` is in (None before the first one)."""
+    """The start of the period ``now`` is in (None before the first one, or after
+    ``until``)."""
     if now < repeat.start:
         return None
     if repeat.every is not None:
-        moment = repeat.start + ((now - repeat.start) // repeat.every) * repeat.every
+        moment: _dt.datetime | None = (
+            repeat.start + ((now - repeat.start) // repeat.every) * repeat.every
+        )
     else:
-        assert repeat.cron is not None
-        walker = croniter(repeat.cron, now + _dt.timedelta(seconds=1))
-        moment = walker.get_prev(_dt.datetime).astimezone(_dt.UTC)
-        if moment < repeat.start:
-            return None
-    if repeat.until is not None and moment >= repeat.until:
+        moment = previous(repeat, now + _dt.timedelta(seconds=1))
+    if moment is None or (repeat.until is not None and moment >= repeat.until):
         return None
     return moment
 
 
 def following(repeat: Repeat, now: _dt.datetime) -> _dt.datetime | None:
-    """The first period start after ``now``, if any."""
-    return next(starts(repeat, now + _dt.timedelta(seconds=1)), None)
+    """The first period start after ``now`` (and before ``until``), if any."""
+    if now < repeat.start and repeat.every is not None:
+        moment: _dt.datetime | None = repeat.start
+    elif repeat.every is not None:
+        moment = repeat.start + ((now - repeat.start) // repeat.every + 1) * repeat.every
+    else:
+        assert repeat.cron is not None
+        moment = first_match(repeat.cron, max(now, repeat.start - _dt.timedelta(seconds=1)))
+    if moment is None or (repeat.until is not None and moment >= repeat.until):
+        return None
+    return moment
 
 
 @dataclass
@@ -102,7 +101,7 @@ def unfold(
             if spec.repeat is None:
                 orders.append(spec)
                 continue
-            due = _due(spec, spec.repeat, recorded.get(spec.address, []), now)
+            due = due_instances(spec.repeat, recorded.get(spec.address, []), spec.address, now)
             wanted = {f"{spec.address}@{stamp(m)}" for m in due}
             orders.extend(replace(spec, id=f"{spec.id}@{stamp(m)}") for m in due)
             out.kept.update(a for a in recorded.get(spec.address, []) if a not in wanted)
@@ -113,30 +112,31 @@ def unfold(
     return out
 
 
-def _due(
-    spec: OrderSpec, repeat: Repeat, recorded: list[str], now: _dt.datetime
+def due_instances(
+    repeat: Repeat, recorded: Sequence[str], address: str, now: _dt.datetime
 ) -> list[_dt.datetime]:
-    """The instances to plan: the current period's, and with catch_up the missed ones
-    since the latest recorded instance (or the start)."""
+    """The instances to plan: the current period's; with catch_up also the missed ones
+    since the latest recorded instance (or the start), walked back from now, at most
+    ``MAX_CATCH_UP`` (a schedule of every minute since 1970 costs nothing)."""
     present = current(repeat, now)
     if present is None:
         return []
     if not repeat.catch_up:
         return [present]
     latest = repeat.start
-    prefix = f"{spec.address}@"
+    prefix = f"{address}@"
     for address in recorded:
         try:
             moment = _dt.datetime.fromisoformat(address.removeprefix(prefix).replace("Z", "+00:00"))
         except ValueError:
             continue
         latest = max(latest, moment)
-    missed = []
-    for moment in starts(repeat, latest):
-        if moment > present:
-            break
-        missed.append(moment)
-    return missed[-MAX_CATCH_UP:]
+    due: list[_dt.datetime] = []
+    walked: _dt.datetime | None = present
+    while walked is not None and walked >= latest and len(due) < MAX_CATCH_UP:
+        due.append(walked)
+        walked = previous(repeat, walked)
+    return due[::-1]
 
 
 def _next(spec: OrderSpec, repeat: Repeat, now: _dt.datetime) -> Action | None:
