@@ -64,6 +64,8 @@ class Checker:
         orders: list[OrderSpec] = []
         seen: dict[str, Location] = {}
         listed = data.get("orders")
+        for key, message in expand.stray(defaults, "defaults"):
+            self.problem(("defaults", key), message)
         for index, raw in enumerate(listed if isinstance(listed, list) else []):
             path: JsonPath = ("orders", index)
             if not isinstance(raw, dict):
@@ -71,6 +73,8 @@ class Checker:
             if "for_each" in raw:
                 orders.extend(self.each(name, data, defaults, raw, path, seen))
                 continue
+            for key, message in expand.stray(raw, "an order without for_each"):
+                self.problem((*path, key), message)
             ident = raw.get("id")
             if isinstance(ident, str) and ident in seen:
                 self.problem((*path, "id"), _twice(ident, seen[ident], self.doc.file))

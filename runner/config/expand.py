@@ -31,6 +31,7 @@ from runner.printable import has_control
 
 ID_LIMIT = 63
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_WHOLE = re.compile(r"\{[A-Za-z0-9_-]+\}")
 _NOT_ID = re.compile(r"[^a-z0-9_-]+")
 # Keys of an order that are not fields filled per item.
 NOT_TEMPLATED = frozenset({"for_each", "repeat"})
@@ -54,12 +55,25 @@ class Expanded:
 
 def has_placeholder(value: object) -> bool:
     if isinstance(value, str):
+        if "{" not in value:
+            return False
         return any(m.group(1) is not None for m in _PLACEHOLDER.finditer(value))
     if isinstance(value, list):
         return any(has_placeholder(v) for v in value)
     if isinstance(value, dict):
         return any(has_placeholder(v) for v in value.values())
     return False
+
+
+def stray(fields: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    """Fields whose whole value is a placeholder where nothing fills it (in defaults, or
+    in an order without for_each): sent as written, ``{link}`` would be ordered."""
+    for key, value in fields.items():
+        if isinstance(value, str) and _WHOLE.fullmatch(value):
+            yield key, (
+                f"{value} is a placeholder, but {where} has no list to fill it: placeholders "
+                "are filled in the fields of an order with for_each"
+            )
 
 
 def shadow(value: Any) -> Any:
@@ -240,7 +254,7 @@ class _Fill:
             if not is_name:
                 pieces.append(name)
                 continue
-            value = key if name == "key" and "key" not in item.values else item.values.get(name)
+            value = key if name == "key" else item.values.get(name)
             if value is None:
                 report(item.location, str(self.field), f"no value for {{{name}}}")
                 return _BAD

@@ -227,3 +227,39 @@ def test_the_loader_records_every_file_it_read() -> None:
         Path("campaigns/boost.yaml").resolve(),
         Path("campaigns/posts.csv").resolve(),
     ]
+
+
+def test_a_placeholder_nothing_fills_is_an_error(run: Runner) -> None:
+    Path("campaigns/boost.yaml").write_text(
+        "campaign: boost\npanel: demo\ndefaults:\n  link: '{link}'\norders:\n"
+        "  - {id: a, service: 1, quantity: 100}\n"
+        "  - {id: b, service: 1, quantity: 100, link: '{item}'}\n"
+        "  - {id: c, service: 2, link: https://x.com/c, comments: ['{wow} as written']}\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[:-1] == [
+        "campaigns/boost.yaml:4:9: defaults.link: {link} is a placeholder, but defaults has no "
+        "list to fill it: placeholders are filled in the fields of an order with for_each",
+        "campaigns/boost.yaml:7:46: orders[1].link: {item} is a placeholder, but an order "
+        "without for_each has no list to fill it: placeholders are filled in the fields of an "
+        "order with for_each",
+    ]
+
+
+def test_a_key_column_is_made_an_id_too(run: Runner) -> None:
+    csv("key,link\nPost A!,https://x.com/a\npost-b,https://x.com/b\n")
+    campaign(
+        "  - id: likes-{key}\n    for_each: posts.csv\n    link: '{link}'\n    quantity: 100\n"
+    )
+    result = run("plan", "--json", "--no-refresh")
+    assert result.code == 0, result.out
+    ids = sorted(a["address"] for a in json.loads(result.out)["actions"])
+    assert ids == ["boost/likes-post-a", "boost/likes-post-b"]
+
+
+def test_the_example_lists_validate(run: Runner) -> None:
+    from tests.conftest import REPO
+
+    result = run("validate", str(REPO / "examples" / "lists"))
+    assert result.out.splitlines() == ["Valid: 1 campaign, 6 orders in 3 files."]
