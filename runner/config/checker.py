@@ -115,12 +115,12 @@ class Checker:
     ) -> list[OrderSpec]:
         """A for_each order: the template checked once, then every item's order as if
         written out; every problem of every item is reported."""
-        items, problems = expand.read_list(self.doc, path, raw["for_each"], self.root)
+        items, problems, read = expand.read_list(self.doc, path, raw["for_each"], self.root)
         self.problems.extend(problems)
+        if read is not None:
+            self.read.append(read)
         if items is None:
             return []
-        if items.path is not None:
-            self.read.append(items.path)
         template = expand.Template(self.doc, path, raw, items.names)
         if template.problems:
             self.problems.extend(template.problems)

@@ -70,9 +70,12 @@ def stray(fields: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
     in an order without for_each): sent as written, ``{link}`` would be ordered."""
     for key, value in fields.items():
         if isinstance(value, str) and _WHOLE.fullmatch(value):
-            yield key, (
-                f"{value} is a placeholder, but {where} has no list to fill it: placeholders "
-                "are filled in the fields of an order with for_each"
+            yield (
+                key,
+                (
+                    f"{value} is a placeholder, but {where} has no list to fill it: placeholders "
+                    "are filled in the fields of an order with for_each"
+                ),
             )
 
 
@@ -301,15 +304,16 @@ class _Fill:
 
 def read_list(
     doc: Document, path: JsonPath, spec: object, root: Path
-) -> tuple[Items | None, list[Problem]]:
-    """The list of a ``for_each`` at ``path``, or the one reason it cannot be read."""
+) -> tuple[Items | None, list[Problem], Path | None]:
+    """The list of a ``for_each`` at ``path`` (or the one reason it cannot be read), and
+    the file read, if any."""
     try:
         items = lists.read(doc, (*path, "for_each"), spec, root)
     except ListError as exc:
         where = exc.location or doc.location((*path, "for_each"))
-        return None, [Problem(where, "", exc.message)]
+        return None, [Problem(where, "", exc.message)], exc.path
     problems = [Problem(where, "", message) for where, message in items.problems]
-    return items, problems
+    return items, problems, items.path
 
 
 def check(made: Expanded) -> list[Problem]:

@@ -35,6 +35,7 @@ class ListError(Exception):
         super().__init__(message)
         self.message = message
         self.location = location
+        self.path: Path | None = None  # the file, when it was found
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,13 @@ def read(doc: Document, path: JsonPath, spec: object, root: Path) -> Items:
     if not isinstance(spec, str):
         raise ListError("for_each must be a file name or a list", doc.location(path))
     target, shown = _locate(doc, path, spec, root)
-    data = _read_bytes(target, shown, doc.location(path))
-    text = _decode(data, shown)
-    items = _csv(text, shown) if target.suffix.lower() == ".csv" else _lines(text, shown)
+    try:
+        data = _read_bytes(target, shown, doc.location(path))
+        text = _decode(data, shown)
+        items = _csv(text, shown) if target.suffix.lower() == ".csv" else _lines(text, shown)
+    except ListError as exc:
+        exc.path = target  # read, if not usable: a cache keyed on files read needs it
+        raise
     items.path = target
     return items
 
@@ -254,9 +259,9 @@ def _header(header: list[str], shown: str, line: int) -> tuple[str, ...]:
 def _inline(doc: Document, path: JsonPath, spec: list[Any]) -> Items:
     """An inline list: all strings (``{item}``, ``{key}``) or all mappings (their keys,
     with ``{key}`` from a ``key`` entry or the first one)."""
-    out = Items()
+    out = Items(names=("item", "key"))
     if not spec:
-        raise ListError("for_each: the list is empty", doc.location(path))
+        return out  # the schema says an inline list must not be empty
     if len(spec) > MAX_ITEMS:
         raise ListError(f"for_each: more than {MAX_ITEMS:,} items", doc.location(path))
     if all(isinstance(v, str | int) and not isinstance(v, bool) for v in spec):

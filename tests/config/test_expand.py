@@ -263,3 +263,28 @@ def test_the_example_lists_validate(run: Runner) -> None:
 
     result = run("validate", str(REPO / "examples" / "lists"))
     assert result.out.splitlines() == ["Valid: 1 campaign, 6 orders in 3 files."]
+
+
+def test_broken_csv_is_one_line_and_its_file_is_still_recorded(run: Runner) -> None:
+    from runner.config import campaign as loader
+
+    csv('link,quantity\n"https://x.com/a,100\n')
+    campaign(TEMPLATE % "posts.csv")
+    code, out = lines_of(run)
+    assert code == 1
+    assert out == [
+        "campaigns/posts.csv:2:1: not valid CSV: unexpected end of data",
+        "1 error in 1 of 2 files.",
+    ]
+    assert Path("campaigns/posts.csv").resolve() in loader.load([Path("campaigns")]).read
+
+
+def test_plan_checks_point_at_the_item(run: Runner) -> None:
+    csv("link,quantity\nhttps://x.com/a,100\nhttps://x.com/b,20\n")
+    campaign(TEMPLATE % "posts.csv")
+    result = run("plan", "--no-refresh")
+    assert result.code == 1
+    assert (
+        "campaigns/posts.csv:3:1: error: boost/likes-https-x-com-b: quantity 20 is outside "
+        "service 1's limits 50..10000"
+    ) in result.out
