@@ -69,7 +69,7 @@ def stray(fields: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
     """Fields whose whole value is a placeholder where nothing fills it (in defaults, or
     in an order without for_each): sent as written, ``{link}`` would be ordered."""
     for key, value in fields.items():
-        if isinstance(value, str) and _WHOLE.fullmatch(value):
+        if isinstance(value, str) and value[:1] == "{" and _WHOLE.fullmatch(value):
             yield (
                 key,
                 (
