@@ -199,7 +199,8 @@ class Template:
         if not any(is_name for is_name, _ in parts):
             return "".join(text for _, text in parts)
         single = len(parts) == 1
-        return _Fill(tuple(parts), _kind(node) if single else "string", path[len(self.path)])
+        kind = _kind(node) if single else "string"
+        return _Fill(tuple(parts), kind, format_path(path[len(self.path) :]))
 
     def _no_such(self, name: str) -> str:
         listed = ", ".join(self.names)
@@ -220,22 +221,17 @@ class Template:
                 filled = self._fill(self.compiled, item, key, report)
                 if filled is _BAD:
                     continue
-            for name in ("repeat",):
-                if name in self.raw:
-                    filled[name] = self.raw[name]
+            if "repeat" in self.raw:
+                filled["repeat"] = self.raw["repeat"]
             yield Expanded(filled, item, self.filled)
 
     def _fill(self, value: Any, item: Item, key: str, report: Report) -> Any:
         if isinstance(value, _Fill):
             return value.fill(item, key, report)
         if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                filled = self._fill(v, item, key, report)
-                if filled is _BAD:
-                    return _BAD
-                out[k] = filled
-            return out
+            # Every field, even after a bad one: each mistake of the item is reported.
+            out = {k: self._fill(v, item, key, report) for k, v in value.items()}
+            return _BAD if any(v is _BAD for v in out.values()) else out
         if isinstance(value, list):
             items = [self._fill(v, item, key, report) for v in value]
             return _BAD if any(v is _BAD for v in items) else items
@@ -249,7 +245,7 @@ _BAD: Any = object()
 class _Fill:
     parts: tuple[tuple[bool, str], ...]
     kind: str
-    field: str | int
+    field: str  # its path in the order: quantity, drip_feed.runs, comments[0]
 
     def fill(self, item: Item, key: str, report: Report) -> Any:
         pieces = []
@@ -259,7 +255,7 @@ class _Fill:
                 continue
             value = key if name == "key" else item.values.get(name)
             if value is None:
-                report(item.location, str(self.field), f"no value for {{{name}}}")
+                report(item.location, self.field, f"no value for {{{name}}}")
                 return _BAD
             if len(self.parts) == 1 and self.kind != "string" and not isinstance(value, str):
                 return value  # an inline mapping's typed value: the schema check judges it
@@ -269,7 +265,7 @@ class _Fill:
         if where is not None:
             report(
                 item.location,
-                str(self.field),
+                self.field,
                 f"control or invisible character U+{ord(text[where - 1]):04X} at position "
                 f"{where}; write it without one",
             )

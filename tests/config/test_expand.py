@@ -288,3 +288,17 @@ def test_plan_checks_point_at_the_item(run: Runner) -> None:
         "campaigns/posts.csv:3:1: error: boost/likes-https-x-com-b: quantity 20 is outside "
         "service 1's limits 50..10000"
     ) in result.out
+
+
+def test_every_mistake_of_one_row_and_nested_fields(run: Runner) -> None:
+    csv("link,quantity,runs\nhttps://x.com/a,lots,many\n")
+    campaign(
+        "  - id: likes-{key}\n    for_each: posts.csv\n    link: '{link}'\n"
+        "    quantity: '{quantity}'\n    drip_feed: {runs: '{runs}', interval: 5}\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[:-1] == [
+        "campaigns/posts.csv:2:1: drip_feed.runs 'many' is not an integer",
+        "campaigns/posts.csv:2:1: quantity 'lots' is not an integer",
+    ]
