@@ -165,7 +165,7 @@ class Template:
             for key, value in raw.items()
             if key not in NOT_TEMPLATED
         }
-        self.filled = frozenset(k for k, v in raw.items() if k != "id" and has_placeholder(v))
+        self.filled = frozenset(k for k, v in raw.items() if has_placeholder(v))
         ident = raw.get("id")
         if isinstance(ident, str) and not has_placeholder(ident):
             self.problem(

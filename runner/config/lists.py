@@ -78,8 +78,8 @@ def read(doc: Document, path: JsonPath, spec: object, root: Path) -> Items:
     """The list ``spec`` names (the value of a ``for_each`` at ``path`` in ``doc``)."""
     if isinstance(spec, list):
         return _inline(doc, path, spec)
-    if not isinstance(spec, str):
-        raise ListError("for_each must be a file name or a list", doc.location(path))
+    if not isinstance(spec, str) or not spec:
+        return Items()  # the schema says what for_each must be
     target, shown = _locate(doc, path, spec, root)
     try:
         data = _read_bytes(target, shown, doc.location(path))

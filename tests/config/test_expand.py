@@ -302,3 +302,16 @@ def test_every_mistake_of_one_row_and_nested_fields(run: Runner) -> None:
         "campaigns/posts.csv:2:1: drip_feed.runs 'many' is not an integer",
         "campaigns/posts.csv:2:1: quantity 'lots' is not an integer",
     ]
+
+
+def test_an_id_made_from_a_column_is_checked_at_the_item(run: Runner) -> None:
+    csv("link,quantity\nhttps://x.com/a,100\n")
+    campaign(
+        "  - id: likes-{link}\n    for_each: posts.csv\n    link: '{link}'\n    quantity: 100\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[0] == (
+        "campaigns/posts.csv:2:1: id: must be a slug: lower-case letters, digits, '-' and '_' "
+        "(at most 63)"
+    )
