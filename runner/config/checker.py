@@ -219,13 +219,7 @@ class Checker:
         params = tuple(sorted((k, _freeze(merged[k])) for k in fields))
         names = tuple(sorted(merged))
         names = self.field_names.setdefault(names, names)
-        filled = made.filled if made is not None else frozenset()
-        positions = tuple(
-            n
-            for k in names
-            for where in [self.doc.location((*origin[k], k), key=True)]
-            for n in ((0, 0) if k in filled and origin[k] == path else (where.line, where.column))
-        )
+        positions = self.positions(names, origin, path, made)
         return OrderSpec(
             campaign=campaign,
             id=str(raw.get("id", "")),
@@ -240,6 +234,22 @@ class Checker:
             field_positions=positions,
             item=made.item.location if made is not None else None,
             repeat=repeat,
+        )
+
+    def positions(
+        self,
+        names: tuple[str, ...],
+        origin: Mapping[str, JsonPath],
+        path: JsonPath,
+        made: expand.Expanded | None,
+    ) -> tuple[int, ...]:
+        """Line and column of each field in turn; (0, 0) for one a list item filled."""
+        filled = made.filled if made is not None else frozenset()
+        return tuple(
+            n
+            for k in names
+            for where in [self.doc.location((*origin[k], k), key=True)]
+            for n in ((0, 0) if k in filled and origin[k] == path else (where.line, where.column))
         )
 
     def repeat(self, raw: Mapping[str, Any], defaults: Mapping[str, Any], path: JsonPath) -> Any:
