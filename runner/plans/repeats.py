@@ -5,7 +5,9 @@ An order with ``repeat`` stands for one order per period, addressed
 instance is due (once its start has come); an earlier period's instance is ordered only
 with ``catch_up: true`` (at most ``MAX_CATCH_UP`` a plan), never otherwise: a runner that
 missed a week does not order two weeks at once.  Instances already recorded stay known
-(never orphans), whatever the schedule says now.  Pure: the moment is an argument.
+(never orphans), whatever the schedule says now; an instance placed before the order was
+edited is not a conflict: it was ordered as the file said then, and the edit is for the
+instances to come.  Pure: the moment is an argument.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from croniter import CroniterError, croniter
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.config.schedule import Repeat, first_match
 from runner.plans.plan import Action, Kind
-from runner.state import OrderRecord
+from runner.state import OrderRecord, Phase
 
 MAX_CATCH_UP = 100
 
@@ -102,8 +104,16 @@ def unfold(
                 orders.append(spec)
                 continue
             due = due_instances(spec.repeat, recorded.get(spec.address, []), spec.address, now)
-            wanted = {f"{spec.address}@{stamp(m)}" for m in due}
-            orders.extend(replace(spec, id=f"{spec.id}@{stamp(m)}") for m in due)
+            wanted = set()
+            for moment in due:
+                address = f"{spec.address}@{stamp(moment)}"
+                record = records.get(address)
+                if record is not None and record.phase is Phase.PLACED:
+                    if record.fingerprint != spec.fingerprint():
+                        # Placed as the file said then; an edit is for the next instances.
+                        continue
+                wanted.add(address)
+                orders.append(replace(spec, id=f"{spec.id}@{stamp(moment)}"))
             out.kept.update(a for a in recorded.get(spec.address, []) if a not in wanted)
             wait = _next(spec, spec.repeat, now)
             if wait is not None:

@@ -107,10 +107,18 @@ def test_repeat_orders_each_period_once_without_backfill(
         "weekly/followers@2027-01-11T09:00:00Z": "wait",
     }
 
+    # Edited in the period: the placed instance is not a conflict, the next one is as edited.
+    text = Path("campaigns/weekly.yaml").read_text()
+    Path("campaigns/weekly.yaml").write_text(text.replace("quantity: 100", "quantity: 300"))
+    result = run("plan")
+    assert result.code == 0, result.out
+    assert kinds(plan(run)) == {"weekly/followers@2027-01-11T09:00:00Z": "wait"}
+
     # Two weeks missed: only the current period is ordered, the old one stays known.
     now[0] = _dt.datetime(2027, 1, 26, tzinfo=_dt.UTC)
-    got = kinds(plan(run))
-    assert got == {"weekly/followers@2027-01-25T09:00:00Z": "create"}
+    actions = plan(run)
+    assert kinds(actions) == {"weekly/followers@2027-01-25T09:00:00Z": "create"}
+    assert actions["weekly/followers@2027-01-25T09:00:00Z"]["units"] == 300
     # Past `until`: nothing due, nothing next, no orphan.
     now[0] = _dt.datetime(2027, 3, 1, tzinfo=_dt.UTC)
     assert kinds(plan(run)) == {}
