@@ -108,10 +108,9 @@ def unfold(
             for moment in due:
                 address = f"{spec.address}@{stamp(moment)}"
                 record = records.get(address)
-                if record is not None and record.phase is Phase.PLACED:
-                    if record.fingerprint != spec.fingerprint():
-                        # Placed as the file said then; an edit is for the next instances.
-                        continue
+                placed = record is not None and record.phase is Phase.PLACED
+                if placed and record is not None and record.fingerprint != spec.fingerprint():
+                    continue  # placed as the file said then; an edit is for the next ones
                 wanted.add(address)
                 orders.append(replace(spec, id=f"{spec.id}@{stamp(moment)}"))
             out.kept.update(a for a in recorded.get(spec.address, []) if a not in wanted)
