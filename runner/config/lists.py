@@ -170,8 +170,10 @@ def _too_many(shown: str, line: int) -> ListError:
 def _lines(text: str, shown: str) -> Items:
     """One item a line; blank lines and ``#`` comments skipped, spaces around trimmed."""
     out = Items(names=("item", "key"), file=shown)
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    # Lines end at \n alone (and \r\n): numbered as an editor numbers them, whatever
+    # other separators (U+2028, form feed) a line holds; those are refused where used.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip(" \t\r")
         if not line or line.startswith("#"):
             continue
         if len(out.items) >= MAX_ITEMS:

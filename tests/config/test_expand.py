@@ -315,3 +315,18 @@ def test_an_id_made_from_a_column_is_checked_at_the_item(run: Runner) -> None:
         "campaigns/posts.csv:2:1: id: must be a slug: lower-case letters, digits, '-' and '_' "
         "(at most 63)"
     )
+
+
+def test_text_lines_are_numbered_as_an_editor_numbers_them(run: Runner) -> None:
+    (Path("campaigns") / "links.txt").write_text(
+        "https://x.com/a\u2028x\nhttps://x.com/b\r\nhttps://x.com/c\x0c\n", newline=""
+    )
+    campaign('  - id: l-{key}\n    for_each: links.txt\n    link: "{item}"\n    quantity: 100\n')
+    code, out = lines_of(run)
+    assert code == 1
+    assert out[:-1] == [
+        "campaigns/links.txt:1:1: link: control or invisible character U+2028 at position 16; "
+        "write it without one",
+        "campaigns/links.txt:3:1: link: control or invisible character U+000C at position 16; "
+        "write it without one",
+    ]
