@@ -100,6 +100,7 @@ class Checker:
                 not_before=not_before,
                 location=self.doc.location(("campaign",)),
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
+                reads=tuple(str(p) for p in self.read),
             ),
             [],
         )

@@ -110,3 +110,6 @@ class CampaignSpec:
     not_before: _dt.datetime | None = None
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     budget_location: Location | None = field(default=None, compare=False)
+    # The list files its for_each orders read (absolute paths): a spec kept from an
+    # earlier run is good only while they, too, are unchanged.
+    reads: tuple[str, ...] = field(default=(), compare=False)

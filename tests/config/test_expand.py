@@ -227,6 +227,8 @@ def test_the_loader_records_every_file_it_read() -> None:
         Path("campaigns/boost.yaml").resolve(),
         Path("campaigns/posts.csv").resolve(),
     ]
+    # The spec itself names its lists (a cache of specs keys on their content too).
+    assert loaded.campaigns[0].reads == (str(Path("campaigns/posts.csv").resolve()),)
 
 
 def test_a_placeholder_nothing_fills_is_an_error(run: Runner) -> None:
