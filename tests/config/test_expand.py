@@ -332,3 +332,12 @@ def test_text_lines_are_numbered_as_an_editor_numbers_them(run: Runner) -> None:
         "campaigns/links.txt:3:1: link: control or invisible character U+000C at position 16; "
         "write it without one",
     ]
+
+
+def test_integer_cells_are_bounded_and_plain() -> None:
+    assert lists.parse_integer(" 12 ", 1, 100) == 12
+    assert lists.parse_integer("+7", 1, 100) == 7
+    for text in ("", "1e3", "1_000", "1,000", "12.0", "\u0661\u0662", "0x10", "- 5"):
+        assert lists.parse_integer(text, -100, 10_000) is None, text
+    assert lists.parse_integer("9" * 100_000, 0, 10**18) is None  # refused before int()
+    assert lists.parse_integer("101", 1, 100) is None
