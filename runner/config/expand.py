@@ -308,6 +308,8 @@ def read_list(
     except ListError as exc:
         where = exc.location or doc.location((*path, "for_each"))
         return None, [Problem(where, "", exc.message)], exc.path
+    if items is None:
+        return None, [], None
     problems = [Problem(where, "", message) for where, message in items.problems]
     return items, problems, items.path
 

@@ -74,12 +74,13 @@ def parse_integer(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def read(doc: Document, path: JsonPath, spec: object, root: Path) -> Items:
-    """The list ``spec`` names (the value of a ``for_each`` at ``path`` in ``doc``)."""
+def read(doc: Document, path: JsonPath, spec: object, root: Path) -> Items | None:
+    """The list ``spec`` names (the value of a ``for_each`` at ``path`` in ``doc``); None
+    when it is neither a file name nor a list (the schema says so)."""
     if isinstance(spec, list):
-        return _inline(doc, path, spec)
+        return _inline(doc, path, spec) if spec else None
     if not isinstance(spec, str) or not spec:
-        return Items()  # the schema says what for_each must be
+        return None
     target, shown = _locate(doc, path, spec, root)
     try:
         data = _read_bytes(target, shown, doc.location(path))
@@ -262,8 +263,6 @@ def _inline(doc: Document, path: JsonPath, spec: list[Any]) -> Items:
     """An inline list: all strings (``{item}``, ``{key}``) or all mappings (their keys,
     with ``{key}`` from a ``key`` entry or the first one)."""
     out = Items(names=("item", "key"))
-    if not spec:
-        return out  # the schema says an inline list must not be empty
     if len(spec) > MAX_ITEMS:
         raise ListError(f"for_each: more than {MAX_ITEMS:,} items", doc.location(path))
     if all(isinstance(v, str | int) and not isinstance(v, bool) for v in spec):
