@@ -138,7 +138,7 @@ class Checker:
                 continue
             if isinstance(ident, str):
                 seen[ident] = made.item.location
-            problems = expand.check(made)
+            problems = template.check(made)
             if problems:
                 self.problems.extend(problems)
                 continue

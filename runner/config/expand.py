@@ -159,7 +159,9 @@ class Template:
         self.raw = raw
         self.names = names
         self.problems: list[Problem] = []
+        self.positions: dict[JsonPath, tuple[int, int]] | None = None  # once needed
         self.used: set[str] = set()
+        self.leaves: set[str] = set()  # the paths (in the order) of the filled values
         self.compiled = {
             key: self._compile(value, (*path, key), _field_schemas().get(key, {}))
             for key, value in raw.items()
@@ -200,7 +202,29 @@ class Template:
             return "".join(text for _, text in parts)
         single = len(parts) == 1
         kind = _kind(node) if single else "string"
-        return _Fill(tuple(parts), kind, format_path(path[len(self.path) :]))
+        leaf = format_path(path[len(self.path) :])
+        self.leaves.add(leaf)
+        return _Fill(tuple(parts), kind, leaf)
+
+    def check(self, made: Expanded) -> list[Problem]:
+        """The schema's verdict on one item's order, as if written out: a value the item
+        filled is located at the item, anything else at the template (one message however
+        many items share it)."""
+        if self.positions is None:
+            size = len(self.path)
+            self.positions = {
+                k[size:]: v for k, v in self.doc.positions.items() if k[:size] == self.path
+            }
+        doc = Document(self.doc.file, made.raw, self.positions)
+        found = []
+        for problem in validate(doc, "campaign", "order"):
+            if problem.path in self.leaves:
+                problem = Problem(made.item.location, problem.path, problem.message)
+            else:
+                path = format_path(self.path) + ("." + problem.path if problem.path else "")
+                problem = Problem(problem.location, path, problem.message)
+            found.append(problem)
+        return found
 
     def _no_such(self, name: str) -> str:
         listed = ", ".join(self.names)
@@ -312,15 +336,3 @@ def read_list(
         return None, [], None
     problems = [Problem(where, "", message) for where, message in items.problems]
     return items, problems, items.path
-
-
-def check(made: Expanded) -> list[Problem]:
-    """The schema's verdict on one item's order, as if written out: the fields the item
-    filled (the template's own were checked with the file) are located at the item."""
-    doc = Document(made.item.location.file, made.raw)
-    found = []
-    for problem in validate(doc, "campaign", "order"):
-        name = problem.path.split(".")[0].split("[")[0]
-        if name in made.filled:
-            found.append(Problem(made.item.location, problem.path, problem.message))
-    return found

@@ -341,3 +341,19 @@ def test_integer_cells_are_bounded_and_plain() -> None:
         assert lists.parse_integer(text, -100, 10_000) is None, text
     assert lists.parse_integer("9" * 100_000, 0, 10**18) is None  # refused before int()
     assert lists.parse_integer("101", 1, 100) is None
+
+
+def test_a_template_mistake_inside_a_filled_field_is_reported_once_at_the_template(
+    run: Runner,
+) -> None:
+    campaign(
+        "  - id: l-{key}\n    for_each: [{n: 2}, {n: 3}, {n: 4}]\n    link: https://x.com/{n}\n"
+        "    quantity: 100\n    drip_feed: {runs: '{n}', interval: x}\n"
+    )
+    code, out = lines_of(run)
+    assert code == 1
+    assert out == [
+        "campaigns/boost.yaml:10:40: orders[0].drip_feed.interval: must be an integer, not a "
+        "string",
+        "1 error in 1 of 1 file.",
+    ]
