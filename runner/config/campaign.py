@@ -153,9 +153,9 @@ def parse(
 def project_root(file: Path) -> Path:
     """The folder list files must stay in: the project's (where smm.yaml is), else the
     campaign file's own."""
-    folder = file.resolve().parent
+    folder = Path(os.path.abspath(file)).parent  # where it is, even if a link to elsewhere
     found = find_project(folder)
-    return found.parent if found is not None else folder
+    return (found.parent if found is not None else folder).resolve()
 
 
 def parse_file(

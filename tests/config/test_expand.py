@@ -357,3 +357,15 @@ def test_a_template_mistake_inside_a_filled_field_is_reported_once_at_the_templa
         "string",
         "1 error in 1 of 1 file.",
     ]
+
+
+def test_a_campaign_file_linked_from_elsewhere_reads_lists_beside_the_link(
+    run: Runner, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "boost.yaml").write_text(HEAD + TEMPLATE % "posts.csv")
+    os.symlink(elsewhere / "boost.yaml", Path("campaigns") / "boost.yaml")
+    csv("link,quantity\nhttps://x.com/a,100\n")
+    code, out = lines_of(run)
+    assert code == 0, out
