@@ -26,6 +26,7 @@ import io
 import os
 import pickle
 import tempfile
+import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -35,9 +36,10 @@ from typing import Any
 
 from runner import __version__
 from runner.config import yamldoc
-from runner.config.campaign import CampaignSpec, OrderSpec, Read, parse
+from runner.config.campaign import Read, parse_file, project_root
 from runner.config.rules import KnownPanels
 from runner.config.schema import schema_text
+from runner.config.specs import CampaignSpec, OrderSpec
 
 MAGIC = b"smm-campaigns-cache 1\n"
 _KEY_BYTES = 32
@@ -45,8 +47,9 @@ MAX_ENTRY_BYTES = 256 * 2**20
 # What an entry may be made of: nothing else is ever looked up while unpickling.
 _ALLOWED = frozenset(
     {
-        ("runner.config.campaign", "CampaignSpec"),
-        ("runner.config.campaign", "OrderSpec"),
+        ("runner.config.specs", "CampaignSpec"),
+        ("runner.config.specs", "OrderSpec"),
+        ("runner.config.schedule", "Repeat"),
         ("runner.errors", "Location"),
         ("runner.api.models", "ServiceType"),
         ("decimal", "Decimal"),
@@ -93,18 +96,19 @@ class Source:
     display: str
     data: bytes | None
     digest: str
+    context: str = ""  # what else its checks depend on: the folder its lists must stay in
 
 
-def read_source(path: Path, display: str, max_bytes: int) -> Source:
+def read_source(path: Path, display: str, max_bytes: int, context: str = "") -> Source:
     try:
         if path.stat().st_size > max_bytes:
-            return Source(path, display, None, "")
+            return Source(path, display, None, "", context)
         data = path.read_bytes()
     except OSError:
-        return Source(path, display, None, "")
+        return Source(path, display, None, "", context)
     if len(data) > max_bytes:
-        return Source(path, display, None, "")
-    return Source(path, display, data, digest_of(data))
+        return Source(path, display, None, "", context)
+    return Source(path, display, data, digest_of(data), context)
 
 
 class SpecCache:
@@ -156,7 +160,7 @@ class SpecCache:
         return path.read_bytes()
 
     def _ident(self, source: Source) -> tuple[str, ...]:
-        return (code_digest(), self.scope, source.display, source.digest)
+        return (code_digest(), self.scope, source.display, source.context, source.digest)
 
     def get(self, source: Source, kind: type[Any]) -> Any:
         """The spec (a ``kind``) stored for ``source``, or None (no entry, or one not to
@@ -230,26 +234,38 @@ class SpecCache:
 
 def reader(cache: SpecCache, panels: KnownPanels | None = None) -> Read:
     """How ``campaign.load`` reads a file through the cache: the stored spec when the
-    file did not change; else the file is parsed (from the very bytes its digest is of),
-    and stored when it has no problem."""
+    file (and every list it reads) did not change; else the file is parsed (from the
+    very bytes its digest is of), and stored when it has no problem."""
 
-    def read(path: Path, display: str) -> tuple[CampaignSpec | None, list[Any]]:
-        source = read_source(path, display, yamldoc.MAX_FILE_BYTES)
+    def read(path: Path, display: str) -> tuple[CampaignSpec | None, list[Any], list[Path]]:
+        root = project_root(Path(display))
+        source = read_source(path, display, yamldoc.MAX_FILE_BYTES, str(root))
         spec = cache.get(source, CampaignSpec)
         if spec is not None:
-            return spec, []
+            return spec, [], [Path(p) for p in spec.reads]
         if source.data is None:  # unreadable or too large: the loader says why
             doc = yamldoc.load(path, display)
         else:
             doc = yamldoc.load_bytes(source.data, display)
-        found, problems = parse(doc, panels, cache.today)
+        started = time.time_ns()
+        found, problems, lists = parse_file(doc, panels, cache.today, root)
         if found is not None and not problems:
             found = compact(found)
-            dated = any("expiry" in o.field_names for o in found.orders)  # checked by date
-            cache.put(source, found, dated=dated)
-        return found, problems
+            if settled(lists, started):
+                dated = any("expiry" in o.field_names for o in found.orders)  # by date
+                cache.put(source, found, dated=dated, reads=lists)
+        return found, problems, lists
 
     return read
+
+
+def settled(paths: Iterable[Path], started: int) -> bool:
+    """Whether no list was changed as it may have been read (its digest is taken after
+    the reading): one modified within a second of it is not cached, only read."""
+    try:
+        return all(p.stat().st_mtime_ns < started - 1_000_000_000 for p in paths)
+    except OSError:
+        return False
 
 
 def compact(spec: CampaignSpec) -> CampaignSpec:

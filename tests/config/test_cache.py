@@ -242,3 +242,53 @@ def test_validate_needs_no_state_and_a_postgresql_state_keeps_it_in_the_project(
     monkeypatch.setenv("SMM_STATE", "postgresql://127.0.0.1:1/nowhere")
     assert run("validate").code == 0
     assert entries()  # beside the project's .smm/, not in a database
+
+
+def old(*paths: Path) -> None:
+    """Files last changed a minute ago (a list changed within a second of its reading
+    is not cached)."""
+    for path in paths:
+        then = path.stat().st_mtime - 60
+        os.utime(path, (then, then))
+
+
+def test_a_for_each_list_is_part_of_the_key(run: Runner) -> None:
+    """An entry made from a list is used while the list is the same; an item added to
+    the list plans its one create, though the campaign file did not change."""
+    Path("campaigns").mkdir()
+    Path("campaigns/posts.csv").write_text("link,quantity\nhttps://a.test/p/1,100\n")
+    Path("campaigns/boost.yaml").write_text(
+        "campaign: boost\npanel: demo\norders:\n"
+        "  - id: likes-{key}\n    for_each: posts.csv\n    service: 3\n"
+        '    link: "{link}"\n    quantity: "{quantity}"\n'
+    )
+    old(Path("campaigns/posts.csv"))
+    first = SpecCache(FOLDER)
+    assert [o.id for o in load(first).orders] == ["likes-https-a-test-p-1"]
+    again = SpecCache(FOLDER)
+    loaded = load(again)
+    assert (again.hits, again.misses) == (1, 0)
+    assert loaded.read == [
+        Path("campaigns/boost.yaml").resolve(),
+        Path("campaigns/posts.csv").resolve(),
+    ]
+    with Path("campaigns/posts.csv").open("a") as csv:
+        csv.write("https://a.test/p/2,200\n")
+    result = run("plan", "--json")
+    assert result.code == 0, result.err
+    created = [a["address"] for a in json.loads(result.out)["actions"] if a["action"] == "create"]
+    assert created == ["boost/likes-https-a-test-p-1", "boost/likes-https-a-test-p-2"]
+
+
+def test_a_list_changed_as_it_is_read_is_not_cached() -> None:
+    Path("campaigns").mkdir()
+    Path("campaigns/links.txt").write_text("https://a.test/1\n")
+    Path("campaigns/boost.yaml").write_text(
+        "campaign: boost\npanel: demo\norders:\n"
+        '  - {id: "v-{key}", for_each: links.txt, service: 4, link: "{item}", quantity: 100}\n'
+    )
+    load(SpecCache(FOLDER))  # the list was written just now
+    assert entries() == []
+    old(Path("campaigns/links.txt"))
+    load(SpecCache(FOLDER))
+    assert len(entries()) == 1
