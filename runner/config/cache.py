@@ -191,19 +191,21 @@ class SpecCache:
             return None
         try:
             ident, day, reads, spec = _Unpickler(io.BytesIO(payload)).load()
-        except Exception:  # signed by us yet unreadable: an older smm's; read the file
+            return spec if self._current(source, ident, day, reads) else None
+        except Exception:  # signed by us yet not of this shape: an older smm's; read the file
             return None
-        if ident != self._ident(source):
-            return None
-        if day is not None and day != self.today.isoformat():
-            return None
+
+    def _current(self, source: Source, ident: Any, day: Any, reads: Any) -> bool:
+        """Whether an entry was made of what ``source`` and its lists hold now, today."""
+        if ident != self._ident(source) or (day is not None and day != self.today.isoformat()):
+            return False
         for path, digest in reads:
             try:
                 if digest_of(Path(path).read_bytes()) != digest:
-                    return None
+                    return False
             except OSError:
-                return None
-        return spec
+                return False
+        return True
 
     def put(self, source: Source, spec: Any, *, dated: bool, reads: Iterable[Path] = ()) -> None:
         """Store ``spec``, made from ``source`` (and the files ``reads``); ``dated``: its

@@ -292,3 +292,28 @@ def test_a_list_changed_as_it_is_read_is_not_cached() -> None:
     old(Path("campaigns/links.txt"))
     load(SpecCache(FOLDER))
     assert len(entries()) == 1
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda ident, spec: (ident, None, 5, spec),  # reads not pairs
+        lambda ident, spec: (ident, None, (("a",),), spec),
+        lambda ident, spec: (ident, spec),  # too short
+        lambda ident, spec: (ident, None, (), "not a spec"),
+        lambda ident, spec: (ident, 20261201, (), spec),  # a day of another kind
+    ],
+)
+def test_a_signed_entry_of_another_shape_is_read_past(shape: object) -> None:
+    import hmac
+
+    path = write_campaign("shop", followers(2))
+    cache = SpecCache(FOLDER)
+    cold = load(cache)
+    source = cache_module.read_source(path, "campaigns/shop.yaml", 1 << 20)
+    (entry,) = entries()
+    key = (FOLDER / "key").read_bytes()
+    payload = pickle.dumps(shape(cache._ident(source), cold.campaigns[0]))  # type: ignore[operator]
+    entry.write_bytes(cache_module.MAGIC + hmac.digest(key, payload, "sha256") + payload)
+    assert cache.get(source, campaign.CampaignSpec) is None
+    assert load(SpecCache(FOLDER)).campaigns == cold.campaigns
