@@ -65,8 +65,16 @@ def dumps(value: Any, prefix: str = "") -> str:
         for key, item in value.items():
             if type(key) is not str:
                 return _nested(json.dumps(value, indent=len(INDENT)), prefix)
-            # Most values are text: written here rather than by a call of their own.
-            text = _text(item) if type(item) is str else dumps(item, inner)
+            # Most values are text, numbers or null: written here, not by a call each.
+            of = type(item)
+            if of is str:
+                text = _text(item)
+            elif of is int:
+                text = int.__repr__(item)
+            elif item is None:
+                text = "null"
+            else:
+                text = dumps(item, inner)
             parts.append(f"{inner}{_text(key)}: {text}")
         return "{\n" + ",\n".join(parts) + "\n" + prefix + "}"
     if kind is list or kind is tuple:
