@@ -104,6 +104,13 @@ def sim() -> None:
     type=click.IntRange(0, 10),
     help="Decimals charges and balances are rounded to (halves away from zero, as PHP).",
 )
+@click.option(
+    "--catalog",
+    type=click.Choice(["standard", "alt"]),
+    default="standard",
+    show_default=True,
+    help="The catalog's shape: standard (USD, every order type) or alt (EUR, other ids and rates).",
+)
 def serve(**options: Any) -> None:
     """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
     from runner.workflows import simulator
@@ -114,6 +121,29 @@ def serve(**options: Any) -> None:
             f"smm sim: panel API at {url} (orders: GET /_sim/orders; Ctrl-C stops)"
         ),
     )
+
+
+@sim.command("change")
+@click.argument("name")
+@click.argument("service", type=click.IntRange(1))
+@click.option("--rate", help="A new rate (per 1000, or per package).")
+@click.option("--name", "title", help="A new name.")
+@click.option("--type", "type_", help="A new type (e.g. Package).")
+@click.option("--gone", is_flag=True, help="Take the service off the catalog.")
+@pass_context
+def change(
+    ctx: Context,
+    name: str,
+    service: int,
+    rate: str | None,
+    title: str | None,
+    type_: str | None,
+    gone: bool,
+) -> None:
+    """Change a service of sim://NAME as panels do: its rate, name or type, or remove it."""
+    from runner.workflows import simulator
+
+    out(simulator.change(ctx, name, service, rate=rate, title=title, type=type_, gone=gone))
 
 
 @sim.command("reset")
