@@ -65,7 +65,7 @@ def plan(
     elif output == "markdown":
         out(render.markdown(result))
     else:
-        show(render.text(result))
+        show(render.text(result, verbose=ctx.verbose > 0))
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):

@@ -27,7 +27,11 @@ from runner.api.ordertypes import (
 )
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
+from runner.config.safety import Safety
 from runner.config.schema import Problem, format_path, validate
+from runner.config.selector import Selector
+from runner.config.selector import problems as selector_problems
+from runner.config.selector import read as read_selector
 from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import Location, NoFiles, YamlError
@@ -44,8 +48,8 @@ class OrderSpec:
 
     campaign: str
     id: str
-    panel: str
-    service: int
+    panel: str  # "" when only the selector names panels
+    service: int | None  # None: the selector chooses
     types: tuple[ServiceType, ...]  # the order types its fields fit
     params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
     refills: int = 0
@@ -55,6 +59,14 @@ class OrderSpec:
     # shared by the orders with the same fields), then line and column of each in turn.
     field_names: tuple[str, ...] = field(default=(), compare=False)
     field_positions: tuple[int, ...] = field(default=(), compare=False)
+    selector: Selector | None = None
+
+    @property
+    def panels(self) -> tuple[str, ...]:
+        """The panels it may be placed on: the selector's, else its own."""
+        if self.selector is not None and self.selector.panels:
+            return self.selector.panels
+        return (self.panel,) if self.panel else ()
 
     @property
     def address(self) -> str:
@@ -80,9 +92,14 @@ class OrderSpec:
 
     def fingerprint(self) -> str:
         """What was ordered: panel, service and the type's parameters.  Refills and
-        cancel are requests about the order, not part of it."""
+        cancel are requests about the order, not part of it.  With a selector, the panel
+        and service are chosen when it is placed and recorded then: the fingerprint is
+        the parameters', so that a placed order never moves when the choice would."""
+        chosen = {"panel": self.panel, "service": self.service}
+        if self.selector is not None:
+            chosen = {"service": "selector"}
         payload = json.dumps(
-            {"panel": self.panel, "service": self.service, "params": _jsonable(self.params)},
+            {**chosen, "params": _jsonable(self.params)},
             sort_keys=True,
             separators=(",", ":"),
         )
@@ -92,7 +109,7 @@ class OrderSpec:
         return {
             "address": self.address,
             "panel": self.panel,
-            "service": self.service,
+            "service": self.service if self.selector is None else self.selector.to_json(),
             "params": _jsonable(self.params),
             "refills": self.refills,
             "cancel": self.cancel,
@@ -123,6 +140,7 @@ class CampaignSpec:
     not_before: _dt.datetime | None = None
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     budget_location: Location | None = field(default=None, compare=False)
+    safety: Safety | None = None
 
 
 @dataclass
@@ -318,6 +336,7 @@ class _Checker:
                 not_before=not_before,
                 location=self.doc.location(("campaign",)),
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
+                safety=Safety.read(data.get("safety"), self.doc.location(("safety",), key=True)),
             ),
             [],
         )
@@ -380,8 +399,11 @@ class _Checker:
         if "service" not in merged:
             self.problem(path, "missing required field 'service'")
             return None
+        sound, selector = self.selector(merged, path, origin)
+        if not sound:
+            return None
         panel = merged.get("panel", campaign_panel)
-        if panel is None:
+        if panel is None and not (selector and selector.panels):
             self.problem(path, "no panel: set 'panel' on the campaign or the order")
             return None
         if not self.consistent(merged, matches, path, origin):
@@ -398,8 +420,9 @@ class _Checker:
         return OrderSpec(
             campaign=campaign,
             id=str(raw.get("id", "")),
-            panel=panel,
-            service=merged["service"],
+            panel=panel or "",
+            service=None if selector else merged["service"],
+            selector=selector,
             types=tuple(t.service_type for t in matches),
             params=params,
             refills=merged.get("refills", 0),
@@ -408,6 +431,24 @@ class _Checker:
             field_names=names,
             field_positions=positions,
         )
+
+    def selector(
+        self, merged: Mapping[str, Any], path: JsonPath, origin: Mapping[str, JsonPath]
+    ) -> tuple[bool, Selector | None]:
+        """Whether the service is sound, and the order's selector (None: a number)."""
+        raw = merged["service"]
+        if not isinstance(raw, dict):
+            return True, None
+        where = (*origin.get("service", path), "service")
+        found = selector_problems(raw)
+        for name, message in found:
+            self.problem((*where, name), message)
+        for index, panel in enumerate(raw.get("panels") or ()):
+            unknown = self.panels.unknown(panel) if self.panels is not None else None
+            if unknown is not None:
+                found.append(("panels", unknown))
+                self.problem((*where, "panels", index), unknown)
+        return (False, None) if found else (True, read_selector(raw))
 
     def misplaced(self, name: str, wanted: OrderType | None) -> str:
         owners = [str(t.service_type) for t in ORDER_TYPES if name in t.fields]

@@ -124,6 +124,9 @@ class Action:
     location: Location | None = field(default=None, compare=False)
     # A conflict: what the file changed in the placed order.
     changes: tuple[Change, ...] = field(default=(), compare=False)
+    # A create by selector: the choice, the runner-up, why the others were left out
+    # (``runner.plans.selection.Choice.to_json``); a failover: where it moved from.
+    selection: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -153,6 +156,7 @@ class Action:
             "sends": ordertypes.wire_params(self.fields, self.service_type) if self.spec else None,
             "location": _loc_json(self.location),
             "changes": [c.to_json() for c in self.changes],
+            "selection": self.selection,
         }
 
     @classmethod
@@ -176,6 +180,7 @@ class Action:
             spec=data.get("spec"),
             location=_loc_from(data.get("location")),
             changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
+            selection=data.get("selection"),
         )
 
 

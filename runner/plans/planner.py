@@ -16,7 +16,17 @@ from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.plans.fit import Misfit, fit
-from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
+from runner.plans.plan import (
+    Action,
+    CampaignCost,
+    Change,
+    Check,
+    Kind,
+    PanelSummary,
+    Plan,
+    spec_changes,
+)
+from runner.plans.selection import Exchange, Offer, choose
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
 
@@ -61,7 +71,9 @@ class _Planner:
         facts: Mapping[str, PanelFacts],
         now: _dt.datetime,
         apply_running: bool,
+        exchange: Exchange,
     ) -> None:
+        self.exchange = exchange
         self.campaigns = campaigns
         self.records = records
         self.facts = facts
@@ -122,14 +134,21 @@ class _Planner:
     # --- one order ----------------------------------------------------------------
 
     def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action:
-        facts = self.facts.get(spec.panel)
         record = self.records.get(spec.address)
+        # A recorded order keeps the panel and service it was placed with, forever (a
+        # number's are in its fingerprint; a selector's choice is read from the record).
+        kept = record is not None and record.phase is not Phase.REJECTED
+        panel = record.panel if kept and record is not None else spec.panel
+        service = spec.service
+        if kept and record is not None and spec.selector is not None:
+            service = recorded_service(record)
+        facts = self.facts.get(panel)
         base = Action(
             address=spec.address,
             kind=Kind.NOOP,
-            panel=spec.panel,
+            panel=panel,
             campaign=spec.campaign,
-            service=spec.service,
+            service=service,
             link=spec.link,
             location=spec.location,
             fingerprint=spec.fingerprint(),
@@ -181,10 +200,15 @@ class _Planner:
     ) -> Action:
         if spec.cancel:
             return replace(base, kind=Kind.NOOP, reason="cancel: true, and never placed")
+        if spec.selector is not None:
+            base = self.choose(spec, base)
+            if base.kind is Kind.INVALID:
+                return base
+            facts = self.facts[base.panel]
         trouble = self.panel_usable(spec, facts)
         if trouble is not None or facts is None:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
-        service = facts.services.get(spec.service)
+        service = facts.services.get(base.service or 0)
         if service is None:
             return self.invalid(
                 base,
@@ -218,7 +242,34 @@ class _Planner:
             units=fitted.units,
             cost=fitted.cost,
             currency=currency,
-            spec=spec.to_json(),
+            spec=spec.to_json()
+            if spec.selector is None
+            else {**spec.to_json(), "panel": base.panel, "service": base.service},
+        )
+
+    def choose(self, spec: OrderSpec, base: Action) -> Action:
+        """The cheapest fitting candidate of a selector, as the action's panel and service
+        (the choice is kept in the action for the output, and for a failover)."""
+        assert spec.selector is not None
+        offers = []
+        for name in spec.panels:
+            facts = self.facts.get(name)
+            balance = facts.balance if facts else None
+            offers.append(
+                Offer(
+                    name,
+                    facts.services if facts else {},
+                    balance.currency if balance else None,
+                    (facts.error if facts else f"unknown panel '{name}'"),
+                )
+            )
+        choice = choose(spec, spec.selector, offers, self.exchange)
+        selection = choice.to_json(spec.selector)
+        if choice.chosen is None:
+            failed = self.invalid(base, spec, [Misfit(choice.error or "no candidate", "service")])
+            return replace(failed, panel="", selection=selection)
+        return replace(
+            base, panel=choice.chosen.panel, service=choice.chosen.service, selection=selection
         )
 
     def placed(
@@ -232,8 +283,12 @@ class _Planner:
         base = replace(
             base, order_id=record.order_id, status=None if status is None else str(status)
         )
+        changes: tuple[Change, ...] = ()
         if record.fingerprint != base.fingerprint:
             changes = spec_changes(record.spec, spec.to_json())
+            if spec.selector is not None:  # chosen when placed: only parameters count
+                changes = tuple(c for c in changes if c.field not in ("panel", "service"))
+        if record.fingerprint != base.fingerprint and (spec.selector is None or changes):
             what = ", ".join(c.field for c in changes) or "its parameters"
             self.error(
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
@@ -250,7 +305,7 @@ class _Planner:
             )
         if isinstance(record.spec, StoredSpec):
             record.spec.release()  # unchanged: its recorded spec is not needed again
-        service = facts.services.get(spec.service) if facts and not facts.error else None
+        service = facts.services.get(base.service or 0) if facts and not facts.error else None
         if spec.cancel:
             if record.cancel is not None and record.cancel.ok:
                 return replace(base, kind=Kind.NOOP, reason="cancel requested")
@@ -258,7 +313,7 @@ class _Planner:
                 return replace(base, kind=Kind.NOOP, reason=f"already {status}; nothing to cancel")
             if service is not None and not service.cancel:
                 self.error(
-                    f"{spec.address}: service {spec.service} does not support cancel",
+                    f"{spec.address}: service {base.service} does not support cancel",
                     spec.where("cancel"),
                     spec.address,
                 )
@@ -270,7 +325,7 @@ class _Planner:
         if wanted > 0:
             if service is not None and not service.refill:
                 self.error(
-                    f"{spec.address}: service {spec.service} does not support refills",
+                    f"{spec.address}: service {base.service} does not support refills",
                     spec.where("refills"),
                     spec.address,
                 )
@@ -297,9 +352,11 @@ class _Planner:
         several currencies (panels with different account currencies) cannot be held to
         it, so that is an error rather than a sum of unlike amounts."""
         currencies = {
-            self.facts[o.panel].balance.currency  # type: ignore[union-attr]
-            for o in campaign.orders
-            if o.panel in self.facts and self.facts[o.panel].balance is not None
+            self.facts[a.panel].balance.currency  # type: ignore[union-attr]
+            for a in self.actions
+            if a.campaign == campaign.name
+            and a.panel in self.facts
+            and self.facts[a.panel].balance is not None
         }
         currencies |= {
             r.last.currency
@@ -445,6 +502,15 @@ def make_plan(
     now: _dt.datetime,
     state: StateInfo,
     apply_running: bool = False,
+    exchange: Exchange | None = None,
 ) -> Plan:
     """Decide, per address, what to do.  Pure: same inputs, same plan."""
-    return _Planner(campaigns, records, facts, now, apply_running).run(state)
+    return _Planner(campaigns, records, facts, now, apply_running, exchange or Exchange()).run(
+        state
+    )
+
+
+def recorded_service(record: OrderRecord) -> int | None:
+    """The service an order was placed with (as its record keeps it)."""
+    service = record.spec.get("service") if isinstance(record.spec, Mapping) else None
+    return service if isinstance(service, int) and not isinstance(service, bool) else None

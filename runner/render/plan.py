@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from runner.money import format_amount
 from runner.plans.plan import Action, Kind, Plan
 from runner.printable import clean, md
+from runner.render import choice
 from runner.render.sends import details, worst_case
 from runner.render.words import money, plural
 
@@ -70,12 +71,13 @@ def _line(action: Action) -> str:
     return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
 
 
-def _create(action: Action, escape: Callable[[object], str]) -> list[str]:
-    """The lines under a create: where, what it sends, units and cost."""
+def _create(action: Action, escape: Callable[[object], str], verbose: bool) -> list[str]:
+    """The lines under a create: where (and why there), what it sends, units and cost."""
     lines = [
         f"      {'panel':<{LABEL}} {escape(action.panel)}, service {action.service}"
         f" {escape(action.service_name or '')}".rstrip()
     ]
+    lines += choice.lines(action, verbose, escape)
     if action.link:
         lines.append(f"      {'link':<{LABEL}} {escape(action.link)}")
     lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
@@ -94,9 +96,9 @@ def _conflict(action: Action, escape: Callable[[object], str]) -> list[str]:
     return lines
 
 
-def text(plan: Plan) -> str:
+def text(plan: Plan, verbose: bool = False) -> str:
     """Rich markup; the caller prints it with or without colour.  Sections are one blank
-    line apart."""
+    line apart.  ``verbose``: why a selector left each other candidate out."""
     from rich.markup import escape as markup
 
     def escape(value: object) -> str:
@@ -114,7 +116,9 @@ def text(plan: Plan) -> str:
         for action in shown:
             lines.append(f"  [{_STYLE[action.kind]}]{escape(_line(action))}[/]")
             if action.kind is Kind.CREATE:
-                lines += _create(action, escape)
+                lines += _create(action, escape, verbose)
+            elif action.kind is Kind.INVALID and verbose:
+                lines += choice.lines(action, verbose, escape)
             elif action.kind is Kind.CONFLICT:
                 lines += _conflict(action, escape)
         sections.append(lines)

@@ -264,12 +264,21 @@ CATALOG: tuple[SimService, ...] = (
 
 # Another panel: its own ids, names and rates, priced in euros.
 ALT_CATALOG: tuple[SimService, ...] = (
-    _s(101, "IG Likes - Real - 30d Refill", "Default", "Instagram", "0.11", 20, 20000, "rc"),
-    _s(102, "IG Likes - Cheap - No Refill", "Default", "Instagram", "0.09", 50, 10000),
-    _s(103, "IG Followers - HQ - Refill", "Default", "Instagram", "0.80", 100, 50000, "rcd"),
-    _s(104, "TikTok Views - Instant", "Default", "TikTok", "0.02", 100, 1000000, "d"),
-    _s(105, "YouTube Views - Lifetime Refill", "Default", "YouTube", "0.95", 1000, 1000000, "rd"),
-    _s(106, "IG Custom Comments", "Custom Comments", "Instagram", "11.00", 1, 500),
+    _s(
+        101,
+        "Instagram Likes | Real | 30 days refill",
+        "Default",
+        "Instagram",
+        "0.11",
+        20,
+        20000,
+        "rc",
+    ),
+    _s(102, "Instagram Likes | Cheap | no refill", "Default", "Instagram", "0.09", 50, 10000),
+    _s(103, "Instagram Followers | HQ | refill", "Default", "Instagram", "0.80", 100, 50000, "rcd"),
+    _s(104, "TikTok Views | Instant", "Default", "TikTok", "0.02", 100, 1000000, "d"),
+    _s(105, "YouTube Views | Lifetime refill", "Default", "YouTube", "0.95", 1000, 1000000, "rd"),
+    _s(106, "Instagram Custom Comments", "Custom Comments", "Instagram", "11.00", 1, 500),
     _s(107, "Telegram Poll Votes", "Poll", "Telegram", "0.40", 100, 10000),
 )
 

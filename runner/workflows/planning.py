@@ -16,6 +16,7 @@ from runner.panel.client import PanelClient
 from runner.plans import planner
 from runner.plans.plan import Plan
 from runner.plans.planner import PanelFacts
+from runner.plans.selection import Exchange
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, panelfacts
@@ -67,7 +68,8 @@ def build(
                 reconciled.dry_run = True
                 records = reconciliation.as_if_recorded(records, reconciled)
         info = reader.info()
-        panels = {o.panel for o in loaded.orders}
+        panels = {p for o in loaded.orders for p in o.panels}
+        panels |= {r.panel for r in records.values() if r.phase is Phase.PLACED}
         ids = panelfacts.ids_to_refresh(records.values()) if refresh else {}
         clients: dict[str, PanelClient] = {}
         made_at = time.monotonic()
@@ -87,6 +89,7 @@ def build(
             now=_dt.datetime.now(_dt.UTC),
             state=info,
             apply_running=running,
+            exchange=Exchange(project.currency, project.exchange),
         )
         result = dataclasses.replace(
             result,

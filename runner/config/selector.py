@@ -1,0 +1,105 @@
+"""A service named by what it is: the selector a campaign may write instead of a number.
+
+``service: {match, type, refill, cancel, dripfeed, max_rate, panels}``; the planner picks
+the cheapest fitting service among the candidates (``runner.plans.selection``).  Here only
+what the file says, read and checked where it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from runner.api.models import ServiceType
+
+FLAGS = ("refill", "cancel", "dripfeed")
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """What a service must be to be chosen."""
+
+    match: str
+    type: ServiceType | None = None
+    refill: bool | None = None
+    cancel: bool | None = None
+    dripfeed: bool | None = None
+    max_rate: Decimal | None = None
+    panels: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words a service's name must all contain, in any case."""
+        return tuple(self.match.casefold().split())
+
+    def names(self, name: str) -> bool:
+        """Whether a service called ``name`` matches the words."""
+        folded = name.casefold()
+        return all(word in folded for word in self.words)
+
+    def flags(self) -> dict[str, bool]:
+        """The flags the selector asks for (true) or refuses (false)."""
+        return {f: v for f in FLAGS if (v := getattr(self, f)) is not None}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"match": self.match}
+        if self.type is not None:
+            out["type"] = str(self.type)
+        out.update(self.flags())
+        if self.max_rate is not None:
+            out["max_rate"] = str(self.max_rate)
+        if self.panels:
+            out["panels"] = list(self.panels)
+        return out
+
+    def __str__(self) -> str:
+        parts = [f"match '{self.match}'"]
+        if self.type is not None:
+            parts.append(f"type {self.type}")
+        parts += [f"{f}: {str(v).lower()}" for f, v in self.flags().items()]
+        if self.max_rate is not None:
+            parts.append(f"max_rate {self.max_rate}")
+        return ", ".join(parts)
+
+
+def service_type(text: str) -> ServiceType | None:
+    """A service type as a person writes it: the catalog's name in any case, or the order
+    type's slug (``custom_comments``)."""
+    wanted = text.strip().casefold().replace("_", " ")
+    for member in ServiceType:
+        if member.value.casefold() == wanted:
+            return member
+    return None
+
+
+def type_names() -> str:
+    return ", ".join(m.value for m in ServiceType)
+
+
+def read(raw: Mapping[str, Any]) -> Selector:
+    """The selector of a mapping the schema accepted and ``problems`` found sound."""
+    rate = raw.get("max_rate")
+    kind = raw.get("type")
+    return Selector(
+        match=str(raw["match"]).strip(),
+        type=service_type(kind) if isinstance(kind, str) else None,
+        refill=raw.get("refill"),
+        cancel=raw.get("cancel"),
+        dripfeed=raw.get("dripfeed"),
+        max_rate=None if rate is None else Decimal(str(rate)),
+        panels=tuple(raw.get("panels") or ()),
+    )
+
+
+def problems(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the schema cannot say about a selector: (field, message) pairs."""
+    found = []
+    kind = raw.get("type")
+    if isinstance(kind, str) and service_type(kind) is None:
+        found.append(("type", f"unknown service type '{kind}' (types: {type_names()})"))
+    rate = raw.get("max_rate")
+    if isinstance(rate, Decimal) and not rate.is_finite():
+        found.append(("max_rate", "must be a number"))
+    return found
