@@ -15,6 +15,7 @@ from runner.commands.options import (
     paths_argument,
     reconcile_option,
     show,
+    target_options,
 )
 from runner.workflows.context import Context
 
@@ -34,6 +35,7 @@ from runner.workflows.context import Context
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
 @reconcile_option
+@target_options
 @format_option()
 @pass_context
 def plan(
@@ -44,6 +46,8 @@ def plan(
     no_refresh: bool,
     refresh_services: bool,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
@@ -59,6 +63,8 @@ def plan(
         refresh_services=refresh_services,
         to_save=out_file is not None,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
     )
     if output == "json":
         out_chunks(render.json_chunks(result))

@@ -288,6 +288,10 @@ class Plan:
     paths: tuple[str, ...] = ()
     # What reconciliation found about in-doubt orders before planning, one line each.
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
+    # Its scope (``--target``: addresses or campaigns; none: all) and whether the person
+    # passed the safety limits knowingly (``--allow-over-limits``).
+    targets: tuple[str, ...] = ()
+    allow_over_limits: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -381,6 +385,8 @@ class Plan:
             "created_at": self.created_at,
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
             "paths": list(self.paths),
+            "targets": list(self.targets),
+            "allow_over_limits": self.allow_over_limits,
             "reconciliation": list(self.reconciliation),
             "summary": self.summary(),
             "counts": counts,
@@ -424,6 +430,8 @@ class Plan:
                 serials={str(k): int(v) for k, v in state["campaigns"].items()},
                 paths=tuple(str(p) for p in data.get("paths", [])),
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
+                targets=tuple(str(t) for t in data.get("targets", [])),
+                allow_over_limits=data.get("allow_over_limits") is True,
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

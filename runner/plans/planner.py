@@ -7,7 +7,7 @@ reads the state; ``make_plan`` only decides.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -72,7 +72,9 @@ class _Planner:
         now: _dt.datetime,
         apply_running: bool,
         exchange: Exchange,
+        in_scope: Callable[[str], bool],
     ) -> None:
+        self.in_scope = in_scope
         self.exchange = exchange
         self.campaigns = campaigns
         self.records = records
@@ -244,7 +246,8 @@ class _Planner:
             currency=currency,
             spec=spec.to_json()
             if spec.selector is None
-            else {**spec.to_json(), "panel": base.panel, "service": base.service},
+            else {**spec.to_json(), "panel": base.panel, "service": base.service}
+            | {"selector": spec.selector.to_json()},
         )
 
     def choose(self, spec: OrderSpec, base: Action) -> Action:
@@ -392,7 +395,7 @@ class _Planner:
         gone = [
             (address, record)
             for address, record in self.records.items()
-            if record.campaign in loaded and address not in desired
+            if record.campaign in loaded and address not in desired and self.in_scope(address)
         ]
         del desired
         for address, record in sorted(gone):
@@ -503,11 +506,14 @@ def make_plan(
     state: StateInfo,
     apply_running: bool = False,
     exchange: Exchange | None = None,
+    in_scope: Callable[[str], bool] = lambda address: True,
 ) -> Plan:
-    """Decide, per address, what to do.  Pure: same inputs, same plan."""
-    return _Planner(campaigns, records, facts, now, apply_running, exchange or Exchange()).run(
-        state
+    """Decide, per address, what to do.  Pure: same inputs, same plan.  ``in_scope``:
+    the addresses ``--target`` leaves in (the campaigns hold only their orders)."""
+    planner = _Planner(
+        campaigns, records, facts, now, apply_running, exchange or Exchange(), in_scope
     )
+    return planner.run(state)
 
 
 def recorded_service(record: OrderRecord) -> int | None:

@@ -77,6 +77,8 @@ def apply(
     parallelism: int = 8,
     lock_timeout: float = 0.0,
     reconcile: bool = True,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
 ) -> Applied:
     """Plan the campaigns under ``paths`` (or take the saved plan ``paths[0]``), confirm,
     and place the orders, under the lock of the campaigns concerned.
@@ -105,6 +107,8 @@ def apply(
                 refresh_services=True,
                 reconcile_first=reconcile,
                 record_to=store,
+                targets=saved.targets,
+                allow_over_limits=saved.allow_over_limits,
             )
         else:
             planned = planning.build(
@@ -114,6 +118,8 @@ def apply(
                 refresh_services=True,
                 reconcile_first=reconcile,
                 record_to=store,
+                targets=targets,
+                allow_over_limits=allow_over_limits,
             )
         try:
             record_observations(store, planned)

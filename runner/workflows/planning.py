@@ -14,6 +14,7 @@ from pathlib import Path
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import planner
+from runner.plans.limits import Targets, check_safety
 from runner.plans.plan import Plan
 from runner.plans.planner import PanelFacts
 from runner.plans.selection import Exchange
@@ -47,12 +48,16 @@ def build(
     apply_running: bool = False,
     reconcile_first: bool = True,
     record_to: StateStore | None = None,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
 ) -> Planned:
     """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
     services cache unless ``record_to`` is given (an apply holding the lock): then what
     reconciliation proves is recorded first; otherwise the plan shows what it would do
     and plans as if it had.  The clients stay open for an apply to use."""
     loaded = campaigns.load(paths)
+    scope = Targets(tuple(targets))
+    chosen = scope.restrict(loaded.campaigns)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
     try:
@@ -68,7 +73,7 @@ def build(
                 reconciled.dry_run = True
                 records = reconciliation.as_if_recorded(records, reconciled)
         info = reader.info()
-        panels = {p for o in loaded.orders for p in o.panels}
+        panels = {p for c in chosen for o in c.orders for p in o.panels}
         panels |= {r.panel for r in records.values() if r.phase is Phase.PLACED}
         ids = panelfacts.ids_to_refresh(records.values()) if refresh else {}
         clients: dict[str, PanelClient] = {}
@@ -83,16 +88,20 @@ def build(
         )
         running = apply_running or lock_held(ctx.state_location, names)
         result = planner.make_plan(
-            loaded.campaigns,
+            chosen,
             records,
             gathered,
             now=_dt.datetime.now(_dt.UTC),
             state=info,
             apply_running=running,
             exchange=Exchange(project.currency, project.exchange),
+            in_scope=scope.covers,
         )
+        result = check_safety(result, chosen, project.safety, allow_over_limits)
         result = dataclasses.replace(
             result,
+            targets=scope.names,
+            allow_over_limits=allow_over_limits,
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
         )
@@ -129,6 +138,8 @@ def plan(
     refresh_services: bool = False,
     to_save: bool = False,
     reconcile: bool = True,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
     cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
@@ -141,6 +152,8 @@ def plan(
         refresh=refresh,
         refresh_services=refresh_services,
         reconcile_first=reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
     )
     planned.close()
     return planned.plan
