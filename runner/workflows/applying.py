@@ -35,6 +35,7 @@ from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now
 from runner.workflows import campaigns, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
+from runner.workflows.failingover import fail_over, noted
 
 # A balance asked for less than this long ago is not asked again before ordering.
 BALANCE_FRESH_SECONDS = 10.0
@@ -174,9 +175,9 @@ class Run:
         if not saved:
             self.view.confirm(plan)
         recheck_balance(plan, self.clients, fetched_at)
-        return Applied(plan, self._run(plan))
+        return Applied(plan, fail_over(plan, self._run(plan), self.store, self._run))
 
-    def _run(self, plan: Plan) -> ApplyResult:
+    def _run(self, plan: Plan, notes: Mapping[str, str] | None = None) -> ApplyResult:
         panels = {a.panel for a in plan.actions}
         settle = {
             p: self.ctx.project.panel(p).settle for p in panels if p in self.ctx.project.panels
@@ -185,7 +186,7 @@ class Run:
             self.store,
             self.clients,
             parallelism=self.parallelism,
-            on_outcome=self.view.outcome,
+            on_outcome=lambda o: self.view.outcome(noted(o, notes or {})),
             on_notice=self.view.notice,
             settle=settle,
             bound_after=unbounded_doubts(self.store, self.names, settle),
