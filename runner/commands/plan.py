@@ -30,7 +30,9 @@ from runner.workflows.context import Context
     help="Save the plan (JSON) for `smm apply PLANFILE`.",
 )
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan is valid and has changes."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan is valid and has changes or catalog drift.",
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
@@ -83,6 +85,6 @@ def plan(
         planning.save(result, out_file)
         if output == "text":
             out(f"Saved the plan to {out_file}; apply exactly it with: smm apply {out_file}")
-    if detailed_exitcode and result.has_changes:
+    if detailed_exitcode and (result.has_changes or result.drift):
         return EXIT_CHANGES
     return EXIT_OK

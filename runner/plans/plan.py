@@ -292,6 +292,8 @@ class Plan:
     # passed the safety limits knowingly (``--allow-over-limits``).
     targets: tuple[str, ...] = ()
     allow_over_limits: bool = False
+    # Catalog drift of the services it uses (``runner.plans.drift.Drift.to_json``).
+    drift: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -387,6 +389,7 @@ class Plan:
             "paths": list(self.paths),
             "targets": list(self.targets),
             "allow_over_limits": self.allow_over_limits,
+            "drift": list(self.drift),
             "reconciliation": list(self.reconciliation),
             "summary": self.summary(),
             "counts": counts,
@@ -432,6 +435,7 @@ class Plan:
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
                 targets=tuple(str(t) for t in data.get("targets", [])),
                 allow_over_limits=data.get("allow_over_limits") is True,
+                drift=tuple(dict(d) for d in data.get("drift", [])),
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

@@ -131,6 +131,8 @@ def apply(
                 check_same(saved, plan, paths[0])
             run = Run(ctx, store, view, planned.clients, parallelism, names)
             applied = run.execute(plan, saved is not None, planned.made_at)
+            if not plan.errors:
+                planning.remember(store, plan, planned.facts)
             if reconcile and applied.report is not None and not applied.report.interrupted:
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
             return applied

@@ -7,15 +7,16 @@ import datetime as _dt
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
-from runner.plans import planner
+from runner.plans import drift, planner
 from runner.plans.limits import Targets, check_safety
-from runner.plans.plan import Plan
+from runner.plans.plan import Kind, Plan
 from runner.plans.planner import PanelFacts
 from runner.plans.selection import Exchange
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
@@ -98,6 +99,7 @@ def build(
             in_scope=scope.covers,
         )
         result = check_safety(result, chosen, project.safety, allow_over_limits)
+        result = with_drift(result, reader.services_seen(), gathered)
         result = dataclasses.replace(
             result,
             targets=scope.names,
@@ -109,6 +111,47 @@ def build(
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def with_drift(
+    plan: Plan, memory: Mapping[tuple[str, int], Mapping[str, Any]], facts: Mapping[str, PanelFacts]
+) -> Plan:
+    """The plan with the catalog drift of the services it uses, as checks and data."""
+    catalogs = {
+        name: drift.Catalog(
+            None if f.error else f.services, f.balance.currency if f.balance else None
+        )
+        for name, f in facts.items()
+    }
+    found = drift.compare(plan.actions, memory, catalogs)
+    if not found:
+        return plan
+    users = {a.address: a for a in plan.actions}
+    checks = []
+    for item in found:
+        acting = [users[a] for a in item.addresses if a in users]
+        # Shown at an order still to be placed (the one the change matters to), if any.
+        first = next((a for a in acting if a.kind is not Kind.NOOP), None)
+        checks.append(item.check(first or (acting[0] if acting else None)))
+    return dataclasses.replace(
+        plan, checks=(*plan.checks, *checks), drift=tuple(d.to_json() for d in found)
+    )
+
+
+def remember(store: StateStore, plan: Plan, facts: Mapping[str, PanelFacts]) -> None:
+    """What the catalogs say now about the services the plan uses, kept in the state:
+    the next plan reports what changes from here."""
+    seen: dict[str, dict[int, dict[str, Any]]] = {}
+    for panel, ident in drift.used(plan.actions):
+        f = facts.get(panel)
+        service = f.services.get(ident) if f is not None and f.error is None else None
+        if f is not None and service is not None:
+            currency = f.balance.currency if f.balance else None
+            seen.setdefault(panel, {})[ident] = drift.seen(service, currency)
+    if seen:
+        with store.transaction() as tx:
+            for panel, services in sorted(seen.items()):
+                tx.saw_services(panel, services)
 
 
 def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:
