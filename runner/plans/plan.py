@@ -124,8 +124,7 @@ class Action:
     location: Location | None = field(default=None, compare=False)
     # A conflict: what the file changed in the placed order.
     changes: tuple[Change, ...] = field(default=(), compare=False)
-    # A create by selector: the choice, the runner-up, why the others were left out
-    # (``runner.plans.selection.Choice.to_json``); a failover: where it moved from.
+    # A selector's choice (``selection.Choice.to_json``); a failover: where it moved from.
     selection: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
@@ -288,8 +287,7 @@ class Plan:
     paths: tuple[str, ...] = ()
     # What reconciliation found about in-doubt orders before planning, one line each.
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
-    # Its scope (``--target``: addresses or campaigns; none: all) and whether the person
-    # passed the safety limits knowingly (``--allow-over-limits``).
+    # Its scope (``--target``; none: all), and ``--allow-over-limits``.
     targets: tuple[str, ...] = ()
     allow_over_limits: bool = False
     # Catalog drift of the services it uses (``runner.plans.drift.Drift.to_json``).

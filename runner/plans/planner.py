@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 
-from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
+from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
+from runner.plans import crosschecks
+from runner.plans.facts import PanelFacts, current_status, recorded_charge
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import (
     Action,
@@ -29,38 +31,6 @@ from runner.plans.plan import (
 from runner.plans.selection import Exchange, Offer, choose
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
-
-
-@dataclass(frozen=True)
-class PanelFacts:
-    """What the panel told us (or why it could not)."""
-
-    name: str
-    services: Mapping[int, Service] = field(default_factory=dict)
-    balance: Balance | None = None
-    statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
-    error: str | None = None
-    fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
-
-
-def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus | None:
-    if record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo):
-            return fresh.status
-    if record.last is not None and record.last.status:
-        return OrderStatus(record.last.status)
-    return None
-
-
-def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
-    with status and report), with the charge the panel answered a moment ago if newer."""
-    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
-            return fresh.charge
-    return record.spent
 
 
 class _Planner:
@@ -421,55 +391,10 @@ class _Planner:
             )
 
     def shared_order_ids(self) -> None:
-        """Two addresses recorded with one panel order: one of them is wrong."""
-        # (No tuple or list per record: this runs over every record of a large state.)
-        first: dict[str, dict[int, str]] = {}
-        shared: dict[tuple[str, int], list[str]] = {}
-        for address, record in self.records.items():
-            if record.order_id is not None and record.phase is Phase.PLACED:
-                holders = first.setdefault(record.panel, {})
-                holder = holders.setdefault(record.order_id, address)
-                if holder != address:
-                    shared.setdefault((record.panel, record.order_id), [holder]).append(address)
-        if not shared:
-            return
-        locations = {o.address: o.location for c in self.campaigns for o in c.orders}
-        for (panel, order_id), addresses in sorted(shared.items()):
-            addresses.sort()
-            self.warning(
-                f"{', '.join(addresses)} are all recorded as order {order_id} on {panel}; "
-                "one panel order belongs to one address: smm state forget the wrong one",
-                locations.get(addresses[-1]),
-                addresses[-1],
-            )
+        self.checks += crosschecks.shared_order_ids(self.records, self.campaigns)
 
     def same_link_twice(self) -> None:
-        # (Nested, the first action kept alone: no tuple or list per action.)
-        first: dict[str, dict[int, dict[str, Action]]] = {}
-        twice: dict[tuple[str, int, str], list[Action]] = {}
-        for action in self.actions:
-            if action.link is None or action.service is None:
-                continue
-            live = action.kind in (Kind.CREATE, Kind.WAIT)
-            if action.kind in (Kind.NOOP, Kind.REFILL, Kind.CANCEL) and action.status:
-                live = not OrderStatus(action.status).terminal
-            if live:
-                links = first.setdefault(action.panel, {}).setdefault(action.service, {})
-                earlier = links.setdefault(action.link, action)
-                if earlier is not action:
-                    key = (action.panel, action.service, action.link)
-                    twice.setdefault(key, [earlier]).append(action)
-        active = {key: [a.address for a in acts] for key, acts in twice.items()}
-        locations = {a.address: a.location for acts in twice.values() for a in acts}
-        for (panel, service, link), addresses in sorted(active.items()):
-            if len(addresses) > 1:
-                later = addresses[1]
-                self.warning(
-                    f"{', '.join(addresses)}: two active orders for service {service} and "
-                    f"{link} on {panel}; many panels refuse the second or under-deliver",
-                    locations[later],
-                    later,
-                )
+        self.checks += crosschecks.same_link_twice(self.actions)
 
     def balances(self) -> list[PanelSummary]:
         costs: dict[str, Decimal] = {}

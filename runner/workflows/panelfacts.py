@@ -21,7 +21,7 @@ from runner.clock import parse_moment
 from runner.config.project import Project
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
-from runner.plans.planner import PanelFacts
+from runner.plans.facts import PanelFacts
 from runner.state import OrderRecord, Phase
 
 SERVICES_TTL = 3600.0

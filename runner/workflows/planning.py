@@ -15,9 +15,9 @@ from typing import Any
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import drift, planner
+from runner.plans.facts import PanelFacts
 from runner.plans.limits import Targets, check_safety
 from runner.plans.plan import Kind, Plan
-from runner.plans.planner import PanelFacts
 from runner.plans.selection import Exchange
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
