@@ -79,18 +79,29 @@ def type_names() -> str:
 
 
 def read(raw: Mapping[str, Any]) -> Selector:
-    """The selector of a mapping the schema accepted and ``problems`` found sound."""
+    """The selector of a mapping; a value of the wrong shape (the schema's to refuse:
+    then no spec is made of it) is read as not set."""
     rate = raw.get("max_rate")
     kind = raw.get("type")
+    panels = raw.get("panels")
+
+    def flag(name: str) -> bool | None:
+        value = raw.get(name)
+        return value if isinstance(value, bool) else None
+
     return Selector(
-        match=str(raw["match"]).strip(),
+        match=str(raw.get("match", "")).strip(),
         type=service_type(kind) if isinstance(kind, str) else None,
-        refill=raw.get("refill"),
-        cancel=raw.get("cancel"),
-        dripfeed=raw.get("dripfeed"),
-        max_rate=None if rate is None else Decimal(str(rate)),
-        panels=tuple(raw.get("panels") or ()),
+        refill=flag("refill"),
+        cancel=flag("cancel"),
+        dripfeed=flag("dripfeed"),
+        max_rate=Decimal(str(rate)) if _number(rate) else None,
+        panels=tuple(p for p in panels if isinstance(p, str)) if isinstance(panels, list) else (),
     )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 def problems(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -100,6 +111,6 @@ def problems(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(kind, str) and service_type(kind) is None:
         found.append(("type", f"unknown service type '{kind}' (types: {type_names()})"))
     rate = raw.get("max_rate")
-    if isinstance(rate, Decimal) and not rate.is_finite():
+    if _number(rate) and not Decimal(str(rate)).is_finite():
         found.append(("max_rate", "must be a number"))
     return found

@@ -20,6 +20,7 @@ class PanelFacts:
     balance: Balance | None = None
     statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
     error: str | None = None
+    known: bool = True  # False: not a panel of the project file
     fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
 
 

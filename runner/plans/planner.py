@@ -236,6 +236,12 @@ class _Planner:
                     (facts.error if facts else f"unknown panel '{name}'"),
                 )
             )
+        unknown = [
+            o.error for o in offers if o.panel not in self.facts or not self.facts[o.panel].known
+        ]
+        if unknown:
+            failed = self.invalid(base, spec, [Misfit(f"panels: {unknown[0]}", "service")])
+            return replace(failed, panel="")
         choice = choose(spec, spec.selector, offers, self.exchange)
         selection = choice.to_json(spec.selector)
         if choice.chosen is None:

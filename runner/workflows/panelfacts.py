@@ -133,6 +133,7 @@ def gather(
         if name not in project.panels:
             return PanelFacts(
                 name,
+                known=False,
                 error=f"unknown panel '{name}' (not in "
                 f"{project.file.name if project.file else 'the project'})",
             )
