@@ -36,11 +36,13 @@ class ServicesCache:
         digest = hashlib.sha256(url.encode()).hexdigest()[:12]
         return self.folder / f"services-{panel}-{digest}.json"
 
-    def get(self, panel: str, url: str) -> list[Service] | None:
+    def get(self, panel: str, url: str, any_age: bool = False) -> list[Service] | None:
+        """The cached catalog; None when there is none, or it is older than the TTL and
+        ``any_age`` is not set (the report shows drift from what it can read offline)."""
         path = self._path(panel, url)
         try:
             data = json.loads(path.read_text())
-            if time.time() - float(data["fetched_at"]) > self.ttl:
+            if not any_age and time.time() - float(data["fetched_at"]) > self.ttl:
                 return None
             return [Service.parse(s) for s in data["services"]]
         except (OSError, ValueError, KeyError, TypeError):

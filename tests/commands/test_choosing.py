@@ -8,6 +8,7 @@ nothing is ordered."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -324,6 +325,10 @@ def test_catalog_drift_is_reported(run: Runner, two: tuple[Sim, Sim]) -> None:
             "addresses": ["launch/a"],
         }
     ]
+    # The report shows it among what needs a person (from the cached catalog, offline).
+    assert run("report", "-o", "report.html").code == 0
+    page = html.unescape(Path("report.html").read_text())
+    assert "costs more: 0.12345 → 0.20 USD" in page
     # A number that now sells something else: an error for a new order naming it.
     sim.panel.services.change(3, name="TikTok Views [Slow]")
     path.write_text(path.read_text() + "  - " + likes("b", service="3", q=100) + "\n")
