@@ -403,3 +403,13 @@ def test_project_wide_safety_limits(
         and "campaign launch: it creates 2 orders, above max_creates 1 (safety: in smm.yaml)"
         in result.out
     )
+
+
+def test_spend_in_two_currencies_is_never_one_sum(run: Runner, two: tuple[Sim, Sim]) -> None:
+    campaign([likes("e", service="102")], "panel: cheap\n", name="eu")
+    campaign([likes("u", service="1", q=100)], "panel: demo\n", name="us")
+    result = run("apply", "--auto-approve")
+    assert result.code == 0, result.out
+    assert "Apply complete: 2 orders placed. Spent 0.045 EUR and 0.09 USD." in result.out
+    streamed = run("apply", "--auto-approve", "--json", "--target", "eu")
+    assert streamed.code == 0
