@@ -405,11 +405,16 @@ def test_project_wide_safety_limits(
     )
 
 
-def test_spend_in_two_currencies_is_never_one_sum(run: Runner, two: tuple[Sim, Sim]) -> None:
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_spend_in_two_currencies_is_never_one_sum(
+    run: Runner, two: tuple[Sim, Sim], output: str
+) -> None:
     campaign([likes("e", service="102")], "panel: cheap\n", name="eu")
     campaign([likes("u", service="1", q=100)], "panel: demo\n", name="us")
-    result = run("apply", "--auto-approve")
+    result = run("apply", "--auto-approve", "--format", output)
     assert result.code == 0, result.out
-    assert "Apply complete: 2 orders placed. Spent 0.045 EUR and 0.09 USD." in result.out
-    streamed = run("apply", "--auto-approve", "--json", "--target", "eu")
-    assert streamed.code == 0
+    if output == "text":
+        assert "Apply complete: 2 orders placed. Spent 0.045 EUR and 0.09 USD." in result.out
+    else:
+        last = json.loads(result.out.splitlines()[-1])
+        assert last["spent_by_currency"] == {"EUR": "0.045", "USD": "0.09"}
