@@ -131,10 +131,10 @@ def apply(
                 check_same(saved, plan, paths[0])
             run = Run(ctx, store, view, planned.clients, parallelism, names)
             applied = run.execute(plan, saved is not None, planned.made_at)
-            if not plan.errors:
-                planning.remember(store, plan, planned.facts)
             if reconcile and applied.report is not None and not applied.report.interrupted:
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
+            if not plan.errors and (applied.report is None or not applied.report.interrupted):
+                planning.remember(store, plan, planned.facts)  # what drift is measured from
             return applied
         finally:
             planned.close()
