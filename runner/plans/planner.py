@@ -28,7 +28,7 @@ from runner.plans.plan import (
     Plan,
     spec_changes,
 )
-from runner.plans.selection import Exchange, Offer, choose
+from runner.plans.selection import Exchange, choose, offers_of
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
 
@@ -224,21 +224,8 @@ class _Planner:
         """The cheapest fitting candidate of a selector, as the action's panel and service
         (the choice is kept in the action for the output, and for a failover)."""
         assert spec.selector is not None
-        offers = []
-        for name in spec.panels:
-            facts = self.facts.get(name)
-            balance = facts.balance if facts else None
-            offers.append(
-                Offer(
-                    name,
-                    facts.services if facts else {},
-                    balance.currency if balance else None,
-                    (facts.error if facts else f"unknown panel '{name}'"),
-                )
-            )
-        unknown = [
-            o.error for o in offers if o.panel not in self.facts or not self.facts[o.panel].known
-        ]
+        offers = offers_of(spec.panels, self.facts)
+        unknown = [o.error for o in offers if not o.known]
         if unknown:
             failed = self.invalid(base, spec, [Misfit(f"panels: {unknown[0]}", "service")])
             return replace(failed, panel="")

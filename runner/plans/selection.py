@@ -17,6 +17,7 @@ from runner.api.models import Service
 from runner.config.campaign import OrderSpec
 from runner.config.selector import Selector
 from runner.money import format_amount, parse_amount
+from runner.plans.facts import PanelFacts
 from runner.plans.fit import fit
 
 
@@ -44,6 +45,7 @@ class Offer:
     services: Mapping[int, Service]
     currency: str | None
     error: str | None = None
+    known: bool = True  # False: not a panel of the project file
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,21 @@ class Choice:
             "unavailable": list(self.notes),
             "compared_in": self.compared_in,
         }
+
+
+def offers_of(panels: Sequence[str], facts: Mapping[str, PanelFacts]) -> list[Offer]:
+    """The candidate panels as the planner's facts have them, with why a panel cannot be
+    asked (not in the project file: ``known`` is False; or it did not answer)."""
+    out = []
+    for name in panels:
+        found = facts.get(name)
+        if found is None or not found.known:
+            error = found.error if found else f"unknown panel '{name}'"
+            out.append(Offer(name, {}, None, error, known=False))
+            continue
+        currency = found.balance.currency if found.balance else None
+        out.append(Offer(name, found.services, currency, found.error))
+    return out
 
 
 def alternates(selection: Mapping[str, Any] | None) -> list[Candidate]:
