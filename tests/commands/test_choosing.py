@@ -418,3 +418,24 @@ def test_spend_in_two_currencies_is_never_one_sum(
     else:
         last = json.loads(result.out.splitlines()[-1])
         assert last["spent_by_currency"] == {"EUR": "0.045", "USD": "0.09"}
+
+
+def test_a_selector_order_in_doubt_is_imported_on_the_panel_it_was_sent_to(
+    run: Runner, two: tuple[Sim, Sim]
+) -> None:
+    _, alt = two
+    campaign([likes()])
+    alt.faults.queue("drop_after", "add")  # placed on cheap; the answer is lost
+    assert run("apply", "--auto-approve", "--no-reconcile").code == 1
+    [placed] = alt.orders()
+    result = run("state", "import", "launch/likes", str(placed["order"]), "--yes")
+    assert result.code == 0, result.out + result.err
+    shown = json.loads(run("state", "show", "launch/likes").out)
+    assert (shown["phase"], shown["panel"], shown["spec"]["service"]) == ("placed", "cheap", 102)
+    campaign([likes(), likes("new", link="https://instagram.com/p/new")])
+    never = run("state", "import", "launch/new", str(placed["order"]), "--yes")
+    assert never.code == 1
+    assert never.err == (
+        "Error: launch/new chooses its service by selector, and no choice of it is recorded: "
+        "there is no panel and service to import it against\n"
+    )
