@@ -60,6 +60,8 @@ class Failover:
 
     plan: Plan
     budget_room: dict[str, Decimal | None] = field(default_factory=dict)
+    budget_unit: dict[str, str | None] = field(default_factory=dict)
+    compared: dict[str, Decimal | None] = field(default_factory=dict)
     balance_room: dict[str, Decimal | None] = field(default_factory=dict)
     tried: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
     current: dict[str, Action] = field(default_factory=dict)
@@ -68,12 +70,16 @@ class Failover:
         for cost in self.plan.campaigns:
             room = None if cost.budget is None else cost.budget - cost.spent - cost.cost
             self.budget_room[cost.name] = room
+            self.budget_unit[cost.name] = cost.currency
         for panel in self.plan.panels:
             self.balance_room[panel.name] = panel.after
         for action in self.plan.of_kind(Kind.CREATE):
             self.current[action.address] = action
             if action.service is not None:
                 self.tried[action.address] = {(action.panel, action.service)}
+            chosen = (action.selection or {}).get("chosen") or {}
+            compared = chosen.get("compared")
+            self.compared[action.address] = None if compared is None else Decimal(str(compared))
 
     def moves(self, outcomes: Iterable[Outcome]) -> list[Move]:
         """For each definite refusal of a selector's create, the next candidate that
@@ -109,10 +115,20 @@ class Failover:
         room = self.budget_room.get(action.campaign)
         if room is None:
             return True
-        # Budgets are per currency: another currency cannot be held to this one.
-        if candidate.currency != action.currency or action.cost is None:
-            return False
-        return candidate.cost - action.cost <= room
+        extra = self._extra(action, candidate, self.budget_unit.get(action.campaign))
+        return extra is not None and extra <= room
+
+    def _extra(self, action: Action, candidate: Candidate, unit: str | None) -> Decimal | None:
+        """What the move costs more, in ``unit`` (the budget's); None: not comparable
+        (budgets are never held to an amount in another currency)."""
+        assert candidate.cost is not None
+        if unit is not None and candidate.currency == unit == action.currency:
+            return candidate.cost - (action.cost or Decimal(0))
+        compared_in = (action.selection or {}).get("compared_in")
+        now = self.compared.get(action.address)
+        if unit is not None and unit == compared_in and now is not None and candidate.compared:
+            return candidate.compared - now
+        return None
 
     def _move(self, action: Action, candidate: Candidate, why: str) -> Move:
         assert candidate.cost is not None
@@ -144,8 +160,10 @@ class Failover:
             selection={**selection, "moved_from": {**moved_from, "name": action.service_name}},
         )
         room = self.budget_room.get(action.campaign)
-        if room is not None and action.cost is not None:
-            self.budget_room[action.campaign] = room - (candidate.cost - action.cost)
+        spent = self._extra(action, candidate, self.budget_unit.get(action.campaign))
+        if room is not None and spent is not None:
+            self.budget_room[action.campaign] = room - spent
+        self.compared[action.address] = candidate.compared
         balance = self.balance_room.get(candidate.panel)
         if balance is not None:
             self.balance_room[candidate.panel] = balance - candidate.cost

@@ -16,11 +16,11 @@ from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import crosschecks
-from runner.plans.facts import PanelFacts, current_status, recorded_charge
+from runner.plans.budgets import campaign_cost
+from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import (
     Action,
-    CampaignCost,
     Change,
     Check,
     Kind,
@@ -69,24 +69,18 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
-            planned = Decimal(0)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             for spec in campaign.orders:
-                action = self.order(spec, waiting, campaign)
-                self.actions.append(action)
-                if action.kind is Kind.CREATE and action.cost is not None:
-                    planned += action.cost
-            spent = sum(
-                (
-                    recorded_charge(r, self.facts.get(r.panel))
-                    for r in self.of_campaign.get(campaign.name, ())
-                ),
-                Decimal(0),
+                self.actions.append(self.order(spec, waiting, campaign))
+            cost, checks = campaign_cost(
+                campaign,
+                self.actions,
+                self.of_campaign.get(campaign.name, ()),
+                self.facts,
+                self.exchange,
             )
-            currency = self.budget(campaign, planned, spent)
-            campaign_costs.append(
-                CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
-            )
+            self.checks += checks
+            campaign_costs.append(cost)
         self.orphans()
         self.same_link_twice()
         self.shared_order_ids()
@@ -310,47 +304,6 @@ class _Planner:
         return replace(base, kind=Kind.NOOP)
 
     # --- plan-wide checks -----------------------------------------------------------
-
-    def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
-        """Check the campaign's spend against its budget; the campaign's one currency.
-
-        A budget is one amount in one currency: a campaign whose orders are priced in
-        several currencies (panels with different account currencies) cannot be held to
-        it, so that is an error rather than a sum of unlike amounts."""
-        currencies = {
-            self.facts[a.panel].balance.currency  # type: ignore[union-attr]
-            for a in self.actions
-            if a.campaign == campaign.name
-            and a.panel in self.facts
-            and self.facts[a.panel].balance is not None
-        }
-        currencies |= {
-            r.last.currency
-            for r in self.of_campaign.get(campaign.name, ())
-            if r.last is not None and r.last.currency
-        }
-        currencies.discard("")
-        if len(currencies) > 1:
-            self.error(
-                f"campaign {campaign.name}: its orders are priced in "
-                f"{' and '.join(sorted(currencies))}; a campaign's spend must be in one "
-                "currency (split it by panel currency)",
-                campaign.budget_location or campaign.location,
-            )
-        currency = next(iter(currencies)) if len(currencies) == 1 else None
-        if campaign.budget is None:
-            return currency
-        total = spent + planned
-        if total > campaign.budget:
-            unit = f" {currency}" if currency else ""
-            self.error(
-                f"campaign {campaign.name}: spend {format_amount(total)}{unit} (recorded "
-                f"{format_amount(spent)}{unit} + planned {format_amount(planned)}{unit}) is "
-                "above its "
-                f"budget {format_amount(campaign.budget)}{unit}",
-                campaign.budget_location or campaign.location,
-            )
-        return currency
 
     def orphans(self) -> None:
         loaded = {c.name: c for c in self.campaigns}

@@ -439,3 +439,47 @@ def test_a_selector_order_in_doubt_is_imported_on_the_panel_it_was_sent_to(
         "Error: launch/new chooses its service by selector, and no choice of it is recorded: "
         "there is no panel and service to import it against\n"
     )
+
+
+def test_a_campaign_across_currencies_is_held_to_its_budget_through_the_exchange(
+    run: Runner, two: tuple[Sim, Sim]
+) -> None:
+    on_demo = likes("a", service="{match: instagram likes, panels: [demo]}", q=1000)
+    on_cheap = likes("b", service="{match: instagram likes, panels: [cheap]}", q=1000)
+    path = campaign([on_demo, on_cheap], "budget: 0.20\n")
+    data = plan_json(run)
+    # 0.12345 USD + 0.09 EUR x 1.08 = 0.22065 USD, above the budget of 0.20 (in USD).
+    assert data["campaigns"] == [
+        {
+            "campaign": "launch",
+            "cost": "0.22065",
+            "budget": "0.20",
+            "spent": "0",
+            "currency": "USD",
+        }
+    ]
+    result = run("plan")
+    assert result.code == 1
+    assert (
+        f"{path}:2:9: error: campaign launch: spend 0.22065 USD (recorded 0.00 USD + planned "
+        "0.22065 USD) is above its budget 0.20 USD" in result.out
+    ), result.out
+    campaign([on_demo, on_cheap], "budget: 0.25\n")
+    assert run("apply", "--auto-approve").code == 0
+
+
+def test_without_an_exchange_a_campaign_in_two_currencies_is_refused(
+    run: Runner, sim: Sim, alt: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(sim, alt)
+    monkeypatch.setenv("SIM_KEY", SECRET_KEY)
+    orders = [likes("a", service="3", q=100).replace("{id", "{panel: demo, id")]
+    orders.append(likes("b", service="102", q=100).replace("{id", "{panel: cheap, id"))
+    campaign(orders)
+    result = run("plan")
+    assert result.code == 1
+    assert (
+        "campaign launch: its orders are priced in EUR and USD; a campaign's spend must be in "
+        "one currency (split it by panel currency, or set currency: and exchange: in smm.yaml)"
+        in result.out
+    )

@@ -109,3 +109,14 @@ def test_the_room_is_taken_by_each_move() -> None:
     first = Failover(twice)
     [move] = first.moves(refused())
     assert move.action.panel == "b" and first.balance_room["b"] == Decimal("0.10")
+
+
+def test_another_currency_counts_against_the_budget_at_the_compared_cost() -> None:
+    # The budget is in USD, the plan compared in USD: c's 1.50 EUR is 1.65 USD, 0.65 more.
+    failover = Failover(plan(budget="1.70", balances={"a": "10", "b": "0", "c": "10"}))
+    [move] = failover.moves(refused())
+    assert move.action.panel == "c" and failover.budget_room["camp"] == Decimal("0.05")
+    assert (
+        Failover(plan(budget="1.60", balances={"a": "10", "b": "0", "c": "10"})).moves(refused())
+        == []
+    )
