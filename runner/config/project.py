@@ -163,6 +163,11 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 "environment variable holding its API key)",
                 doc.location(("panels", name), key=True),
             )
+    if data.get("exchange") and not data.get("currency"):
+        raise ConfigError(
+            "exchange: needs currency: (the project currency its rates convert into)",
+            doc.location(("exchange",), key=True),
+        )
     return Project(
         root=root,
         file=file,
