@@ -69,3 +69,21 @@ def lines(action: Action, verbose: bool, escape: Callable[[object], str]) -> lis
             f"{'es' if len(left_out) != 1 else ''} (-v or --format json: why)"
         )
     return out
+
+
+def markdown(actions: list[Action], md: Callable[[str], str]) -> list[str]:
+    """For a pull request: each selector's choice and runner-up, one bullet per order."""
+    out = []
+    for action in actions:
+        selection = action.selection or {}
+        chosen, runner_up = selection.get("chosen"), selection.get("runner_up")
+        if not isinstance(chosen, Mapping):
+            continue
+        unit = selection.get("compared_in")
+        line = f"- `{action.address}`: {md(_who(chosen))}, {md(_price(chosen, unit))}"
+        if isinstance(runner_up, Mapping):
+            more = _dec(runner_up.get("compared")) - _dec(chosen.get("compared"))
+            extra = f"+{format_amount(more)}{' ' + str(unit) if unit else ''}"
+            line += f"; runner-up {md(_who(runner_up))} ({md(extra)})"
+        out.append(line)
+    return ["Chosen by selector (cheapest that fits):", "", *out, ""] if out else []

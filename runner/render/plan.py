@@ -221,6 +221,7 @@ def markdown(plan: Plan) -> str:
                     parts = "; ".join(f"{md(label)} {md(text)}" for label, text in found)
                     out.append(f"- `{a.address}`: {parts}")
             out.append("")
+        out += choice.markdown([a for a in rows if a.kind is Kind.CREATE], md)
         conflicts = [a for a in rows if a.kind is Kind.CONFLICT]
         if conflicts:
             out += ["Placed orders whose file changed (they cannot change):", ""]

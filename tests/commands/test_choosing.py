@@ -96,6 +96,12 @@ def test_the_cheapest_fitting_service_across_panels_is_chosen(
         verbose.out
     )
     assert "18 Instagram Auto Likes [Subscription] on demo" in verbose.out
+    markdown = run("plan", "--format", "markdown").out
+    assert (
+        "- `launch/likes`: 102 Instagram Likes \\| Cheap \\| no refill on cheap, 0.045 EUR = "
+        "0.0486 USD; runner-up 101 Instagram Likes \\| Real \\| 30 days refill on cheap "
+        "(+0.0108 USD)" in markdown
+    ), markdown
     selection = create(plan_json(run), "launch/likes")["selection"]
     assert isinstance(selection, dict)
     assert selection["chosen"]["service"] == 102 and selection["chosen"]["compared"] == "0.04860"
