@@ -21,6 +21,7 @@ from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
 from tests.conftest import SECRET_KEY, Runner, Sim, write_project
+from tests.hostile import HostilePanel
 
 LINK = "https://instagram.com/p/launch"
 SELECTOR = "{match: instagram likes, panels: [demo, cheap]}"
@@ -489,3 +490,59 @@ def test_without_an_exchange_a_campaign_in_two_currencies_is_refused(
         "one currency (split it by panel currency, or set currency: and exchange: in smm.yaml)"
         in result.out
     )
+
+
+def test_a_hostile_candidate_neither_hides_a_choice_nor_takes_a_lost_order(
+    run: Runner, sim: Sim, hostile: HostilePanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheapest candidate is a hostile panel: its names carry terminal escapes, and
+    its `add` answer is a 502 page (the order may exist): nothing is sent elsewhere."""
+    fields = {"key_env": "SIM_KEY", "settle_seconds": "0.3"}
+    write_project(
+        Path.cwd(), {"demo": {"url": sim.url, **fields}, "evil": {"url": hostile.url, **fields}}
+    )
+    monkeypatch.setenv("SIM_KEY", SECRET_KEY)
+    listed = [
+        {
+            "service": 9,
+            "name": "Instagram Likes \x1b[2J\x1b]0;pwned\x07 cheap",
+            "type": "Default",
+            "category": "IG",
+            "rate": "0.01",
+            "min": "10",
+            "max": "10000",
+        },
+        {
+            "service": 10,
+            "name": "Instagram Likes odd",
+            "type": "Default",
+            "rate": "-5",
+            "min": "10",
+            "max": "100",
+        },
+    ]
+    hostile.reply(listed, action="services").reply(
+        {"balance": "100", "currency": "USD"}, action="balance"
+    )
+    hostile.reply(body="<html>502 Bad Gateway</html>", action="add", status=502)
+    campaign([likes(service="{match: instagram likes, panels: [evil, demo]}")])
+    shown = run("-v", "plan")
+    assert shown.code == 0, shown.out + shown.err
+    assert "\x1b" not in shown.out and "panel        evil, service 9" in shown.out
+    assert "left out     10 Instagram Likes odd on evil:" in shown.out
+    result = run("apply", "--auto-approve", "--no-reconcile")
+    assert result.code == 1
+    assert "launch/likes: in doubt" in result.out and "moved from" not in result.out
+    assert sim.orders() == []
+    shown_state = json.loads(run("state", "show", "launch/likes").out)
+    assert (shown_state["phase"], shown_state["panel"]) == ("in_doubt", "evil")
+
+
+def test_a_saved_plan_whose_choice_would_change_is_stale(run: Runner, two: tuple[Sim, Sim]) -> None:
+    sim, alt = two
+    campaign([likes()])
+    assert run("plan", "-o", "plan.json").code == 0
+    sim.panel.services.change(3, rate=Decimal("0.001"))  # demo is now the cheapest
+    result = run("apply", "plan.json")
+    assert result.code == 1 and "run smm plan again" in result.err, result.err
+    assert sim.orders() == [] and alt.orders() == []
