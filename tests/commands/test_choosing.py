@@ -546,3 +546,16 @@ def test_a_saved_plan_whose_choice_would_change_is_stale(run: Runner, two: tuple
     result = run("apply", "plan.json")
     assert result.code == 1 and "run smm plan again" in result.err, result.err
     assert sim.orders() == [] and alt.orders() == []
+
+
+def test_a_saved_plan_keeps_allow_over_limits(run: Runner, two: tuple[Sim, Sim]) -> None:
+    sim, _ = two
+    orders = [likes(f"o{i}", service="1", link=f"https://x.com/u{i}", q=100) for i in range(2)]
+    campaign(orders, "panel: demo\nsafety: {max_creates: 1}\n")
+    assert run("plan", "-o", "plan.json").code == 1  # over the limit: not saved
+    assert not Path("plan.json").exists()
+    assert run("plan", "-o", "plan.json", "--allow-over-limits").code == 0
+    assert json.loads(Path("plan.json").read_text())["allow_over_limits"] is True
+    result = run("apply", "plan.json")
+    assert result.code == 0, result.out + result.err
+    assert "allowed by --allow-over-limits" in result.out and len(sim.orders()) == 2
