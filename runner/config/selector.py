@@ -7,6 +7,7 @@ what the file says, read and checked where it was written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,9 +36,10 @@ class Selector:
         return tuple(self.match.casefold().split())
 
     def names(self, name: str) -> bool:
-        """Whether a service called ``name`` matches the words."""
+        """Whether a service called ``name`` has every word, each at the start of one of
+        its words (``like`` finds "Likes"; ``ig`` does not find "Bigger")."""
         folded = name.casefold()
-        return all(word in folded for word in self.words)
+        return all(re.search(r"(?<![^\W_])" + re.escape(word), folded) for word in self.words)
 
     def flags(self) -> dict[str, bool]:
         """The flags the selector asks for (true) or refuses (false)."""
@@ -53,15 +55,6 @@ class Selector:
         if self.panels:
             out["panels"] = list(self.panels)
         return out
-
-    def __str__(self) -> str:
-        parts = [f"match '{self.match}'"]
-        if self.type is not None:
-            parts.append(f"type {self.type}")
-        parts += [f"{f}: {str(v).lower()}" for f, v in self.flags().items()]
-        if self.max_rate is not None:
-            parts.append(f"max_rate {self.max_rate}")
-        return ", ".join(parts)
 
 
 def service_type(text: str) -> ServiceType | None:

@@ -95,15 +95,6 @@ class Candidate:
     def label(self) -> str:
         return f"{self.service} on {self.panel}"
 
-    def price(self, exchange: Exchange) -> str:
-        """Its cost as a person reads it: ``0.97 EUR (1.05 USD)``."""
-        if self.cost is None:
-            return "?"
-        text = f"{format_amount(self.cost)} {self.currency or ''}".strip()
-        if self.compared is not None and self.currency != exchange.currency and exchange.currency:
-            text += f" ({format_amount(self.compared)} {exchange.currency})"
-        return text
-
 
 @dataclass(frozen=True)
 class Choice:

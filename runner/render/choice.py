@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from runner.money import format_amount
 from runner.plans.plan import Action
+from runner.render.words import money
 
 LABEL = 12
 
 
 def _price(data: Mapping[str, Any], compared_in: object) -> str:
-    cost, currency = data.get("cost"), data.get("currency") or ""
-    text = f"{format_amount(None if cost is None else _dec(cost))} {currency}".strip()
+    cost, currency = data.get("cost"), data.get("currency")
+    text = money(None if cost is None else _dec(cost), currency)
     compared = data.get("compared")
     if compared is not None and compared_in and compared_in != currency:
-        text += f" = {format_amount(_dec(compared))} {compared_in}"
+        text += f" = {money(_dec(compared), str(compared_in))}"
     return text
 
 
@@ -51,7 +51,7 @@ def lines(action: Action, verbose: bool, escape: Callable[[object], str]) -> lis
         out.append(f"      {'chosen':<{LABEL}} {what}: {escape(_price(chosen, unit))}")
     if isinstance(runner_up, Mapping) and isinstance(chosen, Mapping):
         more = _dec(runner_up.get("compared")) - _dec(chosen.get("compared"))
-        extra = f" (+{format_amount(more)}{' ' + str(unit) if unit else ''})"
+        extra = f" (+{money(more, None if unit is None else str(unit))})"
         out.append(
             f"      {'runner-up':<{LABEL}} {escape(_who(runner_up))}: "
             f"{escape(_price(runner_up, unit))}{escape(extra)}"
@@ -83,7 +83,7 @@ def markdown(actions: list[Action], md: Callable[[str], str]) -> list[str]:
         line = f"- `{action.address}`: {md(_who(chosen))}, {md(_price(chosen, unit))}"
         if isinstance(runner_up, Mapping):
             more = _dec(runner_up.get("compared")) - _dec(chosen.get("compared"))
-            extra = f"+{format_amount(more)}{' ' + str(unit) if unit else ''}"
+            extra = f"+{money(more, None if unit is None else str(unit))}"
             line += f"; runner-up {md(_who(runner_up))} ({md(extra)})"
         out.append(line)
     return ["Chosen by selector (cheapest that fits):", "", *out, ""] if out else []

@@ -168,6 +168,8 @@ def test_the_choice_round_trips_through_a_saved_plan() -> None:
 def test_selector_words_and_types() -> None:
     selector = Selector("Instagram  likes")
     assert selector.names("INSTAGRAM Story Likes") and not selector.names("Instagram Views")
+    assert Selector("ig like").names("IG/Likes [fast]") and Selector("views").names("(views)")
+    assert not Selector("ig").names("Bigger Likes") and not Selector("ikes").names("Likes")
     assert service_type("custom_comments") is ServiceType.CUSTOM_COMMENTS
     assert service_type("  default ") is ServiceType.DEFAULT and service_type("Likes") is None
 
