@@ -127,6 +127,9 @@ def test_selector_conditions_narrow_the_choice(run: Runner, two: tuple[Sim, Sim]
     reasons = {c["service"]: c["left_out"] for c in selection["left_out"]}
     assert reasons[101] == "rate 0.1188 USD is above max_rate 0.10"
     assert reasons[3] == "rate 0.12345 USD is above max_rate 0.10"
+    campaign([likes(service="{match: instagram likes}")], "panel: demo\n")  # its panel only
+    chosen = create(plan_json(run), "launch/likes")
+    assert (chosen["panel"], chosen["service"]) == ("demo", 3)
     small = likes(service="{match: instagram likes, panels: [demo, cheap]}", q=20)
     campaign([small])  # below alt 102's min of 50: alt 101 (min 20) is the cheapest left
     assert create(plan_json(run), "launch/likes")["service"] == 101
