@@ -244,11 +244,14 @@ class _Planner:
             base, order_id=record.order_id, status=None if status is None else str(status)
         )
         changes: tuple[Change, ...] = ()
-        if record.fingerprint != base.fingerprint:
+        moved = record.fingerprint != base.fingerprint
+        if moved:
             changes = spec_changes(record.spec, spec.to_json())
             if spec.selector is not None:  # chosen when placed: only parameters count
                 changes = tuple(c for c in changes if c.field not in ("panel", "service"))
-        if record.fingerprint != base.fingerprint and (spec.selector is None or changes):
+            # A selector's order now named by the number it was placed with is the same.
+            moved = bool(changes) or (spec.selector is None and "selector" not in record.spec)
+        if moved:
             what = ", ".join(c.field for c in changes) or "its parameters"
             self.error(
                 f"{spec.address}: order {record.order_id} was placed with other parameters "

@@ -243,6 +243,12 @@ def test_a_placed_order_keeps_its_panel_and_service(run: Runner, two: tuple[Sim,
     # Editing the selector does not move it either; editing the order's fields conflicts.
     campaign([likes(service="{match: likes, panels: [demo]}")])
     assert "Plan: 0 to create" in run("plan").out
+    # Named by the number it was placed with, it is the same order; by another, a conflict.
+    campaign([likes(service="102")], "panel: cheap\n")
+    assert "Plan: 0 to create" in run("plan").out
+    campaign([likes(service="101")], "panel: cheap\n")
+    result = run("plan")
+    assert result.code == 1 and "(service changed)" in result.out, result.out
     campaign([likes(q=600)])
     result = run("plan")
     assert result.code == 1 and "quantity changed" in result.out
