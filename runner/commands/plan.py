@@ -36,6 +36,11 @@ from runner.workflows.context import Context
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Show every order as checked: defaults applied, for_each filled, where it was written.",
+)
 @reconcile_option
 @target_options
 @format_option()
@@ -47,6 +52,7 @@ def plan(
     detailed_exitcode: bool,
     no_refresh: bool,
     refresh_services: bool,
+    expand: bool,
     no_reconcile: bool,
     targets: tuple[str, ...],
     allow_over_limits: bool,
@@ -67,13 +73,14 @@ def plan(
         reconcile=not no_reconcile,
         targets=targets,
         allow_over_limits=allow_over_limits,
+        expand=expand,
     )
     if output == "json":
         out_chunks(render.json_chunks(result))
     elif output == "markdown":
         out(render.markdown(result))
     else:
-        show(render.text(result, verbose=ctx.verbose > 0))
+        show(render.text(result, expand=expand, verbose=ctx.verbose > 0))
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):

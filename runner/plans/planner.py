@@ -15,7 +15,7 @@ from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
-from runner.plans import crosschecks
+from runner.plans import crosschecks, repeats
 from runner.plans.budgets import campaign_cost
 from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
@@ -51,6 +51,7 @@ class _Planner:
         self.facts = facts
         self.now = now
         self.apply_running = apply_running
+        self.kept: set[str] = set()  # recorded instances of repeating orders, not orphans
         self.actions: list[Action] = []
         self.checks: list[Check] = []
         self.reported_panels: set[tuple[str, str]] = set()
@@ -116,7 +117,7 @@ class _Planner:
             campaign=spec.campaign,
             service=service,
             link=spec.link,
-            location=spec.location,
+            location=spec.origin,
             fingerprint=spec.fingerprint(),
         )
         if record is not None and record.phase in (Phase.SUBMITTING, Phase.IN_DOUBT):
@@ -151,7 +152,7 @@ class _Planner:
         """An order that cannot be placed: every reason is an error at its field, and the
         action is listed as an error, never as a create."""
         for misfit in misfits:
-            where = spec.where(misfit.field) if misfit.field else spec.location
+            where = spec.where(misfit.field) if misfit.field else spec.origin
             self.error(f"{spec.address}: {misfit.message}", where, spec.address)
         return replace(base, kind=Kind.INVALID, reason=misfits[0].message)
 
@@ -176,17 +177,8 @@ class _Planner:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
         service = facts.services.get(base.service or 0)
         if service is None:
-            return self.invalid(
-                base,
-                spec,
-                [
-                    Misfit(
-                        f"service {spec.service} is not in {spec.panel}'s catalog "
-                        "(unknown or disabled)",
-                        "service",
-                    )
-                ],
-            )
+            gone = f"service {spec.service} is not in {spec.panel}'s catalog (unknown or disabled)"
+            return self.invalid(base, spec, [Misfit(gone, "service")])
         fitted = fit(spec, service)
         if isinstance(fitted, list):
             return self.invalid(base, spec, fitted)
@@ -257,7 +249,7 @@ class _Planner:
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
                 f"({what} changed) and placed orders cannot change; revert the change, or "
                 "give the order a new id to place a new one",
-                spec.location,
+                spec.origin,
                 spec.address,
             )
             return replace(
@@ -314,7 +306,10 @@ class _Planner:
         gone = [
             (address, record)
             for address, record in self.records.items()
-            if record.campaign in loaded and address not in desired and self.in_scope(address)
+            if record.campaign in loaded
+            and address not in desired
+            and address not in self.kept
+            and self.in_scope(address)
         ]
         del desired
         for address, record in sorted(gone):
@@ -384,9 +379,12 @@ def make_plan(
 ) -> Plan:
     """Decide, per address, what to do.  Pure: same inputs, same plan.  ``in_scope``:
     the addresses ``--target`` leaves in (the campaigns hold only their orders)."""
+    unfolded = repeats.unfold(campaigns, records, now)
     planner = _Planner(
-        campaigns, records, facts, now, apply_running, exchange or Exchange(), in_scope
+        unfolded.campaigns, records, facts, now, apply_running, exchange or Exchange(), in_scope
     )
+    planner.kept = unfolded.kept
+    planner.actions.extend(unfolded.waits)
     return planner.run(state)
 
 

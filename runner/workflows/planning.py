@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.config.campaign import OrderSpec
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import drift, planner
@@ -19,7 +20,15 @@ from runner.plans.facts import PanelFacts
 from runner.plans.limits import Targets, check_safety
 from runner.plans.plan import Kind, Plan
 from runner.plans.selection import Exchange
-from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
+from runner.state import (
+    OrderRecord,
+    Phase,
+    StateReader,
+    StateStore,
+    model,
+    open_readonly,
+    open_store,
+)
 from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
@@ -51,6 +60,7 @@ def build(
     record_to: StateStore | None = None,
     targets: Sequence[str] = (),
     allow_over_limits: bool = False,
+    expand: bool = False,
 ) -> Planned:
     """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
     services cache unless ``record_to`` is given (an apply holding the lock): then what
@@ -92,7 +102,7 @@ def build(
             chosen,
             records,
             gathered,
-            now=_dt.datetime.now(_dt.UTC),
+            now=_dt.datetime.fromtimestamp(model.wall(), _dt.UTC),
             state=info,
             apply_running=running,
             exchange=Exchange(project.currency, project.exchange),
@@ -107,6 +117,8 @@ def build(
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
         )
+        if expand:
+            result = expanded(result, loaded.orders)
     finally:
         if store is None:
             reader.close()
@@ -154,6 +166,22 @@ def remember(store: StateStore, plan: Plan, facts: Mapping[str, PanelFacts]) -> 
                 tx.saw_services(panel, services)
 
 
+def expanded(plan: Plan, orders: Sequence[OrderSpec]) -> Plan:
+    """The plan with each order's fields on its action (a repeat's instance has its
+    order's), for showing; creates have theirs already."""
+    specs = {o.address: o for o in orders}
+
+    def spec_of(address: str) -> dict[str, object] | None:
+        spec = specs.get(address) or specs.get(address.partition("@")[0])
+        return None if spec is None else spec.to_json() | {"address": address}
+
+    actions = tuple(
+        a if a.spec is not None else dataclasses.replace(a, spec=spec_of(a.address))
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
+
+
 def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:
     """The campaign paths as the project sees them (relative to its folder), so that a
     saved plan can be made again from the same files in another checkout."""
@@ -183,10 +211,12 @@ def plan(
     reconcile: bool = True,
     targets: Sequence[str] = (),
     allow_over_limits: bool = False,
+    expand: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
     cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
-    to one state, so there must be one to name."""
+    to one state, so there must be one to name.  ``expand``: every order's action
+    carries its fields as checked (defaults applied, for_each filled), not only creates."""
     if to_save:
         open_store(ctx.state_location).close()
     planned = build(
@@ -197,6 +227,7 @@ def plan(
         reconcile_first=reconcile,
         targets=targets,
         allow_over_limits=allow_over_limits,
+        expand=expand,
     )
     planned.close()
     return planned.plan
