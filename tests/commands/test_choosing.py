@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -568,3 +569,20 @@ def test_a_saved_plan_keeps_allow_over_limits(run: Runner, two: tuple[Sim, Sim])
     result = run("apply", "plan.json")
     assert result.code == 0, result.out + result.err
     assert "allowed by --allow-over-limits" in result.out and len(sim.orders()) == 2
+
+
+def test_a_damaged_catalog_memory_is_no_memory(run: Runner, two: tuple[Sim, Sim]) -> None:
+    sim, _ = two
+    campaign([likes("a", service="3", q=100)], "panel: demo\n")
+    assert run("apply", "--auto-approve").code == 0
+    with sqlite3.connect(".smm/state.db") as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM meta WHERE key LIKE 'service:%'")]
+        assert keys == ["service:demo:3"]
+        db.execute("UPDATE meta SET value = '{not json' WHERE key = ?", keys)
+        db.execute("INSERT INTO meta VALUES ('service:demo:x', '{}')")
+    sim.panel.services.change(3, rate=Decimal("5"))
+    result = run("plan", "--refresh-services", "--detailed-exitcode")
+    assert result.code == 0 and "costs more" not in result.out, result.out
+    assert run("apply", "--auto-approve").code == 0  # and the next apply remembers again
+    sim.panel.services.change(3, rate=Decimal("6"))
+    assert "costs more: 5.00 → 6.00 USD" in run("plan", "--refresh-services").out
