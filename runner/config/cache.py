@@ -19,17 +19,20 @@ wins, and both wrote the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import hmac
 import io
 import os
 import pickle
+import sys
 import tempfile
 import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,9 +50,6 @@ MAX_ENTRY_BYTES = 256 * 2**20
 # What an entry may be made of: nothing else is ever looked up while unpickling.
 _ALLOWED = frozenset(
     {
-        ("runner.config.specs", "CampaignSpec"),
-        ("runner.config.specs", "OrderSpec"),
-        ("runner.config.schedule", "Repeat"),
         ("runner.errors", "Location"),
         ("runner.api.models", "ServiceType"),
         ("decimal", "Decimal"),
@@ -62,11 +62,32 @@ _ALLOWED = frozenset(
 )
 
 
+# The modules whose value classes (the dataclasses and enums they define) specs are made
+# of; only those already imported are looked up: unpickling never imports anything.
+_SPEC_MODULES = frozenset(
+    {
+        "runner.config.specs",
+        "runner.config.schedule",
+        "runner.config.selector",
+        "runner.config.safety",
+    }
+)
+
+
+def _is_value(module: str, name: str) -> bool:
+    found = getattr(sys.modules.get(module), name, None)
+    return (
+        isinstance(found, type)
+        and found.__module__ == module
+        and (dataclasses.is_dataclass(found) or issubclass(found, Enum))
+    )
+
+
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not part of a campaign spec")
-        return super().find_class(module, name)
+        if (module, name) in _ALLOWED or (module in _SPEC_MODULES and _is_value(module, name)):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a campaign spec")
 
 
 @cache

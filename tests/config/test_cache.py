@@ -317,3 +317,27 @@ def test_a_signed_entry_of_another_shape_is_read_past(shape: object) -> None:
     entry.write_bytes(cache_module.MAGIC + hmac.digest(key, payload, "sha256") + payload)
     assert cache.get(source, campaign.CampaignSpec) is None
     assert load(SpecCache(FOLDER)).campaigns == cold.campaigns
+
+
+def test_every_kind_of_spec_comes_back_whole() -> None:
+    """Selectors, safety limits, repeats, budgets and dates: each survives the cache."""
+    Path("campaigns").mkdir()
+    Path("campaigns/all.yaml").write_text(
+        "campaign: all\nbudget: 12.5\nnot_before: 2026-01-02T03:04:05Z\n"
+        "safety: {max_creates: 3, max_spend: 9.99}\n"
+        "defaults:\n  service: {match: Likes, type: custom_comments, refill: false, "
+        "max_rate: 2, panels: [a, b]}\norders:\n"
+        "  - {id: x, link: https://x.com/p, comments: [hi, there]}\n"
+        "  - {id: weekly, service: 1, panel: a, link: https://x.com/q, quantity: 100,"
+        " repeat: {every: 7d, until: 2027-06-01}}\n"
+    )
+    cold = load(SpecCache(FOLDER))
+    again = SpecCache(FOLDER)
+    warm = load(again)
+    assert (again.hits, again.misses) == (1, 0)
+    assert warm.campaigns == cold.campaigns
+    (before,), (after,) = cold.campaigns, warm.campaigns
+    assert after.safety == before.safety and after.safety is not None
+    assert [o.selector for o in after.orders] == [o.selector for o in before.orders]
+    assert [o.repeat for o in after.orders] == [o.repeat for o in before.orders]
+    assert after.orders[1].repeat is not None
