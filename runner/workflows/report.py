@@ -19,6 +19,7 @@ from runner.plans import drift
 from runner.plans.plan import Action, Kind
 from runner.render.report.content import Attention, Desired, Report, build
 from runner.state import BalanceSeen, OrderRecord, Phase, open_readonly
+from runner.state.spectext import StoredSpec
 from runner.workflows import campaigns, panelfacts
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh_campaigns
@@ -79,6 +80,15 @@ def gather(
     return dataclasses.replace(report, attention=(*report.attention, *found)) if found else report
 
 
+def _service(record: OrderRecord) -> object:
+    """The service a record was placed with (its parsed spec not kept: a large state's
+    would be 120 MB)."""
+    service = record.spec.get("service")
+    if isinstance(record.spec, StoredSpec):
+        record.spec.unparse()
+    return service
+
+
 def drifted(
     ctx: Context,
     records: Iterable[OrderRecord],
@@ -90,7 +100,7 @@ def drifted(
     uses = [
         Action(r.address, Kind.NOOP, r.panel, service=service, campaign=r.campaign)
         for r in records
-        if r.phase is Phase.PLACED and isinstance(service := r.spec.get("service"), int)
+        if r.phase is Phase.PLACED and isinstance(service := _service(r), int)
     ]
     currencies = {b.panel: b.currency for b in balances}
     cache = panelfacts.cache_for(ctx.project)

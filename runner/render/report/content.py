@@ -340,7 +340,7 @@ def build(
             )
         )
         if isinstance(record.spec, StoredSpec):
-            record.spec.release()  # read once: 100,000 parsed specs would be 120 MB more
+            record.spec.unparse()  # read once: 100,000 parsed specs would be 120 MB more
     seen: dict[str, list[BalanceSeen]] = {}
     for balance in balances:
         seen.setdefault(balance.panel, []).append(balance)
