@@ -38,9 +38,16 @@ from runner.errors import (
 from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
 from runner.panel.ratelimit import Throttle
 from runner.panel.retry import Budget, RetryPolicy, retry_after, with_retries
-from runner.panel.transport import Deadline, DeadlineTransport
+from runner.panel.transport import Deadline, DeadlineTransport, Slots
 
-__all__ = ["DEFAULT_MAX_ANSWER_BYTES", "PanelConnection", "RetryPolicy", "Secret", "check_url"]
+__all__ = [
+    "DEFAULT_MAX_ANSWER_BYTES",
+    "MAX_CONNECTIONS",
+    "PanelConnection",
+    "RetryPolicy",
+    "Secret",
+    "check_url",
+]
 
 log = logging.getLogger("runner.panel")
 
@@ -62,9 +69,24 @@ class Secret:
     __str__ = __repr__
 
 
+class _Halt(threading.Event):
+    """An event that, once set, also wakes the requests waiting for a connection."""
+
+    def __init__(self, slots: Slots) -> None:
+        super().__init__()
+        self._slots = slots
+
+    def set(self) -> None:
+        super().set()
+        self._slots.wake()
+
+
 USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/)"
 # Room for a catalog of tens of thousands of services; smm.yaml's max_answer_mb changes it.
 DEFAULT_MAX_ANSWER_BYTES = 32 * 2**20
+# Requests to one panel out at once (the connection pool's size): apply's --parallelism is
+# at most this, so none of its orders waits for a connection.
+MAX_CONNECTIONS = 64
 
 
 def check_url(url: str, panel: str | None = None) -> None:
@@ -112,6 +134,7 @@ class PanelConnection:
         sleep: Callable[[float], None],
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if transport is None:
             check_url(url, name)
@@ -122,8 +145,11 @@ class PanelConnection:
         self._key = Secret(key)
         self.retry = retry
         self._sleep = sleep
-        # Set, every wait (the throttle's, a retry's) ends at once and nothing more is sent.
-        self.halted = threading.Event()
+        # A request waits for one of these before it goes (and before ``on_wire``).
+        self.slots = Slots(max_connections)
+        # Set, every wait (the throttle's, a retry's, a connection's) ends at once and
+        # nothing more is sent.
+        self.halted: threading.Event = _Halt(self.slots)
         self.throttle = Throttle(rate_limit, clock=clock, sleep=self._pause)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
@@ -135,7 +161,10 @@ class PanelConnection:
             # Plain http is only allowed to loopback (check_url): no TLS there, so no
             # certificate store to load (~50 ms at start-up).
             verify=urlsplit(url).scheme == "https",
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=min(16, max_connections),
+            ),
         )
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -198,9 +227,24 @@ class PanelConnection:
         on_wire: Callable[[], AbstractContextManager[object]],
         budget: Budget,
     ) -> Any:
-        """One HTTP request, classified, inside ``on_wire`` (entered once the request's
-        turn has come, just before it goes out).  Never puts the request body in a
-        message."""
+        """One HTTP request, classified, inside ``on_wire`` (entered once the request has
+        a connection and its turn has come, just before it goes out).  Never puts the
+        request body in a message."""
+        if not self.slots.take(self.halted):
+            raise Halted(self.name, f"{action}: stopped before it was sent")
+        try:
+            return self._attempt_in_slot(action, params, placing, on_wire, budget)
+        finally:
+            self.slots.give()
+
+    def _attempt_in_slot(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        placing: bool,
+        on_wire: Callable[[], AbstractContextManager[object]],
+        budget: Budget,
+    ) -> Any:
         sent = self.throttle.acquire()
         if self.halted.is_set():
             raise Halted(self.name, f"{action}: stopped before it was sent")
