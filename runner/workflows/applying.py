@@ -40,6 +40,11 @@ from runner.workflows.context import Context
 BALANCE_FRESH_SECONDS = 10.0
 
 
+def monotonic() -> float:
+    """The clock a plan's balance ages on (``PanelFacts.fetched_at`` is on it too)."""
+    return time.monotonic()
+
+
 class ApplyView(Protocol):
     """What the person running apply sees; the command implements it."""
 
@@ -344,7 +349,7 @@ def recheck_balance(
 ) -> None:
     """The balance may have moved since the plan was made (a saved plan, a slow answer to
     the prompt, another tool spending): ask again unless it was asked a moment ago."""
-    if fetched_at is not None and time.monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
+    if fetched_at is not None and monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
         return
     costs: dict[str, Decimal] = {}
     for action in plan.of_kind(Kind.CREATE):
