@@ -64,9 +64,11 @@ def install(point: str, action: str, nth: int, marker: Path) -> None:
 
     begin = Executor._begin
 
-    def _begin(self: Executor, action: Any) -> None:
-        begin(self, action)
-        strike("submitting")
+    def _begin(self: Executor, action: Any) -> bool:
+        begun = begin(self, action)
+        if begun:
+            strike("submitting")
+        return begun
 
     on_wire = Executor._on_wire
 

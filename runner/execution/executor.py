@@ -195,11 +195,15 @@ class Executor:
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
-                        self._begin(action)
+                        begun = self._begin(action)
                     except BaseException as exc:
                         self.stop.set()
                         pacer.ended(action, lost=False)
                         results.put(exc)
+                        continue
+                    if not begun:  # stopped meanwhile: nothing recorded
+                        pacer.ended(action, lost=False)
+                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     ready.put(action)
             finally:
@@ -249,14 +253,18 @@ class Executor:
         if error is not None:
             raise error
 
-    def _begin(self, action: Action) -> None:
-        """Record ``submitting`` and commit: from here on the order may be placed."""
+    def _begin(self, action: Action) -> bool:
+        """Record ``submitting`` and commit: from here on the order may be placed.  The
+        order joins ``queued`` as its record is queued, under the lock, so a second Ctrl-C
+        at any moment withdraws it (its withdrawal is written after it); False, with
+        nothing recorded, once stopping."""
         fingerprint = action.fingerprint
         assert action.service is not None and fingerprint is not None
         with self._lock:
             known_below = self.known_ids.get(action.panel)
-        self._record(
-            lambda tx: tx.begin_submit(
+
+        def write(tx: Transaction) -> None:
+            tx.begin_submit(
                 action.address,
                 action.campaign,
                 action.panel,
@@ -270,9 +278,18 @@ class Executor:
                 self.apply_id,
                 known_below,
             )
-        )
+
         with self._lock:
+            if self.stop.is_set():
+                return False
+            receipt = self._running().write(write, wait=False)
             self.queued.add(action.address)
+        if not receipt.committed():
+            with self._lock:
+                self.queued.discard(action.address)
+            assert receipt.error is not None
+            raise receipt.error
+        return True
 
     def _send(self, action: Action) -> Sent:
         """Send ``add`` for an action whose ``submitting`` is committed; record the

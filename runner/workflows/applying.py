@@ -36,13 +36,10 @@ from runner.workflows import campaigns, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 
-# A balance asked for less than this long ago is not asked again before ordering.
+# A balance asked for less than this long ago is not asked again before ordering; it ages
+# on ``monotonic``, the clock of ``PanelFacts.fetched_at`` (a test moves it).
 BALANCE_FRESH_SECONDS = 10.0
-
-
-def monotonic() -> float:
-    """The clock a plan's balance ages on (``PanelFacts.fetched_at`` is on it too)."""
-    return time.monotonic()
+monotonic = time.monotonic
 
 
 class ApplyView(Protocol):
