@@ -14,6 +14,7 @@ from runner.commands.options import (
     pass_context,
     paths_argument,
     reconcile_option,
+    target_options,
 )
 from runner.workflows.context import Context
 
@@ -34,6 +35,7 @@ MAX_PARALLELISM = 64
 )
 @lock_timeout_option(what="another apply to finish")
 @reconcile_option
+@target_options
 @format_option(("text", "json"))
 @pass_context
 def apply(
@@ -43,6 +45,8 @@ def apply(
     parallelism: int,
     lock_timeout: float,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
@@ -62,6 +66,8 @@ def apply(
         parallelism=parallelism,
         lock_timeout=lock_timeout,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
     )
     report = applied.report
     doubts = applied.plan.count(Kind.IN_DOUBT)
