@@ -135,3 +135,36 @@ def test_a_freed_connection_lets_the_next_one_go(hostile: HostilePanel, connecti
         for thread in threads:
             thread.join(WAIT)
     assert sorted(results) == list(range(1, connections + 3))
+
+
+def test_an_order_waiting_for_its_turn_is_not_in_flight(hostile: HostilePanel) -> None:
+    """A panel paced at 1 a minute: the second add waits for its turn outside ``on_wire``;
+    stopped during that wait (Ctrl-C), it was never sent, and nothing counted it as sent."""
+    from contextlib import contextmanager
+
+    hostile.reply({"order": 1}, action="add")
+    on_wire: list[str] = []
+    seen_while_waiting: list[list[str]] = []
+
+    def marking(name: str) -> Callable[[], object]:
+        @contextmanager
+        def wire():  # type: ignore[no-untyped-def]
+            on_wire.append(name)
+            yield
+
+        return wire
+
+    client = client_of(hostile, rate_limit="1/min")
+
+    def waiting(seconds: float) -> None:  # the throttle's wait for the second add's turn
+        seen_while_waiting.append(list(on_wire))
+        client.halt()
+
+    client._http._sleep = waiting
+    with client:
+        assert client.add(1, LINK, marking("first")) == 1  # type: ignore[arg-type]
+        with pytest.raises(Halted):
+            client.add(1, LINK, marking("second"))  # type: ignore[arg-type]
+    assert seen_while_waiting == [["first"]]
+    assert on_wire == ["first"]
+    assert hostile.actions() == ["add"]
