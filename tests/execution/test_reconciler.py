@@ -207,8 +207,10 @@ def test_never_imported_from_an_open_window() -> None:
     same service and quantity, looks exactly like ours."""
     d = record("c/d")
     span = {"c/d": Window("c/d", 100, None, True)}
-    found = {**{i: ItemError("Incorrect order ID") for i in range(101, 500)}, 100: info()}
-    found[103] = info()
+    found: dict[int, OrderInfo | ItemError] = {
+        i: ItemError("Incorrect order ID") for i in range(101, 500)
+    }
+    found |= {100: info(), 103: info()}
     (decision,) = decide([d], span, found, [100])
     assert decision.verdict is Verdict.UNDECIDED
     assert "never imported from" in decision.reason
