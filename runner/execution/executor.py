@@ -21,16 +21,19 @@ import datetime as _dt
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from runner.api import ordertypes
 from runner.api.models import ItemError
 from runner.errors import Halted, NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.execution.claims import Claims
+from runner.execution.pacer import Kind as AlikeKind
 from runner.execution.pacer import Pacer
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
+from runner.panel.identity import request_id
 from runner.plans.plan import Action, Kind, Plan
 from runner.state import (
     CancelRecord,
@@ -69,6 +72,9 @@ class Executor:
         stop: threading.Event | None = None,
         settle: Mapping[str, float] | None = None,
         bound_after: Mapping[str, _dt.datetime] | None = None,
+        identical_in_flight: Mapping[str, int] | None = None,
+        lost_alikes: Mapping[AlikeKind, Iterable[_dt.datetime]] | None = None,
+        claims: Claims | None = None,
     ) -> None:
         self.store = store
         self.clients = clients
@@ -94,6 +100,12 @@ class Executor:
         self.settle = {p: s + store.clock_margin for p, s in (settle or {}).items()}
         self.bound_after = dict(bound_after or {})
         self.held_seconds = 0.0
+        # Look-alikes (runner.execution.pacer): how many of a kind may be out at once per
+        # panel, and the lost answers of earlier applies they must not overlap.
+        self.identical_in_flight = dict(identical_in_flight or {})
+        self.lost_alikes = dict(lost_alikes or {})
+        # The addresses that own each order id: an id answered twice is a contradiction.
+        self.claims = claims or Claims()
 
     def _record(self, write: Callable[[Transaction], None]) -> None:
         """Committed, durably, before this returns."""
@@ -183,14 +195,13 @@ class Executor:
             self.bound_after,
             self.stop,
             self.on_notice,
+            identical_in_flight=self.identical_in_flight,
+            lost_alikes=self.lost_alikes,
         )
-        creates = pacer.order(creates)
 
         def prepare() -> None:
             try:
-                for action in creates:
-                    if not self.stop.is_set():
-                        pacer.before(action)
+                for action in pacer.turns():
                     if self.stop.is_set():
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
@@ -265,6 +276,7 @@ class Executor:
                     **(action.spec or {}),
                     "units": action.units,
                     "service_type": action.service_type,
+                    **self.clients[action.panel].marks(action.address, fingerprint),
                 },
                 action.cost,
                 self.apply_id,
@@ -328,8 +340,12 @@ class Executor:
         assert action.service is not None
         sent_at = self._stamp()
         try:
+            assert action.fingerprint is not None
             order_id = self.clients[action.panel].add(
-                action.service, wire_params(action), self._on_wire(action)
+                action.service,
+                wire_params(action),
+                self._on_wire(action),
+                request_id=request_id(action.address, action.fingerprint),
             )
         except Halted:
             # Never on the wire (or only refused before it, 429): surely not placed.
@@ -363,6 +379,14 @@ class Executor:
             self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
         seen = Evidence(sent_at, self._stamp())
+        owner = self.claims.claim(action.panel, order_id, action.address)
+        if owner is not None:
+            reason = (
+                f"the panel answered order {order_id}, which is {owner}'s: the answer "
+                "cannot be trusted, the order may or may not exist"
+            )
+            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
+            return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         with self._lock:
             self.known_ids[action.panel] = max(order_id, self.known_ids.get(action.panel, 0))
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in

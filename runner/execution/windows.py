@@ -133,12 +133,18 @@ def windows(
 
     ``margin``: how far the clocks that wrote the times may disagree (runners sharing a
     state); every comparison of two times keeps that much room, and none trusts a tie."""
+    records = list(records)
     placed = [r for r in records if r.phase is Phase.PLACED and r.order_id is not None]
     slack = _dt.timedelta(seconds=margin)
     down = ids_going_down(placed, slack)
     result: dict[str, Window] = {}
+    # A lower bound recorded at send time is the highest own id known then: trusted only
+    # while an order of this account holds it (not one of another account, same name).
+    held = {r.order_id for r in records if r.order_id is not None}
     for record in doubtful:
         low = record.evidence.known_below
+        if low is not None and low not in held:
+            low = None
         sent = _sent_lower(record)
         if sent is not None:
             # Own orders whose answer (to an add: an import has none) arrived before this

@@ -184,8 +184,9 @@ def test_look_alikes_fewer_orders_than_requests_are_not_guessed() -> None:
     # them: each has one candidate
     records[1] = record("c/l1", sent=7, gave_up=8, known=140)
     mid = record("c/m", Phase.PLACED, 140, sent=6.2, gave_up=6.5)
+    first = record("c/a", Phase.PLACED, 100, sent=-5, gave_up=-4)
     after = record("c/z", Phase.PLACED, 200, sent=100, gave_up=101)
-    spans = windows(records, [*records, mid, after], settle=5, now=T0.replace(minute=5))
+    spans = windows(records, [*records, first, mid, after], settle=5, now=T0.replace(minute=5))
     found = {**GONE, **ENDS, 140: info(), 150: info()}
     assert verdicts(records, spans, found, [100, 140, 200]) == {
         "c/l0": Verdict.ABSENT,
@@ -219,11 +220,16 @@ def test_never_imported_from_an_open_window() -> None:
 def test_ids_that_go_down_prove_nothing() -> None:
     # the panel's URL changed under the same name: ids around 10,000 after 50,000
     d = record("c/d", known=50_000)
+    old = record("c/o", Phase.PLACED, 50_000, sent=-20, gave_up=-19, known=None)
     later = record("c/e", Phase.PLACED, 10_008, sent=20, gave_up=21)
-    spans = windows([d], [d, later], settle=5, now=T0.replace(minute=1))
+    spans = windows([d], [d, later, old], settle=5, now=T0.replace(minute=1))
     assert not spans["c/d"].bounded and probe_plan(spans, 50) == []
     (decision,) = decide([d], spans, {}, [10_008])
     assert decision.verdict is Verdict.UNDECIDED and "went down" in decision.reason
+    # the records of that other account left out (as reconcile does): the lower bound
+    # recorded from them is not trusted either
+    spans = windows([d], [d, later], settle=5, now=T0.replace(minute=1))
+    assert spans["c/d"].low is None and spans["c/d"].contradiction is None
     # a panel whose ids do not grow: every window on it is worthless
     a = record("c/a", Phase.PLACED, 300, sent=2, gave_up=3)
     b = record("c/b", Phase.PLACED, 250, sent=4, gave_up=5)  # sent after 300 was answered
@@ -246,6 +252,7 @@ def test_absence_needs_an_order_sent_after_the_settle_time() -> None:
     (decision,) = decide([d], spans, {**GONE, **ENDS, 150: info()}, [150])
     assert decision.verdict is Verdict.UNDECIDED
     late = record("c/f", Phase.PLACED, 200, sent=124, gave_up=125)
-    spans = windows([d], [d, early, late], settle=120, now=T0.replace(minute=5))
+    first = record("c/a", Phase.PLACED, 100, sent=-5, gave_up=-4)
+    spans = windows([d], [d, first, early, late], settle=120, now=T0.replace(minute=5))
     (decision,) = decide([d], spans, {**GONE, **ENDS, 150: info()}, [100, 150, 200])
     assert decision.verdict is Verdict.ABSENT and "within 120 s" in decision.reason
