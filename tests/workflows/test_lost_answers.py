@@ -68,7 +68,7 @@ def test_an_in_doubt_add_is_sent_again_with_the_same_key(run: Runner, project: S
     assert {r["phase"] for r in state.values()} == {"placed"}
     assert state["c/o0"]["order_id"] == held["https://instagram.com/r0"]
     assert len(keys_sent(project)) == 3
-    assert project.endpoint.stats()["by_action"]["add"] == 4  # o0 twice, with one key
+    assert project.endpoint.by_action["add"] == 4  # o0 twice, with one key
 
 
 def test_the_plan_says_the_add_will_be_sent_again(run: Runner, project: Sim) -> None:
