@@ -332,7 +332,7 @@ def test_second_ctrl_c_withdraws_what_no_sender_took(run: Runner, project: Sim) 
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 4000
     project.faults.actions = frozenset({"add"})
-    write_campaign("c", followers(6))
+    write_campaign("c", followers(6, step=10))  # none alike: recorded ahead of the sender
     proc = _spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env())
     deadline = time.time() + 20
     while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 1:
