@@ -132,10 +132,12 @@ def _panel(
     def same(record: OrderRecord) -> bool:
         return record.spec.get("account") in (None, account)
 
-    early = [_elsewhere(r) if not same(r) else _resend(r) for r in mine]
+    keyed = config.idempotency == "request_id"
+    early = [
+        _elsewhere(r) if not same(r) else _resend(r, now, config.settle) if keyed else None
+        for r in mine
+    ]
     decided = [d for d in early if d is not None]
-    if config.idempotency != "request_id":
-        decided = [d for d in decided if d.verdict is not Verdict.RESEND]
     done = {d.address for d in decided}
     mine = [r for r in mine if r.address not in done]
     if not mine:
@@ -181,10 +183,19 @@ def _elsewhere(record: OrderRecord) -> Decision:
     )
 
 
-def _resend(record: OrderRecord) -> Decision | None:
-    """An add that carried its idempotency key is repaired by sending it again."""
+def _resend(record: OrderRecord, now: _dt.datetime, settle: float) -> Decision | None:
+    """An add that carried its idempotency key is repaired by sending it again, once the
+    lost request surely ended (never two requests with one key at once)."""
     if record.spec.get("request_id") != request_id(record.address, record.fingerprint):
         return None
+    gave_up = parse_moment(record.evidence.gave_up_at or record.updated_at)
+    if gave_up is None or now < gave_up + _dt.timedelta(seconds=settle):
+        return Decision(
+            record.address,
+            Verdict.UNDECIDED,
+            "its add carried an idempotency key: it is sent again once the lost request "
+            f"surely ended ({settle:g} s after smm gave up on it)",
+        )
     return Decision(
         record.address,
         Verdict.RESEND,
