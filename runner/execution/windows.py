@@ -95,6 +95,12 @@ def _sent_lower(record: OrderRecord) -> _dt.datetime | None:
     return _time(record.evidence.sent_at) or _time(record.created_at)
 
 
+def _fresh(record: OrderRecord) -> bool:
+    """Whether the order's id was made by the send recorded: not so for an add with an
+    idempotency key, which may have been answered with the order of an earlier send."""
+    return "request_id" not in record.spec
+
+
 def ids_going_down(placed: Sequence[OrderRecord], slack: _dt.timedelta) -> str | None:
     """Why this account's ids cannot be trusted to grow, if they cannot: an own order
     sent after another own order's answer arrived, yet with a lower id."""
@@ -106,7 +112,7 @@ def ids_going_down(placed: Sequence[OrderRecord], slack: _dt.timedelta) -> str |
     sent = sorted(
         (t, r.order_id)
         for r in placed
-        if r.order_id is not None and (t := _time(r.evidence.sent_at)) is not None
+        if r.order_id is not None and (t := _time(r.evidence.sent_at)) is not None and _fresh(r)
     )
     highest: int | None = None
     i = 0
@@ -167,6 +173,7 @@ def windows(
                 if o.order_id is not None
                 and (s := _time(o.evidence.sent_at)) is not None
                 and s > ends
+                and _fresh(o)
             ]
             if later:
                 high = min(later)

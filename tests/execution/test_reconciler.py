@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from decimal import Decimal
 
@@ -256,3 +257,15 @@ def test_absence_needs_an_order_sent_after_the_settle_time() -> None:
     spans = windows([d], [d, first, early, late], settle=120, now=T0.replace(minute=5))
     (decision,) = decide([d], spans, {**GONE, **ENDS, 150: info()}, [100, 150, 200])
     assert decision.verdict is Verdict.ABSENT and "within 120 s" in decision.reason
+
+
+def test_an_add_with_an_idempotency_key_bounds_no_window() -> None:
+    """Sent again with its key, an add may be answered with the order of an earlier send:
+    its id says nothing about when it was made."""
+    lost = record("c/d", sent=10, gave_up=11, known=100)
+    first = record("c/a", Phase.PLACED, 100, sent=2, gave_up=5)
+    resent = dataclasses.replace(
+        record("c/k", Phase.PLACED, 90, sent=20, gave_up=21), spec={"request_id": "k"}
+    )
+    spans = windows([lost], [lost, first, resent], settle=5, now=T0.replace(minute=1))
+    assert spans["c/d"].high is None and spans["c/d"].contradiction is None
