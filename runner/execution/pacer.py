@@ -14,10 +14,12 @@ its look-alikes.  Three rules give that, at little cost:
   groups are interleaved, so that a campaign of several groups still runs in parallel;
   ``identical_in_flight: N`` on a panel lets N of a kind be out at once (at the cost of
   telling them apart);
-- **hold back the last**: the last create of a panel waits until every other create of
-  the panel has ended and every lost answer of the panel (earlier ones included) has
-  settled; sent then, its id bounds all their windows.  The wait is at most the panel's
-  settle time, and only when an answer was lost.
+- **hold back the last two**: the last two creates of a panel wait until every other
+  create of the panel has ended and every lost answer of the panel (earlier ones
+  included) has settled; sent then, the first one's id bounds all their windows, and
+  should its answer be lost too, the second (sent once it settled) bounds them all.  The
+  wait is at most the panel's settle time, and only when an answer was lost; the cost
+  otherwise is one round trip at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from runner.plans.plan import Action
+
+# Creates held back at the end of each panel's turn (bounds for its lost answers).
+HELD = 2
 
 # What a status answer shows of an order: its panel, service, units and charge.
 Kind = tuple[str, int | None, int | None, Decimal | None]
@@ -87,10 +92,12 @@ class Pacer:
         self.held_seconds = 0.0
         # Per panel: its look-alike groups (in order of first appearance) and its last.
         self._groups: dict[str, OrderedDict[Kind, deque[Action]]] = {}
-        self._held: dict[str, Action] = {}
-        for action in self._creates:
-            self._held[action.panel] = action
-        held = set(map(id, self._held.values()))
+        self._held: dict[str, deque[Action]] = {}
+        for action in reversed(self._creates):
+            last = self._held.setdefault(action.panel, deque())
+            if len(last) < HELD:
+                last.appendleft(action)
+        held = {id(a) for last in self._held.values() for a in last}
         for action in self._creates:
             if id(action) not in held:
                 groups = self._groups.setdefault(action.panel, OrderedDict())
@@ -125,7 +132,7 @@ class Pacer:
     def _rest(self) -> list[Action]:
         with self._cond:
             rest = [a for groups in self._groups.values() for q in groups.values() for a in q]
-            rest += list(self._held.values())
+            rest += [a for last in self._held.values() for a in last]
             self._groups.clear()
             self._held.clear()
         return rest
@@ -164,13 +171,17 @@ class Pacer:
                 if wait > 1 and panel not in self._told:
                     self._told.add(panel)
                     self._notice(
-                        f"Holding the last order on {panel} for {wait:.0f} s, until its "
+                        f"Holding the last orders on {panel} for {wait:.0f} s, until its "
                         "lost answers surely ended, so that they can be checked on the "
                         "panel (Ctrl-C stops)."
                     )
                 soonest = wait if soonest is None or wait < soonest else soonest
                 continue
-            return self._held.pop(panel), None
+            last = self._held[panel]
+            action = last.popleft()
+            if not last:
+                del self._held[panel]
+            return action, None
         return None, soonest
 
     def _alike_wait(self, kind: Kind, moment: _dt.datetime) -> float | None:

@@ -234,5 +234,5 @@ def test_apply_says_when_it_holds_the_last_order_back(
     sim.faults.queue("drop_after", action="add")
     result = run("apply", "--auto-approve", "--parallelism", "1", "campaigns/c.yaml")
     assert result.code == 0, result.out + result.err
-    assert "Holding the last order on demo" in result.err
+    assert "Holding the last orders on demo" in result.err
     assert "c/o0: imported order" in result.out
