@@ -203,7 +203,7 @@ class Executor(Batches):
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
-                        self._begin(action)
+                        self._begin(action, pacer.marks(action))
                     except BaseException as exc:
                         self.stop.set()
                         pacer.ended(action, lost=False)
@@ -257,7 +257,7 @@ class Executor(Batches):
         if error is not None:
             raise error
 
-    def _begin(self, action: Action) -> None:
+    def _begin(self, action: Action, marks: Mapping[str, str]) -> None:
         """Record ``submitting`` and commit: from here on the order may be placed."""
         fingerprint = action.fingerprint
         assert action.service is not None and fingerprint is not None
@@ -274,6 +274,7 @@ class Executor(Batches):
                     "units": action.units,
                     "service_type": action.service_type,
                     **self.clients[action.panel].marks(action.address, fingerprint),
+                    **marks,
                 },
                 action.cost,
                 self.apply_id,

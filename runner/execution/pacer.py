@@ -90,6 +90,10 @@ class Pacer:
             k: list(v) for k, v in (lost_alikes or {}).items()
         }
         self.held_seconds = 0.0
+        # The look-alike sent last of each kind, and for a create the one it was sent after
+        # (that one's request had surely ended: their ids follow that order).
+        self._previous: dict[Kind, str] = {}
+        self._after: dict[str, str] = {}
         # Per panel: its look-alike groups (in order of first appearance) and its last.
         self._groups: dict[str, OrderedDict[Kind, deque[Action]]] = {}
         self._held: dict[str, deque[Action]] = {}
@@ -121,13 +125,23 @@ class Pacer:
             action, wait = self._pick()
             if action is not None:
                 self._started[action.panel] += 1
-                self._flying[action_kind(action)] += 1
+                kind = action_kind(action)
+                if self._limit.get(action.panel, 1) == 1 and kind in self._previous:
+                    self._after[action.address] = self._previous[kind]
+                self._previous[kind] = action.address
+                self._flying[kind] += 1
                 return action
             pause = min(wait, 0.1) if wait is not None else 0.1
             if wait is not None:
                 self.held_seconds += pause
             self._cond.wait(pause)
         return None
+
+    def marks(self, action: Action) -> dict[str, str]:
+        """What the record of ``action`` keeps of its send order: the look-alike whose
+        request had surely ended before it was sent (the evidence outlives a crash)."""
+        after = self._after.get(action.address)
+        return {} if after is None else {"after": after}
 
     def _rest(self) -> list[Action]:
         with self._cond:

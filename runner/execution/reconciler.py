@@ -142,6 +142,8 @@ def _weigh(
     found: dict[str, set[int | None]] | None = None
     if sound:
         before = {(a, b) for a in addresses for b in addresses if spans[a].before(spans[b])}
+        for mid in addresses:  # sent after one sent after: the order is transitive
+            before |= {(a, c) for a, b in before if b == mid for m, c in before if m == mid}
         try:
             found = outcomes(addresses, candidates, could, before)
         except TooMany:

@@ -44,6 +44,8 @@ class Window:
     # Why the evidence around it cannot be trusted (ids that went down), if it cannot.
     contradiction: str | None = field(default=None, compare=False)
     settle: float = field(default=0.0, compare=False)
+    # The look-alike this request was sent after, once that one's request had ended.
+    after: str | None = field(default=None, compare=False)
 
     @property
     def bounded(self) -> bool:
@@ -62,6 +64,8 @@ class Window:
 
     def before(self, other: Window) -> bool:
         """Whether ``other`` was sent after this request had surely ended."""
+        if other.after == self.address:
+            return True
         return self.ends is not None and other.sent is not None and other.sent > self.ends
 
     def ids(self, limit: int) -> range:
@@ -183,8 +187,17 @@ def windows(
                 f"its window runs from {low} down to {high}: the panel's ids went down "
                 "(another account under this name, or ids that do not grow)"
             )
+        after = record.spec.get("after")
         result[record.address] = Window(
-            record.address, low, high, settled, sent, ends, contradiction, settle
+            record.address,
+            low,
+            high,
+            settled,
+            sent,
+            ends,
+            contradiction,
+            settle,
+            after if isinstance(after, str) else None,
         )
     return result
 

@@ -269,3 +269,26 @@ def test_an_add_with_an_idempotency_key_bounds_no_window() -> None:
     )
     spans = windows([lost], [lost, first, resent], settle=5, now=T0.replace(minute=1))
     assert spans["c/d"].high is None and spans["c/d"].contradiction is None
+
+
+def test_look_alikes_abandoned_together_keep_their_recorded_send_order() -> None:
+    """Killed after one look-alike's answer arrived (but before it was recorded) and
+    while the next was out: both are abandoned at once, so their times cannot order
+    them; the next one's record says which it was sent after."""
+    first = record("c/a", Phase.PLACED, 100, sent=-5, gave_up=-4)
+    l0 = record("c/l0", sent=0, gave_up=30)
+    l1 = dataclasses.replace(record("c/l1", sent=1, gave_up=30), spec={"after": "c/l0"})
+    l2 = dataclasses.replace(record("c/l2", sent=2, gave_up=30), spec={"after": "c/l1"})
+    after = record("c/z", Phase.PLACED, 200, sent=100, gave_up=101)
+    spans = windows([l0, l1, l2], [first, l0, l1, l2, after], 5, T0.replace(minute=5))
+    found = {**GONE, **ENDS, 120: info(), 130: info(), 170: info()}
+    decisions = decide([l0, l1, l2], spans, found, [100, 200])
+    assert [(d.verdict, d.order_id) for d in decisions] == [
+        (Verdict.IMPORT, 120),
+        (Verdict.IMPORT, 130),
+        (Verdict.IMPORT, 170),
+    ]
+    # without the recorded order, nothing can be told
+    plain = [record(a, sent=s, gave_up=30) for a, s in (("c/l0", 0), ("c/l1", 1), ("c/l2", 2))]
+    spans = windows(plain, [first, *plain, after], 5, T0.replace(minute=5))
+    assert {d.verdict for d in decide(plain, spans, found, [100, 200])} == {Verdict.UNDECIDED}
