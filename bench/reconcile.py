@@ -78,13 +78,16 @@ class Healing:
         }
 
 
-def project(folder: Path, url: str, name: str, identical: bool, index: int = 0) -> dict[str, str]:
+def project(
+    folder: Path, url: str, name: str, identical: bool, index: int = 0, keyed: bool = False
+) -> dict[str, str]:
     # Distinct orders are distinct on the whole account (all trials share one key): each
     # has its own quantity, so its own charge.
     def quantity(i: int) -> int:
         return 100 if identical else 100 + 10 * i + ORDERS * 10 * index
 
-    return crash.project(folder, url, name, quantity=quantity)
+    settings = PANEL + ("    idempotency: request_id\n" if keyed else "")
+    return crash.project(folder, url, name, quantity=quantity, panel=settings)
 
 
 def state(folder: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -116,11 +119,13 @@ def heal(folder: Path, env: dict[str, str]) -> tuple[int, int]:
     return runs, code
 
 
-def trial(url: str, rng: random.Random, tally: Healing, index: int, identical: bool) -> None:
-    name = f"h{index}{'i' if identical else 'd'}"
+def trial(
+    url: str, rng: random.Random, tally: Healing, index: int, identical: bool, keyed: bool
+) -> None:
+    name = f"h{index}{'i' if identical else 'd'}{'k' if keyed else ''}"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        env = project(folder, url, name, identical, index)
+        env = project(folder, url, name, identical, index, keyed)
         # A state that has placed before: its first order placed (a fresh state again
         # when that one's answer was lost).
         for attempt in range(5):
@@ -246,7 +251,12 @@ def throughput() -> list[dict[str, Any]]:
 def run() -> dict[str, Any]:
     rng = random.Random(7)
     results: dict[str, Any] = {"name": "in doubt, resolved by itself (kill -9, 15% lost answers)"}
-    for identical in (False, True):
+    cases = {
+        "distinct orders": (False, False),
+        "look-alike orders": (True, False),
+        "look-alike orders, idempotency: request_id": (True, True),
+    }
+    for label, (identical, keyed) in cases.items():
         tally = Healing()
         extra = [
             "--fault-actions",
@@ -263,12 +273,12 @@ def run() -> dict[str, Any]:
         sim, url = start_sim(30, extra)
         try:
             for i in range(10):
-                trial(url, rng, tally, i, identical)
+                trial(url, rng, tally, i, identical, keyed)
         finally:
             stop_sim(sim)
-        results["look-alike orders" if identical else "distinct orders"] = tally.to_json()
+        results[label] = tally.to_json()
     results["target_share"] = 0.95
-    kinds = ("distinct orders", "look-alike orders")
+    kinds = tuple(cases)
     results["ok"] = all(
         results[k]["share_resolved"] >= 0.95
         and results[k]["wrong_imports"] == 0
