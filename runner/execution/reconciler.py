@@ -273,6 +273,12 @@ def _why_undecided(
             + (f", and also {', '.join(rivals)}" if rivals else "")
             + ": more fitting orders than orders in doubt, which is whose cannot be told"
         )
+    if matching and owns is not None and None in owns:
+        return (
+            f"orders {', '.join(map(str, matching))} fit it, and also "
+            f"{', '.join(rivals)}: look-alikes lost in a row made fewer orders than "
+            "requests, and which of them made none cannot be told"
+        )
     if matching:
         return (
             f"orders {', '.join(map(str, matching))} fit it"

@@ -177,10 +177,9 @@ def test_look_alikes_fewer_orders_than_requests_are_not_guessed() -> None:
     records, spans = lookalikes((0, 1), (7, 8))
     # one order for two look-alikes: either could own it
     found = {**GONE, **ENDS, 150: info()}
-    assert verdicts(records, spans, found, [100, 200]) == {
-        "c/l0": Verdict.UNDECIDED,
-        "c/l1": Verdict.UNDECIDED,
-    }
+    decisions = decide(records, spans, found, [100, 200])
+    assert {d.verdict for d in decisions} == {Verdict.UNDECIDED}
+    assert all("fewer orders than requests" in d.reason for d in decisions)
     # an own order between them (placed after l0 settled, before l1 was sent) splits
     # them: each has one candidate
     records[1] = record("c/l1", sent=7, gave_up=8, known=140)
