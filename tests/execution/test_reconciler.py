@@ -176,7 +176,7 @@ def test_look_alikes_in_doubt_are_matched_in_the_order_they_were_sent() -> None:
 def test_look_alikes_fewer_orders_than_requests_are_not_guessed() -> None:
     records, spans = lookalikes((0, 1), (7, 8))
     # one order for two look-alikes: either could own it
-    found = {**GONE, **ENDS, 150: info()}
+    found: dict[int, OrderInfo | ItemError] = {**GONE, **ENDS, 150: info()}
     decisions = decide(records, spans, found, [100, 200])
     assert {d.verdict for d in decisions} == {Verdict.UNDECIDED}
     assert all("fewer orders than requests" in d.reason for d in decisions)
