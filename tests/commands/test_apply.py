@@ -307,8 +307,8 @@ def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> N
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 3000
     project.faults.actions = frozenset({"add"})
-    # the last is held back until the others end; no two alike, so two go out together
-    write_campaign("c", followers(3, step=10))
+    # the last two are held back until the others end; no two alike, so two go out together
+    write_campaign("c", followers(4, step=10))
     proc = _spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env())
     deadline = time.time() + 20
     while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 2:
