@@ -71,11 +71,12 @@ class _Planner:
         campaign_costs = []
         for campaign in self.campaigns:
             waiting = campaign.not_before is not None and campaign.not_before > self.now
+            first = len(self.actions)  # the campaign's own actions: no search through all
             for spec in campaign.orders:
                 self.actions.append(self.order(spec, waiting, campaign))
             cost, checks = campaign_cost(
                 campaign,
-                self.actions,
+                self.actions[first:],
                 self.of_campaign.get(campaign.name, ()),
                 self.facts,
                 self.exchange,
