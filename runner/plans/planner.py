@@ -17,6 +17,7 @@ from runner.errors import Location
 from runner.money import format_amount
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
+from runner.plans.spending import charge_note, recorded_charge
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
 
@@ -41,16 +42,6 @@ def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus
     if record.last is not None and record.last.status:
         return OrderStatus(record.last.status)
     return None
-
-
-def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
-    with status and report), with the charge the panel answered a moment ago if newer."""
-    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
-            return fresh.charge
-    return record.spent
 
 
 class _Planner:
@@ -85,6 +76,8 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
+            # Before the orders: planning an unchanged order releases its recorded spec.
+            spent = self.spent(campaign.name)
             planned = Decimal(0)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             for spec in campaign.orders:
@@ -92,13 +85,6 @@ class _Planner:
                 self.actions.append(action)
                 if action.kind is Kind.CREATE and action.cost is not None:
                     planned += action.cost
-            spent = sum(
-                (
-                    recorded_charge(r, self.facts.get(r.panel))
-                    for r in self.of_campaign.get(campaign.name, ())
-                ),
-                Decimal(0),
-            )
             currency = self.budget(campaign, planned, spent)
             campaign_costs.append(
                 CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
@@ -289,6 +275,19 @@ class _Planner:
         return replace(base, kind=Kind.NOOP)
 
     # --- plan-wide checks -----------------------------------------------------------
+
+    def spent(self, campaign: str) -> Decimal:
+        """What the campaign's recorded orders count against its budget (``spending``),
+        with a warning where a panel's charge is not our estimate beyond a rounding."""
+        total = Decimal(0)
+        for record in self.of_campaign.get(campaign, ()):
+            facts = self.facts.get(record.panel)
+            statuses = None if facts is None else facts.statuses
+            total += recorded_charge(record, statuses)
+            note = charge_note(record, statuses)
+            if note is not None:
+                self.warning(f"{record.address}: {note}", None, record.address)
+        return total
 
     def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
         """Check the campaign's spend against its budget; the campaign's one currency.
