@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from runner.errors import LockHeld
+from runner.money import json_int
 
 # How long a process that found the lock taken waits for the holder to write its name.
 _NAME_GRACE = 1.0
@@ -41,7 +42,7 @@ def lock_path(state_path: Path) -> Path:
 
 def read_holder(path: Path) -> Holder | None:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(), parse_int=json_int)
         return Holder(
             str(data["host"]), int(data["pid"]), str(data["command"]), str(data["started"])
         )
