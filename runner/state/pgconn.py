@@ -15,7 +15,6 @@ import enum
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -43,11 +42,7 @@ CONNECT_TIMEOUT = 10
 
 
 def _secrets(location: StateLocation) -> list[str]:
-    found = []
-    if location.url is not None:
-        password = urlsplit(location.url).password
-        if password:
-            found += [password, unquote(password)]
+    found = list(location.credentials)
     if os.environ.get("PGPASSWORD"):
         found.append(os.environ["PGPASSWORD"])
     return found
