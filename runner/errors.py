@@ -34,6 +34,7 @@ import datetime as _dt
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,8 +215,20 @@ def register_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
+# Maskers of what is recognisably a secret though not its exact text (a key echoed in
+# another case, base64, cut short, split): one per secret, registered by its owner.
+_MASKERS: dict[str, Callable[[str], str]] = {}
+
+
+def register_masker(name: str, masker: Callable[[str], str]) -> None:
+    """Apply ``masker`` to every text ``redact`` cleans (``name``: one per secret)."""
+    _MASKERS[name] = masker
+
+
 def redact(text: str) -> str:
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, "***")
+    for masker in list(_MASKERS.values()):
+        text = masker(text)
     return text
