@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from runner.errors import LockHeld
+from runner.errors import LockHeld, StateError
 from runner.money import json_int
 
 # How long a process that found the lock taken waits for the holder to write its name.
@@ -56,8 +56,17 @@ class StateLock:
         self._fh: IO[str] | None = None
 
     def acquire(self, timeout: float = 0.0) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        except OSError as exc:
+            # A read-only state folder: readers still work (open_readonly); a writer
+            # stops here, before anything, in one line.
+            raise StateError(
+                f"cannot write the state {self.path.with_suffix('')}: "
+                f"{exc.strerror or exc} (its folder is not writable: smm plan, status "
+                "and report can still read it)"
+            ) from None
         start = time.monotonic()
         deadline = start + timeout
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -61,6 +62,13 @@ def open_client(
     except (ValueError, InvalidOperation) as exc:
         raise ConfigError(
             f"panel {panel.name}: bad sim:// option ({exc})", panel.location
+        ) from None
+    except (sqlite3.Error, OSError) as exc:
+        # The simulator writes as it answers (its orders move on): a read-only folder.
+        raise ConfigError(
+            f"panel {panel.name}: the simulated panel cannot keep its data in "
+            f"{sim_path(project, name)} ({exc})",
+            panel.location,
         ) from None
     return PanelClient(
         panel.name,
