@@ -28,7 +28,7 @@ from runner.api.ordertypes import (
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
-from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
+from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath, not_a_file
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import Location, NoFiles, YamlError
 
@@ -148,13 +148,27 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 def discover(paths: Sequence[Path]) -> list[Path]:
     """Campaign files under ``paths`` (files as given, folders searched), sorted."""
     found: list[Path] = []
+    bad: list[str] = []
     for path in paths or [DEFAULT_PATH]:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        elif path.is_file():
+            # Anything named like a campaign that is not a readable regular file (a
+            # dangling link, a FIFO, /dev/zero linked in) is an error, never opened.
+            for p in sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES):
+                if p.is_dir():
+                    continue  # a folder named like a file: searched as a folder
+                problem = not_a_file(p)
+                if problem is None:
+                    found.append(p)
+                else:
+                    bad.append(f"{p}: {problem}")
+        elif (problem := not_a_file(path)) is None:
             found.append(path)
-        else:
+        elif problem == "no such file":
             raise NoFiles(f"{path}: no such file or folder")
+        else:
+            bad.append(f"{path}: {problem}")
+    if bad:
+        raise NoFiles("; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ""))
     if not found:
         raise NoFiles(
             f"no campaign files (*.yaml) in {', '.join(map(str, paths or [DEFAULT_PATH]))}"

@@ -9,7 +9,9 @@ binary float), timestamps stay strings, and every value and key keeps its line/c
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -218,9 +220,43 @@ def loads(text: str, file: str = "<string>") -> Document:
     return doc
 
 
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a readable regular file (a dangling symbolic link, a FIFO, a
+    device, a socket...), or None when it is one.  Only ``stat`` is called: a FIFO or
+    a device is never opened (reading one blocks, or never ends)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            return f"a symbolic link to {target}, which does not exist"
+        return "no such file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    return f"not a regular file: {_KINDS.get(stat.S_IFMT(info.st_mode), 'a special file')}"
+
+
 def load(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """Load one YAML file, refusing files over ``max_bytes`` before reading them."""
+    """Load one YAML file, refusing files over ``max_bytes`` before reading them, and
+    anything that is not a regular file before opening it."""
     file = display if display is not None else str(path)
+    problem = not_a_file(path)
+    if problem is not None:
+        raise YamlError(problem, Location(file, 1, 1))
     try:
         size = path.stat().st_size
         if size > max_bytes:
