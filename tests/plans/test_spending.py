@@ -142,7 +142,10 @@ def test_a_panel_charging_0_while_pending_lets_no_order_past_the_budget(
     assert hostile.actions().count("add") == 1
     plan = run("plan")
     assert "c/o1: the panel reports a charge of 0.00, below the estimate 0.90" in plan.out
+    assert run("refresh").code == 0
     assert _spent(run) == Decimal("0.90")
+    status = run("status")
+    assert "c/o1: the panel reports a charge of 0.00, below the estimate 0.90" in status.out
 
 
 def test_a_panel_rounding_charges_to_cents_is_counted_at_its_charge(
