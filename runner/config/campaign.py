@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,14 +25,17 @@ from runner.api.ordertypes import (
     OrderType,
 )
 from runner.config import rules as rules
+
+# DEFAULT_PATH and SUFFIXES stay importable from here, where callers have found them.
+from runner.config.files import DEFAULT_PATH as DEFAULT_PATH
+from runner.config.files import SUFFIXES as SUFFIXES
+from runner.config.files import discover, display_path
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
-from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath, not_a_file
+from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
 from runner.config.yamldoc import load as load_yaml
-from runner.errors import Location, NoFiles, YamlError
+from runner.errors import Location, YamlError
 
-DEFAULT_PATH = Path("campaigns")
-SUFFIXES = (".yaml", ".yml")
 # Every field some order type takes: any other key is the schema's to refuse.
 TYPE_FIELDS = frozenset().union(*(t.fields for t in ORDER_TYPES))
 
@@ -134,46 +136,6 @@ class Loaded:
     @property
     def orders(self) -> list[OrderSpec]:
         return [o for c in self.campaigns for o in c.orders]
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    cwd = cwd or Path.cwd()
-    try:
-        rel = os.path.relpath(path, cwd)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") and path.is_absolute() else rel
-
-
-def discover(paths: Sequence[Path]) -> list[Path]:
-    """Campaign files under ``paths`` (files as given, folders searched), sorted."""
-    found: list[Path] = []
-    bad: list[str] = []
-    for path in paths or [DEFAULT_PATH]:
-        if path.is_dir():
-            # Anything named like a campaign that is not a readable regular file (a
-            # dangling link, a FIFO, /dev/zero linked in) is an error, never opened.
-            for p in sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES):
-                if p.is_dir():
-                    continue  # a folder named like a file: searched as a folder
-                problem = not_a_file(p)
-                if problem is None:
-                    found.append(p)
-                else:
-                    bad.append(f"{p}: {problem}")
-        elif (problem := not_a_file(path)) is None:
-            found.append(path)
-        elif problem == "no such file":
-            raise NoFiles(f"{path}: no such file or folder")
-        else:
-            bad.append(f"{path}: {problem}")
-    if bad:
-        raise NoFiles("; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ""))
-    if not found:
-        raise NoFiles(
-            f"no campaign files (*.yaml) in {', '.join(map(str, paths or [DEFAULT_PATH]))}"
-        )
-    return list(dict.fromkeys(found))
 
 
 def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:

@@ -9,9 +9,7 @@ binary float), timestamps stay strings, and every value and key keeps its line/c
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from runner.config.files import not_a_file
 from runner.errors import Location, YamlError
 from runner.money import NumberError, read_number
 
@@ -218,36 +217,6 @@ def loads(text: str, file: str = "<string>") -> Document:
         return doc
     doc.value = _Builder(doc).build(nodes[0], ())
     return doc
-
-
-_KINDS = {
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a folder",
-}
-
-
-def not_a_file(path: Path) -> str | None:
-    """Why ``path`` is not a readable regular file (a dangling symbolic link, a FIFO, a
-    device, a socket...), or None when it is one.  Only ``stat`` is called: a FIFO or
-    a device is never opened (reading one blocks, or never ends)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            try:
-                target = os.readlink(path)
-            except OSError:
-                target = "?"
-            return f"a symbolic link to {target}, which does not exist"
-        return "no such file"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if stat.S_ISREG(info.st_mode):
-        return None
-    return f"not a regular file: {_KINDS.get(stat.S_IFMT(info.st_mode), 'a special file')}"
 
 
 def load(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
