@@ -1,4 +1,6 @@
-"""Money is ``Decimal``: bounds, and how amounts are shown.
+"""Money is ``Decimal``: bounds, and how amounts are shown; and how any number written in
+a file (a campaign, a CSV, a saved plan, the state) is read: plain decimals only, bounded
+before conversion (``read_number``, ``read_integer``, ``json_int``).
 
 Costs are computed per order type (``runner.api.ordertypes.price``); this module only
 knows what an amount may be and how to print one, whatever its size.
