@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from runner.config.project import PanelConfig, Project
 from runner.errors import ConfigError
+from runner.money import read_integer
 from runner.panel.client import PanelClient
 from runner.panel.http import RetryPolicy
 
@@ -52,12 +53,12 @@ def open_client(
         engine = SimPanel(
             sim_path(project, name),
             speed=float(option("speed", "60")),
-            seed=int(option("seed", "0")),
+            seed=read_integer(option("seed", "0")),
             balance=Decimal(option("balance", "250.00")),
             partial_rate=float(option("partial_rate", "0")),
             quirks=option("quirks", "0") not in ("0", "", "false", "no"),
             others_rate=float(option("others_rate", str(DEFAULT_RATE))),
-            decimals=int(option("decimals", str(DEFAULT_DECIMALS))),
+            decimals=read_integer(option("decimals", str(DEFAULT_DECIMALS))),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ConfigError(
