@@ -17,7 +17,7 @@ from runner.errors import Location
 from runner.money import format_amount
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
-from runner.plans.spending import charge_note, recorded_charge
+from runner.plans.spending import campaign_spend, named
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
 
@@ -279,14 +279,12 @@ class _Planner:
     def spent(self, campaign: str) -> Decimal:
         """What the campaign's recorded orders count against its budget (``spending``),
         with a warning where a panel's charge is not our estimate beyond a rounding."""
-        total = Decimal(0)
-        for record in self.of_campaign.get(campaign, ()):
-            facts = self.facts.get(record.panel)
-            statuses = None if facts is None else facts.statuses
-            total += recorded_charge(record, statuses)
-            note = charge_note(record, statuses)
-            if note is not None:
-                self.warning(f"{record.address}: {note}", None, record.address)
+        records = self.of_campaign.get(campaign, ())
+        total, notes = campaign_spend(
+            records, lambda p: getattr(self.facts.get(p), "statuses", None)
+        )
+        for address, message in named(campaign, notes):
+            self.warning(message, None, address)
         return total
 
     def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
