@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from runner.errors import LockHeld, StateError
+from runner.errors import LockHeld, StateError, redact
 from runner.money import json_int
 
 # How long a process that found the lock taken waits for the holder to write its name.
@@ -92,7 +92,7 @@ class StateLock:
         holder = Holder(
             socket.gethostname(),
             os.getpid(),
-            " ".join(["smm", *sys.argv[1:]])[:200],
+            redact(" ".join(["smm", *sys.argv[1:]]))[:200],
             _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
         fh.seek(0)

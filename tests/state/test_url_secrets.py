@@ -14,7 +14,7 @@ import pytest
 from runner.errors import redact
 from runner.state.location import parse
 from tests.conftest import Runner, followers, write_campaign, write_project
-from tests.state.test_postgres import PasswordServer
+from tests.state.test_postgres import PasswordServer, on_server
 
 SECRET = "qu3ry-Pa55word"
 SSL_SECRET = "k3y-Pa55phrase"
@@ -108,3 +108,38 @@ def test_no_output_or_file_holds_a_query_credential(pg_url: str, run: Runner) ->
             assert secret not in output.out + output.err
         for file in files:
             assert secret.encode() not in file.read_bytes(), file
+
+
+def test_a_short_password_is_masked_by_its_place_in_any_url() -> None:
+    """A password too short to be looked for as text ("pw") is still masked where a URL
+    carries it: in every message, log line, crash log and lock holder."""
+    line = "smm --state postgresql://u:pw@h/db?password=ab&sslmode=require&api_key=k plan"
+    assert redact(line) == (
+        "smm --state postgresql://u:***@h/db?password=***&sslmode=require&api_key=*** plan"
+    )
+    assert redact("sim://demo?fault=timeout=0.1") == "sim://demo?fault=timeout=0.1"
+
+
+def test_the_lock_holders_never_name_a_password(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from runner.state import locked
+    from runner.state.lock import StateLock, read_holder
+
+    base, schema = pg_url.split("?")
+    url = f"{base.replace('postgres@', 'postgres:pw@')}?{schema}&password=ab"
+    monkeypatch.setattr(sys, "argv", ["smm", "--state", url, "apply"])
+    location = parse(url, Path.cwd())
+    with locked(location, {"c"}):
+        rows = on_server(location, f"SELECT command FROM {location.schema}.lock_holders")
+    (command,) = (str(r[0]) for r in rows)
+    assert ":pw@" not in command and "password=ab" not in command and "***" in command
+    lock = StateLock(Path("state.db"))
+    lock.acquire()
+    try:
+        holder = read_holder(Path("state.db.lock"))
+    finally:
+        lock.release()
+    assert holder is not None and ":pw@" not in holder.command and "password=***" in holder.command
