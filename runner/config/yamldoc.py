@@ -36,8 +36,10 @@ _STR = "tag:yaml.org,2002:str"
 # Plain (unquoted) text YAML 1.1 leaves a string that is still a number to a reader:
 # 09, 0X1F, 0o17, 1e3 (an exponent without a sign), .5e3, 1,000.
 _NUMBERISH = re.compile(
-    r"[-+]?(?:0[0-9_]+(?:\.[0-9_]*)?|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
-    r"|\.[0-9_]+[eE][-+]?[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)",
+    r"[-+]?(?:0[0-9_]+(?:\.[0-9_]*)?"  # leading zeros: 09, 00.5
+    r"|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"  # other bases
+    r"|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+"  # exponents
+    r"|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)",  # thousands separators
     re.ASCII,
 )
 
