@@ -131,3 +131,13 @@ def test_a_json_file_with_a_huge_integer_is_a_value_error_not_a_crash() -> None:
     assert json.loads('{"a": 123}', parse_int=json_int) == {"a": 123}
     with pytest.raises(ValueError, match="5000 digits"):
         json.loads('{"a": ' + "9" * 5000 + "}", parse_int=json_int)
+
+
+def test_lists_and_mass_order_lines_read_numbers_with_the_same_parser() -> None:
+    """One parser for every number written in a file: a list's cells and mass-order
+    lines refuse what a campaign file refuses (a spreadsheet's leading + aside)."""
+    from runner.config import lists
+
+    assert lists.parse_integer("+7", 1, 100) == 7 and lists.parse_integer(" 12 ", 1, 100) == 12
+    for text in ("0100", "010", "1:30", "0x10", "1_000", "1e3", "+-5", "9" * 5000):
+        assert lists.parse_integer(text, -(10**18), 10**18) is None, text
