@@ -1,9 +1,10 @@
-"""The state before the first apply: nothing recorded, nothing created on disk."""
+"""The state before the first apply: read as empty, nothing created on disk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from runner.state.model import BalanceSeen, Dump, Event, Observation, OrderRecord, StateInfo
 
@@ -42,6 +43,9 @@ class EmptyState:
 
     def holder_of(self, panel: str, order_id: int) -> str | None:
         return None
+
+    def services_seen(self) -> dict[tuple[str, int], dict[str, Any]]:
+        return {}
 
     def dump(self) -> Dump:
         return Dump(None, 0, {}, (), (), (), (), ())

@@ -171,20 +171,21 @@ def test_a_panel_rounding_charges_to_cents_is_counted_at_its_charge(
 
 def test_many_differences_are_named_a_few_at_a_time() -> None:
     """A panel that answers "0" for every pending order: five named, one line for the
-    rest, and every order still counted."""
-    from runner.plans.spending import CHARGE_NOTES, campaign_spend, named
+    rest, and every order still counted at its estimate."""
+    from runner.plans.budgets import CHARGE_NOTES, charge_warnings
+    from runner.plans.facts import recorded_charge
 
     pending = LastStatus("Pending", 100, 0, D("0"), "USD", "t")
     records = [
         OrderRecord(f"c/o{i}", "c", "p", "f", Phase.PLACED, {}, i + 1, D("0.90"), last=pending)
         for i in range(40)
     ]
-    total, notes = campaign_spend(records, lambda panel: None)
-    assert total == D("36.00") and len(notes) == 40
-    warnings = named("c", notes)
-    assert [a for a, _ in warnings] == [f"c/o{i}" for i in range(CHARGE_NOTES)] + [None]
-    assert warnings[-1][1] == (
+    assert sum((recorded_charge(r, None) for r in records), D(0)) == D("36.00")
+    warnings = charge_warnings("c", records, {})
+    assert [w.address for w in warnings] == [f"c/o{i}" for i in range(CHARGE_NOTES)] + [None]
+    assert all(w.level == "warning" for w in warnings)
+    assert warnings[-1].message == (
         "campaign c: 35 more not named here (smm status shows every order whose charge is "
         "not the estimate)"
     )
-    assert named("c", notes[:CHARGE_NOTES]) == [(a, f"{a}: {n}") for a, n in notes[:5]]
+    assert len(charge_warnings("c", records[:CHARGE_NOTES], {})) == CHARGE_NOTES
