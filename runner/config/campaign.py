@@ -25,6 +25,7 @@ from runner.api.ordertypes import (
     ORDER_TYPES,
     OrderType,
 )
+from runner.clock import parse_duration
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
@@ -50,6 +51,11 @@ class OrderSpec:
     params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
     refills: int = 0
     cancel: bool = False
+    # What to do about the outcome: a top-up for a shortfall (at most ``max_topups``), a
+    # refill every ``auto_refill[0]`` within ``auto_refill[1]`` of completion.
+    on_partial: str = "report"
+    max_topups: int = 2
+    auto_refill: tuple[_dt.timedelta, _dt.timedelta] | None = None
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     # Where each field was written, the file being the order's: the names (one tuple
     # shared by the orders with the same fields), then line and column of each in turn.
@@ -96,7 +102,22 @@ class OrderSpec:
             "params": _jsonable(self.params),
             "refills": self.refills,
             "cancel": self.cancel,
+            **self.outcome_json(),
         }
+
+    def outcome_json(self) -> dict[str, Any]:
+        """The outcome settings when set (an order without them keeps its old JSON)."""
+        out: dict[str, Any] = {}
+        if self.on_partial == "reorder":
+            out["on_partial"] = self.on_partial
+            out["max_topups"] = self.max_topups
+        if self.auto_refill is not None:
+            every, window = self.auto_refill
+            out["auto_refill"] = {
+                "every": int(every.total_seconds()),
+                "for": int(window.total_seconds()),
+            }
+        return out
 
 
 def _jsonable(params: Iterable[tuple[str, Any]]) -> dict[str, Any]:
@@ -404,6 +425,9 @@ class _Checker:
             params=params,
             refills=merged.get("refills", 0),
             cancel=merged.get("cancel", False),
+            on_partial=merged.get("on_partial", "report"),
+            max_topups=merged.get("max_topups", 2),
+            auto_refill=_schedule(merged.get("auto_refill")),
             location=self.doc.location(path),
             field_names=names,
             field_positions=positions,
@@ -447,3 +471,10 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     return value
+
+
+def _schedule(value: Any) -> tuple[_dt.timedelta, _dt.timedelta] | None:
+    if not isinstance(value, Mapping):
+        return None
+    every, window = parse_duration(str(value["every"])), parse_duration(str(value["for"]))
+    return None if every is None or window is None else (every, window)

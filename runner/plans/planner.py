@@ -15,6 +15,7 @@ from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Servic
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
+from runner.plans import outcomes, topups
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
@@ -87,11 +88,15 @@ class _Planner:
         for campaign in self.campaigns:
             planned = Decimal(0)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
+            later: list[Action] = []
             for spec in campaign.orders:
                 action = self.order(spec, waiting, campaign)
+                if spec.auto_refill is not None and action.kind is Kind.NOOP:
+                    action = self.auto_refill(spec, action)
                 self.actions.append(action)
                 if action.kind is Kind.CREATE and action.cost is not None:
                     planned += action.cost
+                later += self.topups(spec, waiting, campaign)
             spent = sum(
                 (
                     recorded_charge(r, self.facts.get(r.panel))
@@ -99,6 +104,7 @@ class _Planner:
                 ),
                 Decimal(0),
             )
+            planned += self.within_budget(campaign, later, spent + planned)
             currency = self.budget(campaign, planned, spent)
             campaign_costs.append(
                 CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
@@ -288,6 +294,61 @@ class _Planner:
             return replace(base, kind=Kind.WAIT, reason="refill waits for the order to complete")
         return replace(base, kind=Kind.NOOP)
 
+    # --- outcomes (runner.plans.outcomes) ---------------------------------------------
+
+    def auto_refill(self, spec: OrderSpec, action: Action) -> Action:
+        record = self.records[spec.address]
+        facts = self.facts.get(spec.panel)
+        usable = facts is not None and facts.error is None
+        service = facts.services.get(spec.service) if facts is not None and usable else None
+        status = current_status(record, facts)
+        action, problem = outcomes.scheduled_refill(spec, action, record, status, service, self.now)
+        if problem is not None:
+            self.error(problem, spec.where("auto_refill"), spec.address)
+        if action.kind is Kind.REFILL and not usable:
+            return replace(action, kind=Kind.NOOP, reason="panel unavailable")
+        return action
+
+    def topups(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> list[Action]:
+        facts = self.facts.get(spec.panel)
+
+        def status_of(record: OrderRecord) -> tuple[OrderStatus | None, int | None]:
+            fresh = facts.statuses.get(record.order_id or 0) if facts is not None else None
+            if isinstance(fresh, OrderInfo):
+                return fresh.status, fresh.remains
+            return current_status(record, facts), record.last.remains if record.last else None
+
+        services = facts.services if facts is not None and facts.error is None else None
+        found = outcomes.plan_topups(
+            spec, self.records, services, status_of, lambda s: self.order(s, waiting, campaign)
+        )
+        if found.note is not None:
+            self.warning(f"{spec.address}: {found.note.reason}", spec.location, spec.address)
+        return found.actions
+
+    def within_budget(
+        self, campaign: CampaignSpec, actions: list[Action], used: Decimal
+    ) -> Decimal:
+        """Add the top-ups the budget leaves room for; a top-up beyond it is a warning (a
+        person decides), never an error that would stop the campaign's other orders."""
+        planned = Decimal(0)
+        for action in actions:
+            cost = action.cost if action.kind is Kind.CREATE else None
+            budget = campaign.budget
+            if cost is not None and budget is not None and used + planned + cost > budget:
+                self.warning(
+                    f"{action.address}: the top-up would cost {format_amount(cost)}, "
+                    f"beyond campaign {campaign.name}'s budget of "
+                    f"{format_amount(campaign.budget)}; not ordered",
+                    action.location,
+                    action.address,
+                )
+                action = replace(action, kind=Kind.NOOP, reason="top-up beyond the budget")
+                cost = None
+            self.actions.append(action)
+            planned += cost or Decimal(0)
+        return planned
+
     # --- plan-wide checks -----------------------------------------------------------
 
     def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
@@ -335,7 +396,9 @@ class _Planner:
         gone = [
             (address, record)
             for address, record in self.records.items()
-            if record.campaign in loaded and address not in desired
+            if record.campaign in loaded
+            and address not in desired
+            and not topups.belongs(address, desired)
         ]
         del desired
         for address, record in sorted(gone):
