@@ -105,6 +105,17 @@ class OrderSpec:
             **self.outcome_json(),
         }
 
+    @property
+    def quantity_units(self) -> int | None:
+        """The units ordered, for an order with a quantity (times the runs with drip-feed)."""
+        params = dict(self.params)
+        quantity = params.get("quantity")
+        if not isinstance(quantity, int):
+            return None
+        drip = dict(params.get("drip_feed") or ())
+        runs = drip.get("runs", 1)
+        return quantity * runs if isinstance(runs, int) else None
+
     def outcome_json(self) -> dict[str, Any]:
         """The outcome settings when set (an order without them keeps its old JSON)."""
         out: dict[str, Any] = {}

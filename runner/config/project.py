@@ -6,6 +6,7 @@ Without one, a built-in default offers the ``demo`` panel on ``sim://demo``.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from runner.clock import parse_duration
+from runner.config import receivers
+from runner.config.receivers import Receiver
 from runner.config.yamldoc import Document
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import ConfigError, Location, SmmError
@@ -71,6 +75,8 @@ class Project:
     file: Path | None
     state: str = DEFAULT_STATE  # a path relative to root, or a postgresql:// URL
     panels: dict[str, PanelConfig] = field(default_factory=dict)
+    notify: tuple[Receiver, ...] = ()
+    stuck_after: _dt.timedelta = _dt.timedelta(hours=24)  # Pending longer: a person looks
 
     @property
     def smm_dir(self) -> Path:
@@ -159,7 +165,18 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 "environment variable holding its API key)",
                 doc.location(("panels", name), key=True),
             )
-    return Project(root=root, file=file, state=str(data.get("state", DEFAULT_STATE)), panels=panels)
+    notify = tuple(
+        receivers.parse(raw, i, doc.location(("notify", i, "url")))
+        for i, raw in enumerate(data.get("notify") or ())
+    )
+    return Project(
+        root=root,
+        file=file,
+        state=str(data.get("state", DEFAULT_STATE)),
+        panels=panels,
+        notify=notify,
+        stuck_after=parse_duration(str(data.get("stuck_after", "24h"))) or Project.stuck_after,
+    )
 
 
 _LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)

@@ -204,11 +204,23 @@ class Refreshed:
     refills: int = 0
     item_errors: int = 0
     panel_errors: list[str] = field(default_factory=list)
+    # After it: notifications sent and why some were not; what needs a person (None:
+    # not asked for).
+    notified: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    attention: list[str] | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "orders": self.orders,
             "refills": self.refills,
             "item_errors": self.item_errors,
             "panel_errors": self.panel_errors,
         }
+        if self.notified:
+            out["notified"] = self.notified
+        if self.warnings:
+            out["warnings"] = self.warnings
+        if self.attention is not None:
+            out["needs_a_person"] = self.attention
+        return out

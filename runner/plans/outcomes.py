@@ -65,8 +65,11 @@ def chain_of(
         number += 1
     if first is None or first.phase is not Phase.PLACED:
         return topups.Chain(None, None, len(recorded), True, None), recorded, 1
-    parts = [topups.counted(r, *status_of(r)) for r in (first, *recorded) if r is not None]
-    ordered = parts[0].ordered
+    # The order's units from its file (its record's spec is not read again once it is
+    # known unchanged); each top-up's from its record.
+    ordered = spec.quantity_units
+    parts = [topups.counted(first, *status_of(first), ordered)]
+    parts += [topups.counted(r, *status_of(r), topups.recorded_units(r)) for r in recorded if r]
     rejected = [
         i + 1 for i, r in enumerate(recorded) if r is not None and r.phase is Phase.REJECTED
     ]
@@ -90,9 +93,7 @@ def plan_topups(
         assert record is not None
         if isinstance(decision, topups.TopUp) and decision.number == number:
             continue
-        units = record.spec.get("units")
-        quantity = units if isinstance(units, int) else 0
-        existing = topup_spec(spec, number, quantity)
+        existing = topup_spec(spec, number, topups.recorded_units(record) or 0)
         if record.phase is Phase.PLACED:
             status, _ = status_of(record)
             actions.append(

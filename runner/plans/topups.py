@@ -57,10 +57,17 @@ class Counted:
     problem: str | None = None
 
 
-def counted(record: OrderRecord, status: OrderStatus | None, remains: int | None) -> Counted:
-    """What a recorded order delivered, from its status and ``remains``."""
+def recorded_units(record: OrderRecord) -> int | None:
+    """The units a recorded order was placed for (as its record says)."""
     units = record.spec.get("units")
-    ordered = units if isinstance(units, int) and not isinstance(units, bool) else None
+    return units if isinstance(units, int) and not isinstance(units, bool) else None
+
+
+def counted(
+    record: OrderRecord, status: OrderStatus | None, remains: int | None, ordered: int | None
+) -> Counted:
+    """What a recorded order of ``ordered`` units delivered, from its status and
+    ``remains``."""
     if record.phase is Phase.REJECTED:
         return Counted(ordered, 0)
     if record.phase is not Phase.PLACED:
@@ -126,13 +133,17 @@ class NoTopUp:
 
 
 def decide(
-    chained: Chain, max_topups: int, next_number: int, service: Service | None
+    chained: Chain,
+    max_topups: int,
+    next_number: int,
+    service: Service | None,
+    catalog_known: bool = True,
 ) -> TopUp | NoTopUp | None:
     """What to do about a chain's shortfall (None: nothing is missing, or not yet known).
 
     ``next_number``: the top-up address to use (the first one not placed; a rejected one
     is used again).  ``service``: the one the top-up would be placed with (None: gone from
-    the catalog)."""
+    the catalog); without the catalog (``catalog_known``), only what the chain says."""
     if chained.running:
         return None
     if chained.problem is not None:
@@ -142,6 +153,8 @@ def decide(
         return None
     if next_number > max_topups:
         return NoTopUp(f"{missing} missing, and all {max_topups} top-ups are used")
+    if not catalog_known:
+        return TopUp(next_number, missing)  # the plan checks it against the service
     if service is None:
         return NoTopUp(f"{missing} missing; the service is no longer in the catalog")
     if missing < service.min:

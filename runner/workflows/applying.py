@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
@@ -32,7 +32,7 @@ from runner.panel.client import PanelClient
 from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
-from runner.workflows import campaigns, planning
+from runner.workflows import campaigns, followup, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 
@@ -67,6 +67,7 @@ class Applied:
 
     plan: Plan
     report: ApplyResult | None
+    warnings: list[str] = field(default_factory=list)  # notifications not sent
 
 
 def apply(
@@ -126,6 +127,9 @@ def apply(
             applied = run.execute(plan, saved is not None, planned.made_at)
             if reconcile and applied.report is not None and not applied.report.interrupted:
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
+            if ctx.project.notify:  # (a saved plan's files are not read again)
+                files = None if saved else paths
+                followup.after_apply(ctx, store, names, files, applied.report, applied.warnings)
             return applied
         finally:
             planned.close()
