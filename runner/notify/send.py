@@ -77,7 +77,7 @@ def deliver(
             for secret in secrets:
                 if len(secret) >= _SECRET_MIN:
                     register_secret(secret)
-            error = send(url, event.title, event.body, receiver.timeout)
+            error = send(url, event.title, event.body or event.title, receiver.timeout)
             for secret in secrets:
                 if error is not None:
                     error = error.replace(secret, "***")
