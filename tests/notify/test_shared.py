@@ -4,6 +4,7 @@ mid-send is taken over later, never while it is fresh."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -115,7 +116,7 @@ def test_two_refreshes_on_one_postgres_state_tell_once(
         with Path("smm.yaml").open("a") as f:
             f.write(f"notify:\n  - url: json://127.0.0.1:{hook.port}/x\n    events: [partial]\n")
         env = {
-            **__import__("os").environ,
+            **os.environ,
             "PYTHONPATH": str(REPO),
             "SIM_KEY": SECRET_KEY,
             "SMM_STATE": pg_url,
@@ -131,6 +132,6 @@ def test_two_refreshes_on_one_postgres_state_tell_once(
             for _ in range(2)
         ]
         for proc in procs:
-            out, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
         assert hook.titles == ["smm: c/f ended Partial"]
