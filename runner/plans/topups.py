@@ -24,21 +24,9 @@ from dataclasses import dataclass
 
 from runner.api.models import OrderStatus, Service
 from runner.state import OrderRecord, Phase
-
-SEPARATOR = "+"
-
-
-def topup_address(address: str, number: int) -> str:
-    return f"{address}{SEPARATOR}{number}"
-
-
-def base_address(address: str) -> tuple[str, int] | None:
-    """The address a top-up address belongs to, and its number; None for other addresses
-    (order ids never hold a ``+``)."""
-    head, sep, tail = address.rpartition(SEPARATOR)
-    if not sep or not tail.isdigit() or tail.startswith("0"):
-        return None
-    return head, int(tail)
+from runner.state.addresses import SEPARATOR as SEPARATOR
+from runner.state.addresses import base_address as base_address
+from runner.state.addresses import topup_address as topup_address
 
 
 def belongs(address: str, desired: Collection[str]) -> bool:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from runner.api.models import Service
+from runner.clock import parse_moment
 from runner.config import campaign
 from runner.config.campaign import CampaignSpec
 from runner.errors import SmmError
@@ -22,7 +23,7 @@ from runner.money import format_amount
 from runner.notify import events
 from runner.notify.send import Delivery, Sender, deliver
 from runner.plans.attention import needs_a_person
-from runner.state import OrderRecord, StateStore
+from runner.state import OrderRecord, StateStore, now_iso
 from runner.workflows import campaigns
 from runner.workflows.context import Context
 from runner.workflows.panelfacts import cache_for
@@ -123,7 +124,11 @@ def catalogs(
 
 
 def attention(
-    ctx: Context, records: Mapping[str, OrderRecord], specs: Sequence[CampaignSpec]
+    ctx: Context,
+    store: StateStore,
+    records: Mapping[str, OrderRecord],
+    specs: Sequence[CampaignSpec],
 ) -> list[str]:
-    now = _dt.datetime.now(_dt.UTC)
+    # The state's clock: the one its times were written with.
+    now = parse_moment(now_iso(store.clock_offset)) or _dt.datetime.now(_dt.UTC)
     return needs_a_person(specs, records, catalogs(ctx, specs), now, ctx.project.stuck_after)

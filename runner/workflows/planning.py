@@ -11,12 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.clock import parse_moment
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import planner
 from runner.plans.plan import Plan
 from runner.plans.planner import PanelFacts
-from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
+from runner.state import (
+    OrderRecord,
+    Phase,
+    StateReader,
+    StateStore,
+    now_iso,
+    open_readonly,
+    open_store,
+)
 from runner.state import apply_running as lock_held
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
@@ -84,7 +93,8 @@ def build(
             loaded.campaigns,
             records,
             gathered,
-            now=_dt.datetime.now(_dt.UTC),
+            # The state's clock, which wrote the times the plan compares with.
+            now=parse_moment(now_iso(reader.clock_offset)) or _dt.datetime.now(_dt.UTC),
             state=info,
             apply_running=running,
         )

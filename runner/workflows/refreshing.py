@@ -39,7 +39,7 @@ def refresh(
         result.notified += sent.sent
         result.warnings += sent.warnings
         if attention:
-            result.attention = followup.attention(ctx, records, specs)
+            result.attention = followup.attention(ctx, store, records, specs)
     return result
 
 
