@@ -10,6 +10,9 @@
 #   smm-ci.sh main [PATHS]   validate, save a plan of PATHS (default campaigns/), apply exactly
 #                            that plan; planned again if another campaign's apply moved the
 #                            state meanwhile
+#   smm-ci.sh scheduled      refresh the statuses (notifying receivers of what needs a
+#                            person; listed in the job summary too), then as main: plan
+#                            and apply the top-ups, refills and repeats that came due
 #   smm-ci.sh report         refresh the statuses, write smm-report.html (the run's artifact)
 #                            and add its spend table to the job summary
 #   smm-ci.sh state-push     commit .smm/state.db to the state branch and push it
@@ -68,6 +71,18 @@ case "${1:-}" in
       exit "$code"
     done
     ;;
+  scheduled)
+    shift
+    $SMM refresh --detailed-exitcode "$@" > refresh.txt
+    code=$?
+    cat refresh.txt
+    # 0: all on track; 2: something needs a person (told through notify:); 1: failed.
+    if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then exit "$code"; fi
+    if [ "$code" -eq 2 ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      { echo "### Needs a person"; echo; grep '^  ' refresh.txt | sed 's/^  /- /'; } >> "$GITHUB_STEP_SUMMARY"
+    fi
+    exec bash "$0" main "$@"
+    ;;
   report)
     $SMM report --refresh -o smm-report.html --format markdown > report.md || exit 1
     cat report.md
@@ -88,7 +103,7 @@ case "${1:-}" in
     echo "State saved to branch $STATE_BRANCH."
     ;;
   *)
-    echo "usage: smm-ci.sh state-pull|pr|campaigns|main [PATHS]|state-push" >&2
+    echo "usage: smm-ci.sh state-pull|pr|campaigns|main [PATHS]|scheduled [PATHS]|report|state-push" >&2
     exit 1
     ;;
 esac
