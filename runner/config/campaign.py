@@ -19,14 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from runner.api.models import ServiceType
-from runner.api.ordertypes import (
-    BY_SLUG,
-    COMMON_FIELDS,
-    ORDER_TYPES,
-    OrderType,
-)
-from runner.clock import parse_duration
+from runner.api.ordertypes import BY_SLUG, COMMON_FIELDS, ORDER_TYPES, OrderType
 from runner.config import rules as rules
+from runner.config.outcome import NO_OUTCOME, Outcome
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
 from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
@@ -51,11 +46,7 @@ class OrderSpec:
     params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
     refills: int = 0
     cancel: bool = False
-    # What to do about the outcome: a top-up for a shortfall (at most ``max_topups``), a
-    # refill every ``auto_refill[0]`` within ``auto_refill[1]`` of completion.
-    on_partial: str = "report"
-    max_topups: int = 2
-    auto_refill: tuple[_dt.timedelta, _dt.timedelta] | None = None
+    outcome: Outcome = NO_OUTCOME  # top-ups, scheduled refills
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     # Where each field was written, the file being the order's: the names (one tuple
     # shared by the orders with the same fields), then line and column of each in turn.
@@ -102,33 +93,7 @@ class OrderSpec:
             "params": _jsonable(self.params),
             "refills": self.refills,
             "cancel": self.cancel,
-            **self.outcome_json(),
         }
-
-    @property
-    def quantity_units(self) -> int | None:
-        """The units ordered, for an order with a quantity (times the runs with drip-feed)."""
-        params = dict(self.params)
-        quantity = params.get("quantity")
-        if not isinstance(quantity, int):
-            return None
-        drip = dict(params.get("drip_feed") or ())
-        runs = drip.get("runs", 1)
-        return quantity * runs if isinstance(runs, int) else None
-
-    def outcome_json(self) -> dict[str, Any]:
-        """The outcome settings when set (an order without them keeps its old JSON)."""
-        out: dict[str, Any] = {}
-        if self.on_partial == "reorder":
-            out["on_partial"] = self.on_partial
-            out["max_topups"] = self.max_topups
-        if self.auto_refill is not None:
-            every, window = self.auto_refill
-            out["auto_refill"] = {
-                "every": int(every.total_seconds()),
-                "for": int(window.total_seconds()),
-            }
-        return out
 
 
 def _jsonable(params: Iterable[tuple[str, Any]]) -> dict[str, Any]:
@@ -436,9 +401,7 @@ class _Checker:
             params=params,
             refills=merged.get("refills", 0),
             cancel=merged.get("cancel", False),
-            on_partial=merged.get("on_partial", "report"),
-            max_topups=merged.get("max_topups", 2),
-            auto_refill=_schedule(merged.get("auto_refill")),
+            outcome=Outcome.of(merged),
             location=self.doc.location(path),
             field_names=names,
             field_positions=positions,
@@ -482,10 +445,3 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     return value
-
-
-def _schedule(value: Any) -> tuple[_dt.timedelta, _dt.timedelta] | None:
-    if not isinstance(value, Mapping):
-        return None
-    every, window = parse_duration(str(value["every"])), parse_duration(str(value["for"]))
-    return None if every is None or window is None else (every, window)

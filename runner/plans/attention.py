@@ -64,13 +64,15 @@ def needs_a_person(
                 found.append(f"{address}: ended {status}")
             continue
         chained, _, following = outcomes.chain_of(spec, records, _status)
-        if spec.on_partial != "reorder":
+        if not spec.outcome.reorder:
             if chained.missing > 0 or chained.problem:
                 found.append(f"{address}: ended {status}, {chained.missing} missing")
             continue
         catalog = catalogs.get(spec.panel)
         service = outcomes.topup_service(spec, catalog)
-        decided = topups.decide(chained, spec.max_topups, following, service, catalog is not None)
+        decided = topups.decide(
+            chained, spec.outcome.max_topups, following, service, catalog is not None
+        )
         if isinstance(decided, topups.NoTopUp):
             found.append(f"{address}: {decided.reason}")
     return found

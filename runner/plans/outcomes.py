@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from runner.api.models import OrderStatus, Service
-from runner.config.campaign import OrderSpec
+from runner.api.models import OrderInfo, OrderStatus, Service
+from runner.config.campaign import CampaignSpec, OrderSpec
+from runner.config.outcome import NO_OUTCOME
+from runner.money import format_amount
 from runner.plans import refills, topups
+from runner.plans.facts import PanelFacts, current_status
 from runner.plans.plan import Action, Kind
 from runner.state import OrderRecord, Phase
 
@@ -33,8 +37,7 @@ def topup_spec(spec: OrderSpec, number: int, quantity: int) -> OrderSpec:
         params=params,
         refills=0,
         cancel=False,
-        on_partial="report",
-        auto_refill=None,
+        outcome=NO_OUTCOME,
     )
 
 
@@ -44,12 +47,20 @@ def topup_service(spec: OrderSpec, services: Mapping[int, Service] | None) -> Se
     return None if services is None else services.get(spec.service)
 
 
+def ordered_units(spec: OrderSpec) -> int | None:
+    """The units of an order with a quantity (times its runs with drip-feed)."""
+    params = dict(spec.params)
+    drip = dict(params.get("drip_feed") or ())
+    quantity, runs = params.get("quantity"), drip.get("runs", 1)
+    return quantity * runs if isinstance(quantity, int) and isinstance(runs, int) else None
+
+
 @dataclass(frozen=True)
 class TopUps:
     """The actions of an order's top-ups, and the note when its shortfall is not ordered."""
 
     actions: list[Action]
-    note: topups.NoTopUp | None = None
+    note: str | None = None  # why the shortfall is not ordered
 
 
 def chain_of(
@@ -67,7 +78,7 @@ def chain_of(
         return topups.Chain(None, None, len(recorded), True, None), recorded, 1
     # The order's units from its file (its record's spec is not read again once it is
     # known unchanged); each top-up's from its record.
-    ordered = spec.quantity_units
+    ordered = ordered_units(spec)
     parts = [topups.counted(first, *status_of(first), ordered)]
     parts += [topups.counted(r, *status_of(r), topups.recorded_units(r)) for r in recorded if r]
     rejected = [
@@ -86,8 +97,10 @@ def plan_topups(
 ) -> TopUps:
     chained, recorded, following = chain_of(spec, records, status_of)
     decision = None
-    if spec.on_partial == "reorder":
-        decision = topups.decide(chained, spec.max_topups, following, topup_service(spec, services))
+    if spec.outcome.reorder:
+        decision = topups.decide(
+            chained, spec.outcome.max_topups, following, topup_service(spec, services)
+        )
     actions: list[Action] = []
     for number, record in enumerate(recorded, start=1):
         assert record is not None
@@ -131,7 +144,7 @@ def plan_topups(
         if made.kind is Kind.CREATE:
             made = replace(made, reason=reason)
         actions.append(made)
-    note = decision if isinstance(decision, topups.NoTopUp) else None
+    note = decision.reason if isinstance(decision, topups.NoTopUp) else None
     return TopUps(actions, note)
 
 
@@ -146,8 +159,8 @@ def scheduled_refill(
     """An ordinary no-op of an order with ``auto_refill``: a refill when one is due, a
     wait when time will bring one, else the no-op with the reason.  The second value is
     an error to report (a service without refill)."""
-    assert spec.auto_refill is not None
-    every, window = spec.auto_refill
+    assert spec.outcome.auto_refill is not None
+    every, window = spec.outcome.auto_refill
     if service is not None and not service.refill:
         return replace(action, reason="cannot refill"), (
             f"{spec.address}: service {spec.service} does not support refills (auto_refill)"
@@ -158,3 +171,65 @@ def scheduled_refill(
             action, kind=Kind.REFILL, reason=f"scheduled refill (period {decided.period})"
         ), None
     return replace(action, reason=decided.reason), None
+
+
+def refill_due(
+    spec: OrderSpec,
+    action: Action,
+    record: OrderRecord,
+    facts: PanelFacts | None,
+    now: _dt.datetime,
+) -> tuple[Action, str | None]:
+    """``scheduled_refill`` with what the panel said (its catalog, the fresh status)."""
+    usable = facts is not None and facts.error is None
+    service = facts.services.get(spec.service) if facts is not None and usable else None
+    status = current_status(record, facts)
+    action, problem = scheduled_refill(spec, action, record, status, service, now)
+    if action.kind is Kind.REFILL and not usable:
+        return replace(action, kind=Kind.NOOP, reason="panel unavailable"), problem
+    return action, problem
+
+
+def topups_for(
+    spec: OrderSpec,
+    records: Mapping[str, OrderRecord],
+    facts: PanelFacts | None,
+    order: Callable[[OrderSpec], Action],
+) -> TopUps:
+    """``plan_topups`` with what the panel said (the fresh statuses win)."""
+
+    def status_of(record: OrderRecord) -> tuple[OrderStatus | None, int | None]:
+        fresh = facts.statuses.get(record.order_id or 0) if facts is not None else None
+        if isinstance(fresh, OrderInfo):
+            return fresh.status, fresh.remains
+        return current_status(record, facts), record.last.remains if record.last else None
+
+    services = facts.services if facts is not None and facts.error is None else None
+    return plan_topups(spec, records, services, status_of, order)
+
+
+def within_budget(
+    campaign: CampaignSpec, actions: list[Action], used: Decimal
+) -> tuple[list[Action], Decimal, list[tuple[Action, str]]]:
+    """The top-ups the budget leaves room for (and their cost); a top-up beyond it is a
+    warning (a person decides), never an error that would stop the campaign's other
+    orders."""
+    planned = Decimal(0)
+    kept: list[Action] = []
+    notes: list[tuple[Action, str]] = []
+    budget = campaign.budget
+    for action in actions:
+        cost = action.cost if action.kind is Kind.CREATE else None
+        if cost is not None and budget is not None and used + planned + cost > budget:
+            notes.append(
+                (
+                    action,
+                    f"{action.address}: the top-up would cost {format_amount(cost)}, beyond "
+                    f"campaign {campaign.name}'s budget of {format_amount(budget)}; not ordered",
+                )
+            )
+            action = replace(action, kind=Kind.NOOP, reason="top-up beyond the budget")
+            cost = None
+        kept.append(action)
+        planned += cost or Decimal(0)
+    return kept, planned, notes

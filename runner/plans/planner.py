@@ -7,51 +7,21 @@ reads the state; ``make_plan`` only decides.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
-from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
+from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import outcomes, topups
+from runner.plans.facts import PanelFacts as PanelFacts
+from runner.plans.facts import current_status, recorded_charge
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
-
-
-@dataclass(frozen=True)
-class PanelFacts:
-    """What the panel told us (or why it could not)."""
-
-    name: str
-    services: Mapping[int, Service] = field(default_factory=dict)
-    balance: Balance | None = None
-    statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
-    error: str | None = None
-    fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
-
-
-def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus | None:
-    if record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo):
-            return fresh.status
-    if record.last is not None and record.last.status:
-        return OrderStatus(record.last.status)
-    return None
-
-
-def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
-    with status and report), with the charge the panel answered a moment ago if newer."""
-    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
-            return fresh.charge
-    return record.spent
 
 
 class _Planner:
@@ -91,12 +61,19 @@ class _Planner:
             later: list[Action] = []
             for spec in campaign.orders:
                 action = self.order(spec, waiting, campaign)
-                if spec.auto_refill is not None and action.kind is Kind.NOOP:
-                    action = self.auto_refill(spec, action)
+                facts = self.facts.get(spec.panel)
+                if spec.outcome.auto_refill is not None and action.kind is Kind.NOOP:
+                    record = self.records[spec.address]
+                    action, problem = outcomes.refill_due(spec, action, record, facts, self.now)
+                    if problem is not None:
+                        self.error(problem, spec.where("auto_refill"), spec.address)
                 self.actions.append(action)
                 if action.kind is Kind.CREATE and action.cost is not None:
                     planned += action.cost
-                later += self.topups(spec, waiting, campaign)
+                found = outcomes.topups_for(spec, self.records, facts, self.placing(campaign))
+                if found.note is not None:
+                    self.warning(f"{spec.address}: {found.note}", spec.location, spec.address)
+                later += found.actions
             spent = sum(
                 (
                     recorded_charge(r, self.facts.get(r.panel))
@@ -104,7 +81,11 @@ class _Planner:
                 ),
                 Decimal(0),
             )
-            planned += self.within_budget(campaign, later, spent + planned)
+            kept, extra, notes = outcomes.within_budget(campaign, later, spent + planned)
+            self.actions += kept
+            planned += extra
+            for action, note in notes:
+                self.warning(note, action.location, action.address)
             currency = self.budget(campaign, planned, spent)
             campaign_costs.append(
                 CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
@@ -154,6 +135,11 @@ class _Planner:
         if record is None or record.phase is Phase.REJECTED:
             return self.create(spec, facts, base, waiting, campaign, record)
         return self.placed(spec, record, facts, base)
+
+    def placing(self, campaign: CampaignSpec) -> Callable[[OrderSpec], Action]:
+        """How an order of the campaign (a top-up) becomes its action."""
+        waiting = campaign.not_before is not None and campaign.not_before > self.now
+        return lambda spec: self.order(spec, waiting, campaign)
 
     def panel_usable(self, spec: OrderSpec, facts: PanelFacts | None) -> str | None:
         """None when the panel answered; else why not (reported once per campaign)."""
@@ -293,61 +279,6 @@ class _Planner:
                 return replace(base, kind=Kind.NOOP, reason=f"{status}: cannot be refilled")
             return replace(base, kind=Kind.WAIT, reason="refill waits for the order to complete")
         return replace(base, kind=Kind.NOOP)
-
-    # --- outcomes (runner.plans.outcomes) ---------------------------------------------
-
-    def auto_refill(self, spec: OrderSpec, action: Action) -> Action:
-        record = self.records[spec.address]
-        facts = self.facts.get(spec.panel)
-        usable = facts is not None and facts.error is None
-        service = facts.services.get(spec.service) if facts is not None and usable else None
-        status = current_status(record, facts)
-        action, problem = outcomes.scheduled_refill(spec, action, record, status, service, self.now)
-        if problem is not None:
-            self.error(problem, spec.where("auto_refill"), spec.address)
-        if action.kind is Kind.REFILL and not usable:
-            return replace(action, kind=Kind.NOOP, reason="panel unavailable")
-        return action
-
-    def topups(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> list[Action]:
-        facts = self.facts.get(spec.panel)
-
-        def status_of(record: OrderRecord) -> tuple[OrderStatus | None, int | None]:
-            fresh = facts.statuses.get(record.order_id or 0) if facts is not None else None
-            if isinstance(fresh, OrderInfo):
-                return fresh.status, fresh.remains
-            return current_status(record, facts), record.last.remains if record.last else None
-
-        services = facts.services if facts is not None and facts.error is None else None
-        found = outcomes.plan_topups(
-            spec, self.records, services, status_of, lambda s: self.order(s, waiting, campaign)
-        )
-        if found.note is not None:
-            self.warning(f"{spec.address}: {found.note.reason}", spec.location, spec.address)
-        return found.actions
-
-    def within_budget(
-        self, campaign: CampaignSpec, actions: list[Action], used: Decimal
-    ) -> Decimal:
-        """Add the top-ups the budget leaves room for; a top-up beyond it is a warning (a
-        person decides), never an error that would stop the campaign's other orders."""
-        planned = Decimal(0)
-        for action in actions:
-            cost = action.cost if action.kind is Kind.CREATE else None
-            budget = campaign.budget
-            if cost is not None and budget is not None and used + planned + cost > budget:
-                self.warning(
-                    f"{action.address}: the top-up would cost {format_amount(cost)}, "
-                    f"beyond campaign {campaign.name}'s budget of "
-                    f"{format_amount(campaign.budget)}; not ordered",
-                    action.location,
-                    action.address,
-                )
-                action = replace(action, kind=Kind.NOOP, reason="top-up beyond the budget")
-                cost = None
-            self.actions.append(action)
-            planned += cost or Decimal(0)
-        return planned
 
     # --- plan-wide checks -----------------------------------------------------------
 

@@ -346,14 +346,10 @@ class Transaction(Protocol):
     def retry(self, address: str, reason: str = "declared not placed (state retry)") -> None: ...
     def forget(self, address: str) -> None: ...
     def event(self, address: str, kind: str, detail: Mapping[str, Any]) -> None: ...
-    def claim_notice(self, key: str, event: str, holder: str, stale_before: str) -> bool:
-        """Take the sending of one notification: True when this runner is to send it
-        (never sent, and nobody else holds a claim newer than ``stale_before``)."""
-        ...
-
-    def notice_done(self, key: str, error: str | None = None) -> None:
-        """The claimed notification was sent, or (``error``) failed: retried next time."""
-        ...
+    # Notifications, each sent once (runner.notify.send): True when this runner is to send
+    # it (never sent, no claim newer than ``stale_before``); then sent, or failed (retried).
+    def claim_notice(self, key: str, event: str, holder: str, stale_before: str) -> bool: ...
+    def notice_done(self, key: str, error: str | None = None) -> None: ...
 
 
 class StateReader(Protocol):
@@ -414,45 +410,3 @@ class StateStore(StateReader, Protocol):
     def restore(self, dump: Dump) -> None:
         """Fill an empty store with everything ``dump`` holds (lineage and serials too)."""
         ...
-
-
-@dataclass
-class EmptyState:
-    """The state before the first apply: nothing recorded, nothing created on disk."""
-
-    where: str
-    clock_offset: float = 0.0
-    clock_margin: float = 0.0
-
-    def info(self) -> StateInfo:
-        return StateInfo(None, 0)
-
-    def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
-        return {}
-
-    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
-        return iter(())
-
-    def record(self, address: str) -> OrderRecord | None:
-        return None
-
-    def events(self, address: str | None = None) -> list[Event]:
-        return []
-
-    def history(self, campaigns: set[str] | None = None) -> list[Observation]:
-        return []
-
-    def balances(self) -> list[BalanceSeen]:
-        return []
-
-    def highest_order_ids(self) -> dict[str, int]:
-        return {}
-
-    def holder_of(self, panel: str, order_id: int) -> str | None:
-        return None
-
-    def dump(self) -> Dump:
-        return Dump(None, 0, {}, (), (), (), (), ())
-
-    def close(self) -> None:
-        pass
