@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +53,10 @@ def test_a_partial_order_is_topped_up_once(run: Runner, clocked: tuple[Sim, list
     assert now["c/f"]["topups"] == ["c/f+1"]
     assert now["c/f"]["delivered_with_topups"] == 1000
     assert "1000/1000 (with 1 top-up)" in run("status").out
+    report = json.loads(run("report", "--format", "json", "-o", "r.html").out)
+    (shown,) = [o for o in report["orders"] if o["address"] == "c/f"]
+    assert shown["topups"] == ["c/f+1"] and shown["delivered_with_topups"] == 1000
+    assert "with c/f+1" in Path("r.html").read_text()
     plan = json.loads(run("plan", "--json").out)
     assert [a["action"] for a in plan["actions"]] == ["no-op", "no-op"]
     assert not [c for c in plan["checks"] if c["level"] == "error"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from runner.delivery.rows import Row, row_of
+from runner.delivery.rows import Row, row_of, with_topups
 from runner.money import exact
 from runner.state import BalanceSeen, Observation, OrderRecord, Phase, RefillRecord
 
@@ -318,13 +318,14 @@ def build(
         by_address.setdefault(observation.address, []).append(observation)
     ordered = sorted(records.values(), key=lambda r: (r.campaign, r.address))
     views: list[OrderView] = []
-    for record in ordered:
+    rows = with_topups([row_of(r, now) for r in ordered])  # delivery counted with top-ups
+    for record, row in zip(ordered, rows, strict=True):
         points = curve(record, by_address.get(record.address, ()))
         params = record.spec.get("params")
         link = params.get("link") if isinstance(params, Mapping) else None
         views.append(
             OrderView(
-                row_of(record, now),
+                row,
                 record.panel,
                 None if link is None else str(link),
                 record.spent,
