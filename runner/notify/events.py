@@ -32,8 +32,9 @@ def _delivered(record: OrderRecord) -> str:
     last = record.last
     if not isinstance(units, int) or last is None or last.remains is None:
         return ""
-    got = min(units, max(0, units - last.remains))
-    return f", {got} of {units} delivered"
+    if last.remains > units:  # an answer that cannot be counted: say what it was
+        return f", the panel says {last.remains} remain of {units} ordered"
+    return f", {units - max(0, last.remains)} of {units} delivered"
 
 
 def of_orders(records: Iterable[OrderRecord]) -> list[Event]:
