@@ -136,3 +136,45 @@ def test_scheduled_refills(
     assert len(rows(run)["c/f"]["refills"]) == 1
     plan = json.loads(run("plan", "--json").out)
     assert plan["actions"][0]["action"] == "no-op"  # asked this period
+
+
+def test_validate_checks_the_outcome_fields(run: Runner) -> None:
+    bad = [
+        "{id: a, service: 2, link: https://x/a, comments: [Hi], on_partial: reorder}",
+        "{id: b, service: 1, link: https://x/b, quantity: 100, max_topups: 3}",
+        "{id: c, service: 1, link: https://x/c, quantity: 100, auto_refill: {every: 7d, for: 1d}}",
+        "{id: d, service: 1, link: https://x/d, quantity: 100, auto_refill: {every: 7, for: 1d}}",
+        "{id: e, service: 1, link: https://x/e, quantity: 100, on_partial: always}",
+        "{id: f, service: 1, link: https://x/f, quantity: 100, on_partial: reorder, cancel: true}",
+    ]
+    write_campaign("c", bad)
+    result = run("validate")
+    assert result.code == 1
+    said = result.out + result.err
+    for line, message in (
+        (4, "on_partial: reorder needs an order with a quantity"),
+        (5, "max_topups needs on_partial: reorder"),
+        (6, "auto_refill every 7d is longer than for 1d"),
+        (7, "auto_refill.every: must be a string"),
+        (8, "on_partial"),
+        (9, "cannot ask for both cancel and on_partial: reorder"),
+    ):
+        assert any(f"campaigns/c.yaml:{line}:" in x and message in x for x in said.splitlines()), (
+            line,
+            said,
+        )
+
+
+def test_on_partial_in_defaults(run: Runner, clocked: tuple[Sim, list[float]]) -> None:
+    sim, clock = clocked
+    sim.panel.partial_rate = 1.0
+    write_campaign(
+        "c",
+        ["{id: f, service: 1, link: https://instagram.com/a, quantity: 1000}"],
+        extra="defaults: {on_partial: reorder, max_topups: 1}\n",
+    )
+    assert run("apply", "--auto-approve").code == 0
+    clock[0] += 3600
+    assert run("refresh").code == 0
+    plan = json.loads(run("plan", "--json").out)
+    assert [a["address"] for a in plan["actions"] if a["action"] == "create"] == ["c/f+1"]
