@@ -51,7 +51,11 @@ class Receiver:
         scheme, _, _ = self.url.partition("://")
         return f"{scheme}://…"
 
-    def wants(self, event: str) -> bool:
+    def wants(self, event: str, threshold: Decimal | None = None) -> bool:
+        """Whether to send it this event (a low balance: under its own threshold only;
+        setting ``balance_below`` asks for that event)."""
+        if event == "balance_below":
+            return self.balance_below is not None and threshold == self.balance_below
         return event in self.events
 
     def expand(self) -> tuple[str, list[str]]:
@@ -98,6 +102,10 @@ def parse(raw: object, index: int, location: Location | None) -> Receiver:
         raise ConfigError(f"notify[{index}].url {problem}", location)
     events = raw.get("events")
     below = raw.get("balance_below")
+    if isinstance(events, list) and "balance_below" in events and below is None:
+        raise ConfigError(
+            f"notify[{index}]: the balance_below event needs a balance_below amount", location
+        )
     chosen = frozenset(events) if isinstance(events, list) else frozenset(EVENTS)
     return Receiver(
         url=url,

@@ -25,6 +25,7 @@ class Event:
     key: str  # what it is about: the same fact has the same key at every run
     title: str
     body: str
+    threshold: Decimal | None = None  # balance_below: the amount it fell under
 
 
 def _delivered(record: OrderRecord) -> str:
@@ -122,6 +123,7 @@ def of_balances(balances: Sequence[BalanceSeen], below: Decimal) -> list[Event]:
                 f"balance_below:{panel}:{format_amount(below)}:{fell.at}",
                 f"smm: the balance on {panel} is below {format_amount(below)}",
                 f"{format_amount(last.amount)} {last.currency} as of {last.at}.",
+                below,
             )
         )
     return found

@@ -57,7 +57,7 @@ def deliver(
 ) -> Delivery:
     """Send each event to each receiver that wants it, once across runs and runners."""
     result = Delivery()
-    wanted = [(r, e) for r in receivers for e in found if r.wants(e.kind)]
+    wanted = [(r, e) for r in receivers for e in found if r.wants(e.kind, e.threshold)]
     if not wanted:
         return result
     send = send or apprise_send

@@ -123,7 +123,7 @@ def test_apply_summary_and_budget(
 
 
 def test_balance_below(run: Runner, clocked: tuple[Sim, list[float]], hook: Receiver) -> None:
-    add_notify(hook, extra="balance_below: 100000", events="balance_below")
+    add_notify(hook, extra="balance_below: 100000", events="partial")
     write_campaign("c", [ORDER])
     assert run("apply", "--auto-approve").code == 0
     assert run("plan").code in (0, 2)
