@@ -277,6 +277,7 @@ class Dump:
     events: tuple[Row, ...]
     history: tuple[Row, ...]
     balances: tuple[Row, ...]
+    notices: tuple[Row, ...] = ()  # the notifications claimed or sent
 
 
 class Transaction(Protocol):

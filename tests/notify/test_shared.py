@@ -135,3 +135,21 @@ def test_two_refreshes_on_one_postgres_state_tell_once(
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
         assert hook.titles == ["smm: c/f ended Partial"]
+
+
+def test_sent_notifications_move_with_the_state(pg_url: str) -> None:
+    """`smm state migrate` carries what was sent: the new store does not send it again."""
+    source = open_store(parse(str(Path("state.db").resolve()), Path.cwd()))
+    with receiver() as hook:
+        target = Target(f"json://127.0.0.1:{hook.port}/x", frozenset({"partial"}), timeout=5)
+        assert deliver([target], EVENTS[:2], source).sent == [e.key for e in EVENTS[:2]]
+        dump = source.dump()
+        source.close()
+        assert len(dump.notices) == 2
+        moved = open_store(parse(pg_url, Path.cwd()))
+        try:
+            moved.restore(dump)
+            assert deliver([target], EVENTS[:3], moved).sent == [EVENTS[2].key]
+        finally:
+            moved.close()
+        assert len(hook.posts) == 3
