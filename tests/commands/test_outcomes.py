@@ -178,3 +178,29 @@ def test_on_partial_in_defaults(run: Runner, clocked: tuple[Sim, list[float]]) -
     assert run("refresh").code == 0
     plan = json.loads(run("plan", "--json").out)
     assert [a["address"] for a in plan["actions"] if a["action"] == "create"] == ["c/f+1"]
+
+
+def test_a_topup_whose_answer_was_lost_is_never_placed_twice(
+    run: Runner, clocked: tuple[Sim, list[float]]
+) -> None:
+    sim, clock = clocked
+    sim.panel.partial_rate = 1.0
+    write_campaign("c", [ORDER])
+    assert run("apply", "--auto-approve").code == 0
+    sim.panel.partial_rate = 0.0
+    clock[0] += 3600
+    assert run("refresh").code == 0
+    sim.faults.queue("drop_after", action="add")
+    result = run("apply", "--auto-approve", "--no-reconcile")
+    assert result.code == 1
+    plan = json.loads(run("plan", "--json", "--no-reconcile").out)
+    (lost,) = [a for a in plan["actions"] if a["address"] == "c/f+1"]
+    assert lost["action"] == "in-doubt"
+    assert not [a for a in plan["actions"] if a["action"] == "create"]
+    # A person settles it: the top-up's order, imported at its own address.
+    order_id = max(int(str(o["order"])) for o in sim.orders())
+    imported = run("state", "import", "c/f+1", str(order_id), "--yes")
+    assert imported.code == 0, imported.err
+    plan = json.loads(run("plan", "--json").out)
+    assert [a["action"] for a in plan["actions"]] == ["no-op", "no-op"]
+    assert len(sim.orders()) == 2
