@@ -27,6 +27,8 @@ from runner.notify.events import Event
 from runner.state import StateStore, now_iso
 
 STALE = _dt.timedelta(minutes=10)
+PER_RUN = 20  # messages to one receiver in one run; the rest in one digest
+DIGEST_LINES = 50
 # A secret shorter than this (a chat id, a port) is not worth redacting everywhere.
 _SECRET_MIN = 6
 
@@ -55,12 +57,15 @@ def deliver(
     store: StateStore,
     send: Sender | None = None,
 ) -> Delivery:
-    """Send each event to each receiver that wants it, once across runs and runners."""
+    """Send each event to each receiver that wants it, once across runs and runners.
+
+    A receiver gets at most ``PER_RUN`` messages a run: beyond that, the rest go in one
+    digest (a first run on a large state must not flood anyone).  Once a receiver fails,
+    the rest of its events wait for the next run (a dead receiver costs one timeout)."""
     result = Delivery()
     wanted = [(r, e) for r in receivers for e in found if r.wants(e.kind, e.threshold)]
     if not wanted:
         return result
-    send = send or apprise_send
     stale = now_iso(store.clock_offset - STALE.total_seconds())
     me = holder()
     with store.transaction() as tx:
@@ -68,33 +73,63 @@ def deliver(
             (r, e) for r, e in wanted if tx.claim_notice(f"{r.ident}:{e.key}", e.kind, me, stale)
         ]
     outcomes: list[tuple[str, str | None]] = []
-    for receiver, event in mine:
-        try:
-            url, secrets = receiver.expand()
-        except SmmError as exc:
-            error: str | None = exc.message
-        else:
-            for secret in secrets:
-                if len(secret) >= _SECRET_MIN:
-                    register_secret(secret)
-            error = send(url, event.title, event.body or event.title, receiver.timeout)
-            for secret in secrets:
+    for number, receiver in enumerate(receivers, start=1):
+        claimed = [e for r, e in mine if r is receiver]
+        error: str | None = None
+        for message in _messages(claimed):
+            if error is None:
+                error = _send_one(receiver, message, send or apprise_send)
                 if error is not None:
-                    error = error.replace(secret, "***")
-        if error is None:
-            result.sent.append(event.key)
-        else:
-            result.warnings.append(
-                f"notify: {event.kind} to {receiver.shown} (notify item "
-                f"{receivers.index(receiver) + 1}) not sent: {redact(error)}; tried again "
-                "at the next run"
-            )
-        outcomes.append((f"{receiver.ident}:{event.key}", None if error is None else redact(error)))
+                    result.warnings.append(
+                        f"notify: {message.kind} to {receiver.shown} (notify item {number}) "
+                        f"not sent: {error}; tried again at the next run"
+                    )
+            for event in message.events:
+                outcomes.append((f"{receiver.ident}:{event.key}", error))
+                if error is None:
+                    result.sent.append(event.key)
     if outcomes:
         with store.transaction() as tx:
-            for key, error in outcomes:
-                tx.notice_done(key, error)
+            for key, failed in outcomes:
+                tx.notice_done(key, failed)
     return result
+
+
+@dataclass(frozen=True)
+class _Message:
+    kind: str
+    title: str
+    body: str
+    events: tuple[Event, ...]
+
+
+def _messages(claimed: Sequence[Event]) -> list[_Message]:
+    """One message per event, the ones beyond ``PER_RUN`` in one digest."""
+    if len(claimed) <= PER_RUN:
+        return [_Message(e.kind, e.title, e.body or e.title, (e,)) for e in claimed]
+    alone, rest = claimed[: PER_RUN - 1], claimed[PER_RUN - 1 :]
+    lines = [e.title.removeprefix("smm: ") for e in rest[:DIGEST_LINES]]
+    if len(rest) > DIGEST_LINES:
+        lines.append(f"... and {len(rest) - DIGEST_LINES} more (smm status, smm report)")
+    digest = _Message("digest", f"smm: {len(rest)} more events", "\n".join(lines), tuple(rest))
+    return [*_messages(alone), digest]
+
+
+def _send_one(receiver: Receiver, message: _Message, send: Sender) -> str | None:
+    """Send to one receiver: None when it took it, else why not (without its secrets)."""
+    try:
+        url, secrets = receiver.expand()
+    except SmmError as exc:
+        return exc.message
+    for secret in secrets:
+        if len(secret) >= _SECRET_MIN:
+            register_secret(secret)
+    error = send(url, message.title, message.body, receiver.timeout)
+    if error is None:
+        return None
+    for secret in secrets:
+        error = error.replace(secret, "***")
+    return redact(error)
 
 
 def _with_timeouts(url: str, timeout: float) -> str:

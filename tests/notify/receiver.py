@@ -18,6 +18,7 @@ class Receiver:
     port: int = 0
     mode: str = "ok"  # "ok" | "fail" | "hang"
     posts: list[dict[str, Any]] = field(default_factory=list)
+    hits: int = 0  # requests received, answered or not
     paths: list[str] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -33,6 +34,7 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.hits += 1
             if state.mode == "hang":
                 state.released.wait(30)
                 return

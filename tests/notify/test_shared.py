@@ -153,3 +153,41 @@ def test_sent_notifications_move_with_the_state(pg_url: str) -> None:
         finally:
             moved.close()
         assert len(hook.posts) == 3
+
+
+def test_a_first_run_on_a_large_state_never_floods() -> None:
+    many = [
+        Event("partial", f"partial:c/o{i}:{i}", f"smm: c/o{i} ended Partial", "b")
+        for i in range(75)
+    ]
+    store = open_store(parse(str(Path("state.db").resolve()), Path.cwd()))
+    try:
+        with receiver() as hook:
+            target = Target(f"json://127.0.0.1:{hook.port}/x", frozenset({"partial"}), timeout=5)
+            sent = deliver([target], many, store).sent
+            assert sorted(sent) == sorted(e.key for e in many)
+            assert len(hook.posts) == 20
+            digest = hook.posts[-1]
+            assert digest["title"] == "smm: 56 more events"
+            assert "c/o19 ended Partial" in digest["message"]
+            assert "... and 6 more (smm status, smm report)" in digest["message"]
+            assert deliver([target], many, store).sent == []
+            assert len(hook.posts) == 20
+    finally:
+        store.close()
+
+
+def test_a_dead_receiver_costs_one_attempt_a_run() -> None:
+    few = EVENTS[:5]
+    store = open_store(parse(str(Path("state.db").resolve()), Path.cwd()))
+    try:
+        with receiver() as hook:
+            hook.mode = "fail"
+            target = Target(f"json://127.0.0.1:{hook.port}/x", frozenset({"partial"}), timeout=5)
+            result = deliver([target], few, store)
+            assert result.sent == [] and len(result.warnings) == 1
+            assert hook.hits == 1
+            hook.mode = "ok"
+            assert sorted(deliver([target], few, store).sent) == sorted(e.key for e in few)
+    finally:
+        store.close()
