@@ -86,6 +86,10 @@ def secret_problem(url: str) -> str | None:
     userinfo, at, _ = rest.partition("/")[0].rpartition("@")
     if at and ":" in userinfo and userinfo.partition(":")[2]:
         return "holds a password; write it as ${ENV_VAR}"
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2]
+    if "." in host.partition(":")[0]:  # a host name (labels may be long): only the rest
+        rest = path if slash else ""
     for found in _TOKEN.finditer(rest):
         text = found[0]
         if any(c.isdigit() for c in text) and any(c.isalpha() for c in text):
