@@ -15,7 +15,7 @@ from runner.delivery.rows import Refreshed
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
 from runner.state import LastStatus, OrderRecord, StateStore, Transaction, locked, now_iso
-from runner.workflows import campaigns
+from runner.workflows import campaigns, followup
 from runner.workflows.context import Context
 from runner.workflows.panelfacts import needs_refresh
 
@@ -26,8 +26,6 @@ def refresh(
     """Refresh the recorded orders of the campaigns under ``paths`` (every campaign when
     no campaign folder exists), under the state lock; then notify the receivers of what
     they have not heard yet, and (``attention``) say what needs a person."""
-    from runner.workflows import followup
-
     names = campaigns.names_in(paths)
     with locked(ctx.state_location, names, lock_timeout) as store:
         result = refresh_records(ctx, store, store.each_record(names))
