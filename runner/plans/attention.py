@@ -29,7 +29,7 @@ def _refill_rejected(record: OrderRecord) -> str | None:
     for refill in reversed(record.refills):
         rejected = not refill.ok or (refill.status or "").lower() == "rejected"
         if rejected:
-            return f"{record.address}: refill rejected ({refill.error or 'Rejected'})"
+            return f"refill rejected ({refill.error or 'Rejected'})"
         if refill.ok:
             return None
     return None
@@ -43,30 +43,44 @@ def needs_a_person(
     stuck_after: _dt.timedelta = DEFAULT_STUCK_AFTER,
 ) -> list[str]:
     """One line per thing a person must look at, in address order."""
-    found: list[str] = []
+    return [
+        f"{address}: {why}"
+        for address, why in reasons(campaigns, records, catalogs, now, stuck_after)
+    ]
+
+
+def reasons(
+    campaigns: Iterable[CampaignSpec],
+    records: Mapping[str, OrderRecord],
+    catalogs: Mapping[str, Mapping[int, Service] | None],
+    now: _dt.datetime,
+    stuck_after: _dt.timedelta = DEFAULT_STUCK_AFTER,
+) -> list[tuple[str, str]]:
+    """Each address a person must look at, and why, in address order."""
+    found: list[tuple[str, str]] = []
     specs = {o.address: o for c in campaigns for o in c.orders}
     for address, record in sorted(records.items()):
         if record.phase is Phase.IN_DOUBT:
-            found.append(f"{address}: in doubt (smm state import or smm state retry)")
+            found.append((address, "in doubt (smm state import or smm state retry)"))
             continue
         rejected = _refill_rejected(record)
         if rejected is not None:
-            found.append(rejected)
+            found.append((address, rejected))
         status, _ = _status(record)
         if status is OrderStatus.PENDING and record.phase is Phase.PLACED:
             since = parse_moment(record.created_at)
             if since is not None and now - since > stuck_after:
-                found.append(f"{address}: Pending since {record.created_at}")
+                found.append((address, f"Pending since {record.created_at}"))
         spec = specs.get(address)
         short = status in (OrderStatus.PARTIAL, OrderStatus.CANCELED)
         if spec is None or not short:
             if spec is None and short and topups.base_address(address) is None:
-                found.append(f"{address}: ended {status}")
+                found.append((address, f"ended {status}"))
             continue
         chained, _, following = outcomes.chain_of(spec, records, _status)
         if not spec.outcome.reorder:
             if chained.missing > 0 or chained.problem:
-                found.append(f"{address}: ended {status}, {chained.missing} missing")
+                found.append((address, f"ended {status}, {chained.missing} missing"))
             continue
         catalog = catalogs.get(spec.panel)
         service = outcomes.topup_service(spec, catalog)
@@ -74,5 +88,5 @@ def needs_a_person(
             chained, spec.outcome.max_topups, following, service, catalog is not None
         )
         if isinstance(decided, topups.NoTopUp):
-            found.append(f"{address}: {decided.reason}")
+            found.append((address, decided.reason))
     return found

@@ -22,8 +22,8 @@ from runner.execution.results import ApplyResult, Result
 from runner.money import format_amount
 from runner.notify import events
 from runner.notify.send import Delivery, Sender, deliver
-from runner.plans.attention import needs_a_person
-from runner.state import OrderRecord, StateStore, now_iso
+from runner.plans import attention as attention_of
+from runner.state import OrderRecord, StateReader, StateStore, now_iso
 from runner.workflows import campaigns
 from runner.workflows.context import Context
 from runner.workflows.panelfacts import cache_for
@@ -125,10 +125,22 @@ def catalogs(
 
 def attention(
     ctx: Context,
-    store: StateStore,
+    store: StateReader,
     records: Mapping[str, OrderRecord],
     specs: Sequence[CampaignSpec],
 ) -> list[str]:
+    """What needs a person, a line each."""
+    return [f"{address}: {why}" for address, why in reasons(ctx, store, records, specs)]
+
+
+def reasons(
+    ctx: Context,
+    store: StateReader,
+    records: Mapping[str, OrderRecord],
+    specs: Sequence[CampaignSpec],
+) -> list[tuple[str, str]]:
+    """Each address that needs a person, and why."""
     # The state's clock: the one its times were written with.
     now = parse_moment(now_iso(store.clock_offset)) or _dt.datetime.now(_dt.UTC)
-    return needs_a_person(specs, records, catalogs(ctx, specs), now, ctx.project.stuck_after)
+    found = catalogs(ctx, specs)
+    return attention_of.reasons(specs, records, found, now, ctx.project.stuck_after)

@@ -4,6 +4,7 @@ written where the user asked."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import tempfile
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.config import campaign
+from runner.config.campaign import CampaignSpec
 from runner.errors import ReportError
 from runner.render.report.content import Desired, Report, build
 from runner.state import open_readonly
-from runner.workflows import campaigns
+from runner.workflows import campaigns, followup
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh_campaigns
 
@@ -27,11 +29,11 @@ class Written:
     size: int  # bytes
 
 
-def _desired(paths: Sequence[Path]) -> Desired | None:
+def _desired(paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]:
     """The campaigns under ``paths``; None when none were named and the default folder
     does not exist (then every campaign in the state is shown, without budgets)."""
     if not paths and not campaign.DEFAULT_PATH.exists():
-        return None
+        return None, []
     loaded = campaigns.load(paths)
     return Desired(
         budgets={c.name: c.budget for c in loaded.campaigns},
@@ -39,7 +41,7 @@ def _desired(paths: Sequence[Path]) -> Desired | None:
         locations={o.address: f"{o.location.file}:{o.location.line}" for o in loaded.orders},
         orders={c.name: len(c.orders) for c in loaded.campaigns},
         panels={c.name: tuple(sorted({o.panel for o in c.orders})) for c in loaded.campaigns},
-    )
+    ), loaded.campaigns
 
 
 def gather(
@@ -47,7 +49,7 @@ def gather(
 ) -> Report:
     """The report of the campaigns under ``paths`` (every campaign in the state when no
     campaign folder exists), asking the panels first if ``refresh``."""
-    desired = _desired(paths)
+    desired, specs = _desired(paths)
     names = None if desired is None else set(desired.budgets)
     notes: list[str] = []
     if refresh:
@@ -59,8 +61,11 @@ def gather(
         history = reader.history(names)
         balances = reader.balances()
         where = reader.where
+        outcomes = dict(followup.reasons(ctx, reader, records, specs))
     finally:
         reader.close()
+    if desired is not None:
+        desired = dataclasses.replace(desired, outcomes=outcomes)
     return build(
         records,
         history,

@@ -78,6 +78,10 @@ def test_without_reorder_a_partial_order_needs_a_person(
     shown = json.loads(run("refresh", "--detailed-exitcode", "--json").out)
     assert shown["needs_a_person"][0].startswith("c/f: ended Partial")
     assert run("refresh").code == 0  # without the flag: 0
+    report = json.loads(run("report", "--format", "json", "-o", "r.html").out)
+    (needs,) = report["attention"]
+    assert needs["address"] == "c/f" and needs["kind"] == "outcome"
+    assert needs["why"].startswith("ended Partial, ")
 
 
 def test_topups_used_up_need_a_person(run: Runner, clocked: tuple[Sim, list[float]]) -> None:

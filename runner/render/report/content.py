@@ -193,6 +193,8 @@ class Desired:
     locations: Mapping[str, str] = field(default_factory=dict)  # address -> file:line
     orders: Mapping[str, int] = field(default_factory=dict)  # campaign -> orders in its file
     panels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # campaign -> panels
+    # address -> why its outcome needs a person (runner.plans.attention)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
 
 
 def curve(record: OrderRecord, history: Iterable[Observation]) -> tuple[Point, ...]:
@@ -237,6 +239,12 @@ def drops(points: Iterable[Point]) -> tuple[Drop, ...]:
         if point.delivered is not None:
             before = point.delivered
     return tuple(found)
+
+
+_OUTCOME_ADVICE = (
+    "Delivered short with no top-up to come, a refill rejected, or stuck: order what is "
+    "missing (on_partial: reorder does it), or take it up with the panel."
+)
 
 
 def _attention(record: OrderRecord, desired: Desired) -> Attention | None:
@@ -355,6 +363,12 @@ def build(
     )
     panels = sorted({p for c in campaigns for p in c.panels})
     attention = tuple(a for r in ordered if (a := _attention(r, desired)) is not None)
+    named = {a.address for a in attention}
+    attention += tuple(
+        Attention(address, "outcome", why, (), _OUTCOME_ADVICE)
+        for address, why in sorted(desired.outcomes.items())
+        if address not in named
+    )
     return Report(
         generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         state=state,
