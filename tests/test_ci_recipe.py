@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO, SECRET_KEY, Sim, followers
+from tests.notify.receiver import Receiver, receiver
 
 SCRIPT = REPO / "examples" / "github-actions" / "smm-ci.sh"
 
@@ -270,8 +273,15 @@ def test_a_plan_another_campaign_made_stale_is_made_again(
 SCHEDULED = REPO / "examples" / "github-actions" / "smm-scheduled.yml"
 
 
+@pytest.fixture
+def hook() -> Iterator[Receiver]:
+    """A notification receiver on 127.0.0.1 (tests/notify/receiver.py)."""
+    with receiver() as listening:
+        yield listening
+
+
 def test_scheduled_workflow_tops_up_and_tells_once(
-    clocked: tuple[Sim, list[float]], tmp_path: Path
+    clocked: tuple[Sim, list[float]], tmp_path: Path, hook: Receiver
 ) -> None:
     """Every scheduled run: the state back, refresh, apply what the outcome calls for,
     the state saved.  A Partial order is topped up once, however often the job runs."""
@@ -281,7 +291,10 @@ def test_scheduled_workflow_tops_up_and_tells_once(
     seed = tmp_path / "seed"
     (seed / "campaigns").mkdir(parents=True)
     git(seed, "init", "-q", "-b", "main")
-    (seed / "smm.yaml").write_text(f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n")
+    (seed / "smm.yaml").write_text(
+        f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n"
+        f"notify:\n  - url: json://127.0.0.1:{hook.port}/x\n    events: [partial]\n"
+    )
     (seed / "campaigns" / "launch.yaml").write_text(
         "campaign: launch\npanel: shop\norders:\n"
         "  - {id: f, service: 1, link: https://instagram.com/a, quantity: 1000, "
@@ -317,6 +330,8 @@ def test_scheduled_workflow_tops_up_and_tells_once(
     result = step(third, "scheduled")
     assert result.returncode == 0 and "No changes." in result.stdout
     assert len(sim.orders()) == 3
+    # Told once, run after run: what was sent travels with the state.
+    assert sorted(hook.titles) == ["smm: launch/f ended Partial", "smm: launch/g ended Partial"]
 
 
 def test_scheduled_workflow_file_wires_the_steps() -> None:
