@@ -16,6 +16,7 @@ import click
 
 from runner import __version__
 from runner.commands.apply import apply
+from runner.commands.importing import import_
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
@@ -72,6 +73,7 @@ for command in (
     balance,
     state,
     sim,
+    import_,
 ):
     cli.add_command(command)
 

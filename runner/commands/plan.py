@@ -33,6 +33,11 @@ from runner.workflows.context import Context
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Show every order as checked: defaults applied, for_each filled, where it was written.",
+)
 @reconcile_option
 @format_option()
 @pass_context
@@ -43,6 +48,7 @@ def plan(
     detailed_exitcode: bool,
     no_refresh: bool,
     refresh_services: bool,
+    expand: bool,
     no_reconcile: bool,
     output: str,
 ) -> int:
@@ -59,13 +65,14 @@ def plan(
         refresh_services=refresh_services,
         to_save=out_file is not None,
         reconcile=not no_reconcile,
+        expand=expand,
     )
     if output == "json":
         out_chunks(render.json_chunks(result))
     elif output == "markdown":
         out(render.markdown(result))
     else:
-        show(render.text(result))
+        show(render.text(result, expand=expand))
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):

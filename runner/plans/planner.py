@@ -15,7 +15,7 @@ from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
-from runner.plans import outcomes, topups
+from runner.plans import outcomes, repeats, topups
 from runner.plans.facts import PanelFacts as PanelFacts
 from runner.plans.facts import current_status, recorded_charge
 from runner.plans.fit import Misfit, fit
@@ -38,6 +38,7 @@ class _Planner:
         self.facts = facts
         self.now = now
         self.apply_running = apply_running
+        self.kept: set[str] = set()  # recorded instances of repeating orders, not orphans
         self.actions: list[Action] = []
         self.checks: list[Check] = []
         self.reported_panels: set[tuple[str, str]] = set()
@@ -118,7 +119,7 @@ class _Planner:
             campaign=spec.campaign,
             service=spec.service,
             link=spec.link,
-            location=spec.location,
+            location=spec.origin,
             fingerprint=spec.fingerprint(),
         )
         if record is not None and record.phase in (Phase.SUBMITTING, Phase.IN_DOUBT):
@@ -158,7 +159,7 @@ class _Planner:
         """An order that cannot be placed: every reason is an error at its field, and the
         action is listed as an error, never as a create."""
         for misfit in misfits:
-            where = spec.where(misfit.field) if misfit.field else spec.location
+            where = spec.where(misfit.field) if misfit.field else spec.origin
             self.error(f"{spec.address}: {misfit.message}", where, spec.address)
         return replace(base, kind=Kind.INVALID, reason=misfits[0].message)
 
@@ -178,17 +179,8 @@ class _Planner:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
         service = facts.services.get(spec.service)
         if service is None:
-            return self.invalid(
-                base,
-                spec,
-                [
-                    Misfit(
-                        f"service {spec.service} is not in {spec.panel}'s catalog "
-                        "(unknown or disabled)",
-                        "service",
-                    )
-                ],
-            )
+            gone = f"service {spec.service} is not in {spec.panel}'s catalog (unknown or disabled)"
+            return self.invalid(base, spec, [Misfit(gone, "service")])
         fitted = fit(spec, service)
         if isinstance(fitted, list):
             return self.invalid(base, spec, fitted)
@@ -231,7 +223,7 @@ class _Planner:
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
                 f"({what} changed) and placed orders cannot change; revert the change, or "
                 "give the order a new id to place a new one",
-                spec.location,
+                spec.origin,
                 spec.address,
             )
             return replace(
@@ -329,6 +321,7 @@ class _Planner:
             for address, record in self.records.items()
             if record.campaign in loaded
             and address not in desired
+            and address not in self.kept
             and not topups.belongs(address, desired)
         ]
         del desired
@@ -441,4 +434,8 @@ def make_plan(
     apply_running: bool = False,
 ) -> Plan:
     """Decide, per address, what to do.  Pure: same inputs, same plan."""
-    return _Planner(campaigns, records, facts, now, apply_running).run(state)
+    unfolded = repeats.unfold(campaigns, records, now)
+    planner = _Planner(unfolded.campaigns, records, facts, now, apply_running)
+    planner.kept = unfolded.kept
+    planner.actions.extend(unfolded.waits)
+    return planner.run(state)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.clock import parse_moment
+from runner.config.campaign import OrderSpec
 from runner.errors import PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import planner
@@ -22,7 +22,7 @@ from runner.state import (
     Phase,
     StateReader,
     StateStore,
-    now_iso,
+    model,
     open_readonly,
     open_store,
 )
@@ -55,6 +55,7 @@ def build(
     apply_running: bool = False,
     reconcile_first: bool = True,
     record_to: StateStore | None = None,
+    expand: bool = False,
 ) -> Planned:
     """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
     services cache unless ``record_to`` is given (an apply holding the lock): then what
@@ -93,8 +94,7 @@ def build(
             loaded.campaigns,
             records,
             gathered,
-            # The state's clock, which wrote the times the plan compares with.
-            now=parse_moment(now_iso(reader.clock_offset)) or _dt.datetime.now(_dt.UTC),
+            now=_dt.datetime.fromtimestamp(model.wall(), _dt.UTC),
             state=info,
             apply_running=running,
         )
@@ -103,10 +103,28 @@ def build(
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
         )
+        if expand:
+            result = expanded(result, loaded.orders)
     finally:
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def expanded(plan: Plan, orders: Sequence[OrderSpec]) -> Plan:
+    """The plan with each order's fields on its action (a repeat's instance has its
+    order's), for showing; creates have theirs already."""
+    specs = {o.address: o for o in orders}
+
+    def spec_of(address: str) -> dict[str, object] | None:
+        spec = specs.get(address) or specs.get(address.partition("@")[0])
+        return None if spec is None else spec.to_json() | {"address": address}
+
+    actions = tuple(
+        a if a.spec is not None else dataclasses.replace(a, spec=spec_of(a.address))
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
 
 
 def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:
@@ -136,10 +154,12 @@ def plan(
     refresh_services: bool = False,
     to_save: bool = False,
     reconcile: bool = True,
+    expand: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
     cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
-    to one state, so there must be one to name."""
+    to one state, so there must be one to name.  ``expand``: every order's action
+    carries its fields as checked (defaults applied, for_each filled), not only creates."""
     if to_save:
         open_store(ctx.state_location).close()
     planned = build(
@@ -148,6 +168,7 @@ def plan(
         refresh=refresh,
         refresh_services=refresh_services,
         reconcile_first=reconcile,
+        expand=expand,
     )
     planned.close()
     return planned.plan
