@@ -14,6 +14,7 @@ from runner.commands.options import (
     pass_context,
     paths_argument,
     reconcile_option,
+    target_options,
 )
 from runner.workflows.context import Context
 
@@ -30,6 +31,7 @@ from runner.workflows.context import Context
 )
 @lock_timeout_option(what="another apply to finish")
 @reconcile_option
+@target_options
 @format_option(("text", "json"))
 @pass_context
 def apply(
@@ -39,6 +41,8 @@ def apply(
     parallelism: int,
     lock_timeout: float,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
@@ -59,6 +63,8 @@ def apply(
         parallelism=parallelism,
         lock_timeout=lock_timeout,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
     )
     report = applied.report
     for warning in applied.warnings:

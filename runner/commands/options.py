@@ -65,6 +65,23 @@ reconcile_option = click.option(
     help="Do not look for lost orders on the panel first (smm reconcile does).",
 )
 
+
+def target_options(function: Any) -> Any:
+    """``--target`` (repeatable) and ``--allow-over-limits``, shared by plan and apply."""
+    function = click.option(
+        "--allow-over-limits",
+        is_flag=True,
+        help="Go ahead beyond the safety limits (safety: max_creates, max_spend).",
+    )(function)
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS|CAMPAIGN",
+        help="Only this order address or campaign (repeatable); a saved plan keeps it.",
+    )(function)
+
+
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 
 

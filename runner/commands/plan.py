@@ -15,6 +15,7 @@ from runner.commands.options import (
     paths_argument,
     reconcile_option,
     show,
+    target_options,
 )
 from runner.workflows.context import Context
 
@@ -29,7 +30,9 @@ from runner.workflows.context import Context
     help="Save the plan (JSON) for `smm apply PLANFILE`.",
 )
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan is valid and has changes."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan is valid and has changes or catalog drift.",
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
@@ -39,6 +42,7 @@ from runner.workflows.context import Context
     help="Show every order as checked: defaults applied, for_each filled, where it was written.",
 )
 @reconcile_option
+@target_options
 @format_option()
 @pass_context
 def plan(
@@ -50,6 +54,8 @@ def plan(
     refresh_services: bool,
     expand: bool,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
@@ -65,6 +71,8 @@ def plan(
         refresh_services=refresh_services,
         to_save=out_file is not None,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
         expand=expand,
     )
     if output == "json":
@@ -72,7 +80,7 @@ def plan(
     elif output == "markdown":
         out(render.markdown(result))
     else:
-        show(render.text(result, expand=expand))
+        show(render.text(result, expand=expand, verbose=ctx.verbose > 0))
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):
@@ -84,6 +92,6 @@ def plan(
         planning.save(result, out_file)
         if output == "text":
             out(f"Saved the plan to {out_file}; apply exactly it with: smm apply {out_file}")
-    if detailed_exitcode and result.has_changes:
+    if detailed_exitcode and (result.has_changes or result.drift):
         return EXIT_CHANGES
     return EXIT_OK

@@ -104,6 +104,12 @@ def sim() -> None:
     type=click.IntRange(0, 10),
     help="Decimals charges and balances are rounded to (halves away from zero, as PHP).",
 )
+@click.option(
+    "--catalog",
+    type=click.Choice(["standard", "alt"]),
+    default="standard",
+    help="The catalog: standard (USD, every order type) or alt (EUR, other ids).",
+)
 def serve(**options: Any) -> None:
     """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
     from runner.workflows import simulator
@@ -116,6 +122,21 @@ def serve(**options: Any) -> None:
     )
 
 
+@sim.command("change")
+@click.argument("name")
+@click.argument("service", type=click.IntRange(1))
+@click.option("--rate", help="A new rate (per 1000, or per package).")
+@click.option("--name", "title", help="A new name.")
+@click.option("--type", "type", help="A new type (e.g. Package).")
+@click.option("--gone", is_flag=True, help="Take the service off the catalog.")
+@pass_context
+def change(ctx: Context, /, name: str, service: int, **changes: Any) -> None:
+    """Change a service of sim://NAME as panels do: its rate, name or type, or remove it."""
+    from runner.workflows import simulator
+
+    out(simulator.change(ctx, name, service, **changes))
+
+
 @sim.command("reset")
 @click.argument("name")
 @pass_context
@@ -125,7 +146,5 @@ def reset(ctx: Context, name: str) -> None:
 
     done = simulator.reset(ctx, name)
     where = os.path.relpath(done.path)
-    if done.deleted:
-        out(f"{done.url} starts afresh: deleted {where}")
-    else:
-        out(f"{done.url} starts afresh: it had no data ({where} does not exist)")
+    had = f"deleted {where}" if done.deleted else f"it had no data ({where} does not exist)"
+    out(f"{done.url} starts afresh: {had}")

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from runner.clock import parse_duration
 from runner.config import receivers
 from runner.config.receivers import Receiver
+from runner.config.safety import Safety
 from runner.config.yamldoc import Document
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import ConfigError, Location, SmmError
@@ -77,6 +78,9 @@ class Project:
     panels: dict[str, PanelConfig] = field(default_factory=dict)
     notify: tuple[Receiver, ...] = ()
     stuck_after: _dt.timedelta = _dt.timedelta(hours=24)  # Pending longer: a person looks
+    currency: str | None = None  # the project currency (selectors' max_rate is in it)
+    exchange: dict[str, Decimal] = field(default_factory=dict)  # of it per unit of others
+    safety: Safety | None = None
 
     @property
     def smm_dir(self) -> Path:
@@ -169,6 +173,11 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
         receivers.parse(raw, i, doc.location(("notify", i, "url")))
         for i, raw in enumerate(data.get("notify") or ())
     )
+    if data.get("exchange") and not data.get("currency"):
+        raise ConfigError(
+            "exchange: needs currency: (the project currency its rates convert into)",
+            doc.location(("exchange",), key=True),
+        )
     return Project(
         root=root,
         file=file,
@@ -176,6 +185,9 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
         panels=panels,
         notify=notify,
         stuck_after=parse_duration(str(data.get("stuck_after", "24h"))) or Project.stuck_after,
+        currency=data.get("currency"),
+        exchange={str(k): Decimal(str(v)) for k, v in (data.get("exchange") or {}).items()},
+        safety=Safety.read(data.get("safety"), doc.location(("safety",), key=True)),
     )
 
 

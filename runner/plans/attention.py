@@ -84,9 +84,8 @@ def reasons(
             continue
         catalog = catalogs.get(spec.panel)
         service = outcomes.topup_service(spec, catalog)
-        decided = topups.decide(
-            chained, spec.outcome.max_topups, following, service, catalog is not None
-        )
+        known = not outcomes.chosen_later(spec, catalog)
+        decided = topups.decide(chained, spec.outcome.max_topups, following, service, known)
         if isinstance(decided, topups.NoTopUp):
             found.append((address, decided.reason))
     return found

@@ -1,5 +1,5 @@
-"""What the panels told the planner (``PanelFacts``), and what a record says read with them:
-its current status, what it has spent."""
+"""What the panels told the planner: catalogs, balances, fresh statuses, and what a
+recorded order has reached and spent as far as they say."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class PanelFacts:
     balance: Balance | None = None
     statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
     error: str | None = None
+    known: bool = True  # False: not a panel of the project file
     fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
 
 

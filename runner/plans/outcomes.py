@@ -42,9 +42,18 @@ def topup_spec(spec: OrderSpec, number: int, quantity: int) -> OrderSpec:
 
 
 def topup_service(spec: OrderSpec, services: Mapping[int, Service] | None) -> Service | None:
-    """The service a top-up is placed with: the order's own.  (The seam for service
-    selectors: a selector may choose another fitting service here.)"""
-    return None if services is None else services.get(spec.service)
+    """The service a top-up is placed with: the order's own (an order with a selector has
+    its top-up chosen like any create: ``chosen_later``)."""
+    if services is None or spec.service is None:
+        return None
+    return services.get(spec.service)
+
+
+def chosen_later(spec: OrderSpec, services: Mapping[int, Service] | None) -> bool:
+    """Whether the service of a top-up is only known when the plan chooses it (a
+    selector), or the catalog is not at hand: then the shortfall alone decides, and the
+    plan's own checks say whether a service fits it."""
+    return spec.selector is not None or services is None
 
 
 def ordered_units(spec: OrderSpec) -> int | None:
@@ -98,9 +107,9 @@ def plan_topups(
     chained, recorded, following = chain_of(spec, records, status_of)
     decision = None
     if spec.outcome.reorder:
-        decision = topups.decide(
-            chained, spec.outcome.max_topups, following, topup_service(spec, services)
-        )
+        service = topup_service(spec, services)
+        known = not chosen_later(spec, services)
+        decision = topups.decide(chained, spec.outcome.max_topups, following, service, known)
     actions: list[Action] = []
     for number, record in enumerate(recorded, start=1):
         assert record is not None
@@ -163,7 +172,7 @@ def scheduled_refill(
     every, window = spec.outcome.auto_refill
     if service is not None and not service.refill:
         return replace(action, reason="cannot refill"), (
-            f"{spec.address}: service {spec.service} does not support refills (auto_refill)"
+            f"{spec.address}: service {action.service} does not support refills (auto_refill)"
         )
     decided = refills.scheduled(record, status, every, window, now)
     if isinstance(decided, refills.Due):
@@ -182,7 +191,8 @@ def refill_due(
 ) -> tuple[Action, str | None]:
     """``scheduled_refill`` with what the panel said (its catalog, the fresh status)."""
     usable = facts is not None and facts.error is None
-    service = facts.services.get(spec.service) if facts is not None and usable else None
+    # The service it was placed with (a selector's choice is on the action).
+    service = facts.services.get(action.service or 0) if facts is not None and usable else None
     status = current_status(record, facts)
     action, problem = scheduled_refill(spec, action, record, status, service, now)
     if action.kind is Kind.REFILL and not usable:
@@ -193,18 +203,20 @@ def refill_due(
 def topups_for(
     spec: OrderSpec,
     records: Mapping[str, OrderRecord],
-    facts: PanelFacts | None,
+    facts: Mapping[str, PanelFacts],
     order: Callable[[OrderSpec], Action],
 ) -> TopUps:
-    """``plan_topups`` with what the panel said (the fresh statuses win)."""
+    """``plan_topups`` with what the panels said (the fresh statuses win)."""
 
     def status_of(record: OrderRecord) -> tuple[OrderStatus | None, int | None]:
-        fresh = facts.statuses.get(record.order_id or 0) if facts is not None else None
+        said = facts.get(record.panel)
+        fresh = said.statuses.get(record.order_id or 0) if said is not None else None
         if isinstance(fresh, OrderInfo):
             return fresh.status, fresh.remains
-        return current_status(record, facts), record.last.remains if record.last else None
+        return current_status(record, said), record.last.remains if record.last else None
 
-    services = facts.services if facts is not None and facts.error is None else None
+    said = facts.get(spec.panel)
+    services = said.services if said is not None and said.error is None else None
     return plan_topups(spec, records, services, status_of, order)
 
 

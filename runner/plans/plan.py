@@ -124,6 +124,8 @@ class Action:
     location: Location | None = field(default=None, compare=False)
     # A conflict: what the file changed in the placed order.
     changes: tuple[Change, ...] = field(default=(), compare=False)
+    # A selector's choice (``selection.Choice.to_json``); a failover: where it moved from.
+    selection: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -153,6 +155,7 @@ class Action:
             "sends": ordertypes.wire_params(self.fields, self.service_type) if self.spec else None,
             "location": _loc_json(self.location),
             "changes": [c.to_json() for c in self.changes],
+            "selection": self.selection,
         }
 
     @classmethod
@@ -176,6 +179,7 @@ class Action:
             spec=data.get("spec"),
             location=_loc_from(data.get("location")),
             changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
+            selection=data.get("selection"),
         )
 
 
@@ -283,6 +287,11 @@ class Plan:
     paths: tuple[str, ...] = ()
     # What reconciliation found about in-doubt orders before planning, one line each.
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
+    # Its scope (``--target``; none: all), and ``--allow-over-limits``.
+    targets: tuple[str, ...] = ()
+    allow_over_limits: bool = False
+    # Catalog drift of the services it uses (``runner.plans.drift.Drift.to_json``).
+    drift: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -376,6 +385,9 @@ class Plan:
             "created_at": self.created_at,
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
             "paths": list(self.paths),
+            "targets": list(self.targets),
+            "allow_over_limits": self.allow_over_limits,
+            "drift": list(self.drift),
             "reconciliation": list(self.reconciliation),
             "summary": self.summary(),
             "counts": counts,
@@ -419,6 +431,9 @@ class Plan:
                 serials={str(k): int(v) for k, v in state["campaigns"].items()},
                 paths=tuple(str(p) for p in data.get("paths", [])),
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
+                targets=tuple(str(t) for t in data.get("targets", [])),
+                allow_over_limits=data.get("allow_over_limits") is True,
+                drift=tuple(dict(d) for d in data.get("drift", [])),
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

@@ -1,18 +1,12 @@
-"""The state before the first apply, read-only: nothing recorded, nothing made on disk."""
+"""The state before the first apply: read as empty, nothing created on disk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from runner.state.model import (
-    BalanceSeen,
-    Dump,
-    Event,
-    Observation,
-    OrderRecord,
-    StateInfo,
-)
+from runner.state.model import BalanceSeen, Dump, Event, Observation, OrderRecord, StateInfo
 
 
 @dataclass
@@ -49,6 +43,9 @@ class EmptyState:
 
     def holder_of(self, panel: str, order_id: int) -> str | None:
         return None
+
+    def services_seen(self) -> dict[tuple[str, int], dict[str, Any]]:
+        return {}
 
     def dump(self) -> Dump:
         return Dump(None, 0, {}, (), (), (), (), ())

@@ -351,6 +351,9 @@ class Transaction(Protocol):
     # it (never sent, no claim newer than ``stale_before``); then sent, or failed (retried).
     def claim_notice(self, key: str, event: str, holder: str, stale_before: str) -> bool: ...
     def notice_done(self, key: str, error: str | None = None) -> None: ...
+    def saw_services(self, panel: str, seen: Mapping[int, Mapping[str, Any]]) -> None:
+        """What a panel's catalog said about services orders used (no serial moves)."""
+        ...
 
 
 class StateReader(Protocol):
@@ -392,6 +395,10 @@ class StateReader(Protocol):
 
     def holder_of(self, panel: str, order_id: int) -> str | None:
         """The address recorded with this panel order id, if any."""
+        ...
+
+    def services_seen(self) -> dict[tuple[str, int], dict[str, Any]]:
+        """By (panel, service id): what the catalog said when last used (``saw_services``)."""
         ...
 
     def dump(self) -> Dump: ...

@@ -118,7 +118,7 @@ def catalogs(
     found: dict[str, Mapping[int, Service] | None] = {}
     for name in sorted({o.panel for c in specs for o in c.orders}):
         panel = ctx.project.panels.get(name)
-        listed = cache.get(name, panel.url) if panel is not None else None
+        listed = cache.get(name, panel.url, any_age=True) if panel is not None else None
         found[name] = None if listed is None else {s.id: s for s in listed}
     return found
 
