@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from runner.api.models import Balance, OrderInfo, OrderStatus
+from runner.api.models import Balance, OrderInfo, OrderStatus, Service, ServiceType
 from runner.config.campaign import CampaignSpec
 from runner.plans.plan import Kind, Plan
 from runner.plans.planner import PanelFacts, make_plan
@@ -253,3 +254,39 @@ def _same(r: OrderRecord) -> OrderRecord:
     from dataclasses import replace
 
     return replace(r, fingerprint=spec(SCHEDULED).orders[0].fingerprint())
+
+
+# --- with a service selector -----------------------------------------------------------
+
+SELECTOR = (
+    "  - {id: f, service: {match: followers}, link: https://x/f, quantity: 1000, "
+    "on_partial: reorder}\n"
+)
+
+
+def selector_plan(catalog: dict[int, Any], remains: int) -> Plan:
+    c = spec(SELECTOR)
+    first = record("c/f", "Partial", remains)
+    # Placed with service 1, as a selector's order records its choice.
+    first = replace(first, spec={"units": 1000, "service": 1, "selector": {}})
+    first = replace(first, fingerprint=c.orders[0].fingerprint())
+    facts = {"demo": PanelFacts("demo", catalog, Balance(Decimal("100"), "USD"), {})}
+    return make_plan([c], {"c/f": first}, facts, now=NOW, state=StateInfo("l", 1))
+
+
+def test_a_selectors_topup_may_use_another_service() -> None:
+    cheaper = Service(9, "Followers cheap", ServiceType.DEFAULT, "IG", Decimal("0.50"), 10, 5000)
+    p = selector_plan({**CATALOG, 9: cheaper}, 570)
+    topup = of(p, "c/f+1")
+    assert topup.kind is Kind.CREATE and topup.service == 9 and topup.units == 570
+    # The original's own service gone: the top-up still finds one.
+    p = selector_plan({k: v for k, v in {**CATALOG, 9: cheaper}.items() if k != 1}, 570)
+    assert of(p, "c/f+1").service == 9
+
+
+def test_a_selectors_topup_no_service_fits_is_a_warning() -> None:
+    p = selector_plan(CATALOG, 20)  # below every candidate's minimum
+    topup = of(p, "c/f+1")
+    assert topup.kind is Kind.NOOP and topup.reason.startswith("no top-up: ")
+    assert not any(ch.level == "error" for ch in p.checks)
+    assert any(ch.address == "c/f+1" and ch.level == "warning" for ch in p.checks)
