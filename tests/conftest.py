@@ -19,6 +19,7 @@ from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
+from runner.state.sqlite import SQLiteStore
 from tests.hostile import HostilePanel
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,3 +160,23 @@ def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]
         http_project(sim, monkeypatch)
         yield sim, clock
     panel.close()
+
+
+class StoreClock:
+    """The SQLite state's clock, moved forward by the test (the store's ``clock_offset``,
+    the seam a shared state's server clock uses): a settle time passes without a wait.
+    Everything smm stamps or compares with the state is on this clock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+        self.offset = 0.0
+        monkeypatch.setattr(SQLiteStore, "clock_offset", 0.0)
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+        self._monkeypatch.setattr(SQLiteStore, "clock_offset", self.offset)
+
+
+@pytest.fixture
+def store_clock(monkeypatch: pytest.MonkeyPatch) -> StoreClock:
+    return StoreClock(monkeypatch)

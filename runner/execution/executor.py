@@ -23,19 +23,16 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 
 from runner.api import ordertypes
-from runner.api.models import ItemError
-from runner.errors import Halted, NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.errors import Halted, NotSent, OutcomeUnknown, PanelRejected
+from runner.execution import batches
 from runner.execution.pacer import Pacer
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
 from runner.plans.plan import Action, Kind, Plan
 from runner.state import (
-    CancelRecord,
     Evidence,
-    RefillRecord,
     StateError,
     StateStore,
     Transaction,
@@ -195,11 +192,15 @@ class Executor:
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
-                        self._begin(action)
+                        begun = self._begin(action)
                     except BaseException as exc:
                         self.stop.set()
                         pacer.ended(action, lost=False)
                         results.put(exc)
+                        continue
+                    if not begun:  # stopped meanwhile: nothing recorded
+                        pacer.ended(action, lost=False)
+                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     ready.put(action)
             finally:
@@ -249,14 +250,18 @@ class Executor:
         if error is not None:
             raise error
 
-    def _begin(self, action: Action) -> None:
-        """Record ``submitting`` and commit: from here on the order may be placed."""
+    def _begin(self, action: Action) -> bool:
+        """Record ``submitting`` and commit: from here on the order may be placed.  The
+        order joins ``queued`` as its record is queued, under the lock, so a second Ctrl-C
+        at any moment withdraws it (its withdrawal is written after it); False, with
+        nothing recorded, once stopping."""
         fingerprint = action.fingerprint
         assert action.service is not None and fingerprint is not None
         with self._lock:
             known_below = self.known_ids.get(action.panel)
-        self._record(
-            lambda tx: tx.begin_submit(
+
+        def write(tx: Transaction) -> None:
+            tx.begin_submit(
                 action.address,
                 action.campaign,
                 action.panel,
@@ -270,9 +275,18 @@ class Executor:
                 self.apply_id,
                 known_below,
             )
-        )
+
         with self._lock:
+            if self.stop.is_set():
+                return False
+            receipt = self._running().write(write, wait=False)
             self.queued.add(action.address)
+        if not receipt.committed():
+            with self._lock:
+                self.queued.discard(action.address)
+            assert receipt.error is not None
+            raise receipt.error
+        return True
 
     def _send(self, action: Action) -> Sent:
         """Send ``add`` for an action whose ``submitting`` is committed; record the
@@ -371,79 +385,10 @@ class Executor:
         placed = Outcome(action.address, Result.PLACED, "", order_id, action.cost, action.currency)
         return placed, receipt
 
-    # --- refills and cancels ----------------------------------------------------------
-
-    def _by_panel(self, actions: list[Action]) -> dict[str, dict[int, Action]]:
-        groups: dict[str, dict[int, Action]] = {}
-        for action in actions:
-            assert action.order_id is not None
-            groups.setdefault(action.panel, {})[action.order_id] = action
-        return groups
+    # --- refills and cancels (runner.execution.batches) ---------------------------------
 
     def refills(self, actions: list[Action]) -> list[Outcome]:
-        return self._batch(
-            actions,
-            "refill",
-            lambda client, ids: client.refill_many(ids),
-            ok=lambda at, a, refill: (
-                RefillRecord(at, refill),
-                Outcome(a.address, Result.REFILL_REQUESTED, f"refill {refill}", a.order_id),
-            ),
-            failed=lambda at, a, message: (
-                RefillRecord(at, None, message),
-                Outcome(a.address, Result.REFILL_FAILED, message, a.order_id),
-            ),
-        )
+        return batches.refills(actions, self.clients, self._stamp, self._record)
 
     def cancels(self, actions: list[Action]) -> list[Outcome]:
-        return self._batch(
-            actions,
-            "cancel",
-            lambda client, ids: client.cancel(ids),
-            ok=lambda at, a, _: (
-                CancelRecord(at, True),
-                Outcome(a.address, Result.CANCEL_REQUESTED, "", a.order_id),
-            ),
-            failed=lambda at, a, message: (
-                CancelRecord(at, False, message),
-                Outcome(a.address, Result.CANCEL_FAILED, message, a.order_id),
-            ),
-        )
-
-    def _batch(
-        self,
-        actions: list[Action],
-        method: str,
-        call: Callable[[PanelClient, list[int]], Mapping[int, Any]],
-        ok: Callable[[str, Action, Any], tuple[Any, Outcome]],
-        failed: Callable[[str, Action, str], tuple[Any, Outcome]],
-    ) -> list[Outcome]:
-        """One batched call per panel (the client sends 100 ids a request); every answer,
-        success or per-item error, is recorded in one transaction per panel."""
-        outcomes = []
-        for panel, by_id in self._by_panel(actions).items():
-            at = self._stamp()
-            try:
-                answers = call(self.clients[panel], list(by_id))
-            except PanelError as exc:
-                answers = {i: ItemError(exc.detail) for i in by_id}
-            records = []
-            for order_id, action in by_id.items():
-                answer = answers[order_id]
-                if isinstance(answer, ItemError) or answer is False:
-                    message = answer.message if isinstance(answer, ItemError) else "refused"
-                    record, outcome = failed(at, action, message)
-                else:
-                    record, outcome = ok(at, action, answer)
-                records.append((action.address, record))
-                outcomes.append(outcome)
-            self._record(_writer(method, records))
-        return outcomes
-
-
-def _writer(method: str, records: list[tuple[str, Any]]) -> Callable[[Transaction], None]:
-    def write(tx: Any) -> None:
-        for address, record in records:
-            getattr(tx, method)(address, record)
-
-    return write
+        return batches.cancels(actions, self.clients, self._stamp, self._record)

@@ -33,7 +33,12 @@ from runner.api.models import (
 from runner.errors import (
     UnexpectedResponse,
 )
-from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, PanelConnection, RetryPolicy
+from runner.panel.http import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    MAX_CONNECTIONS,
+    PanelConnection,
+    RetryPolicy,
+)
 
 log = logging.getLogger("runner.panel")
 
@@ -78,6 +83,7 @@ class PanelClient:
         sleep: Callable[[float], None] = time.sleep,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.name = name
         self.url = url
@@ -93,6 +99,7 @@ class PanelClient:
             sleep=sleep,
             max_answer_bytes=max_answer_bytes,
             clock=clock,
+            max_connections=max_connections,
         )
 
     @property

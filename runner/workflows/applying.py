@@ -37,8 +37,10 @@ from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 from runner.workflows.failingover import fail_over, noted
 
-# A balance asked for less than this long ago is not asked again before ordering.
+# A balance asked for less than this long ago is not asked again before ordering; it ages
+# on ``monotonic``, the clock of ``PanelFacts.fetched_at`` (a test moves it).
 BALANCE_FRESH_SECONDS = 10.0
+monotonic = time.monotonic
 
 
 class ApplyView(Protocol):
@@ -357,7 +359,7 @@ def recheck_balance(
 ) -> None:
     """The balance may have moved since the plan was made (a saved plan, a slow answer to
     the prompt, another tool spending): ask again unless it was asked a moment ago."""
-    if fetched_at is not None and time.monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
+    if fetched_at is not None and monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
         return
     costs: dict[str, Decimal] = {}
     for action in plan.of_kind(Kind.CREATE):

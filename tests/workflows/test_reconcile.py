@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Runner, Sim, http_project, write_campaign
+from tests.conftest import Runner, Sim, StoreClock, http_project, write_campaign
 
 
 @pytest.fixture
@@ -88,18 +87,20 @@ def test_an_order_proven_absent_is_placed_again_in_the_same_apply(
     assert_once_and_recorded(project, run)
 
 
-def lose(run: Runner, project: Sim, orders: list[str], *faults: str) -> None:
+def lose(run: Runner, project: Sim, clock: StoreClock, orders: list[str], *faults: str) -> None:
     """An apply whose first answers are lost, left in doubt (no reconciliation)."""
     seed(run)
     write_campaign("c", orders)
     for fault in faults:
         project.faults.queue(fault, action="add")
     run("apply", "--auto-approve", "--parallelism", "1", "--no-reconcile", "campaigns/c.yaml")
-    time.sleep(0.4)  # the settle time of the test panels
+    clock.advance(1.0)  # past the settle time of the test panels (0.3 s)
 
 
-def test_identical_orders_are_never_guessed(run: Runner, project: Sim) -> None:
-    lose(run, project, identical(3), "drop_after", "drop_after")
+def test_identical_orders_are_never_guessed(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    lose(run, project, store_clock, identical(3), "drop_after", "drop_after")
     result = run("reconcile", "--json")
     found = json.loads(result.out)
     assert result.code == 1
@@ -109,17 +110,21 @@ def test_identical_orders_are_never_guessed(run: Runner, project: Sim) -> None:
     assert {records(run)[a]["phase"] for a in ("c/o0", "c/o1")} == {"in_doubt"}
 
 
-def test_no_upper_bound_yet_stays_in_doubt(run: Runner, project: Sim) -> None:
+def test_no_upper_bound_yet_stays_in_doubt(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
     """Nothing was sent after the lost request: absence cannot be proven."""
-    lose(run, project, distinct(1), "drop_before")
+    lose(run, project, store_clock, distinct(1), "drop_before")
     result = run("reconcile", "--json")
     (decision,) = json.loads(result.out)["decisions"]
     assert result.code == 1 and decision["verdict"] == "undecided"
     assert "no own order was sent after it" in decision["reason"]
 
 
-def test_a_candidate_another_record_claims_is_never_imported(run: Runner, project: Sim) -> None:
-    lose(run, project, distinct(3), "drop_after")
+def test_a_candidate_another_record_claims_is_never_imported(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    lose(run, project, store_clock, distinct(3), "drop_after")
     lost = truth(project)["https://instagram.com/r0"]
     # A person imported the lost order under the wrong address meanwhile.
     db = sqlite3.connect(".smm/state.db")
@@ -132,8 +137,10 @@ def test_a_candidate_another_record_claims_is_never_imported(run: Runner, projec
     assert records(run)["c/o0"]["order_id"] != lost
 
 
-def test_a_candidate_whose_charge_does_not_fit_is_not_imported(run: Runner, project: Sim) -> None:
-    lose(run, project, distinct(3), "drop_after")
+def test_a_candidate_whose_charge_does_not_fit_is_not_imported(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    lose(run, project, store_clock, distinct(3), "drop_after")
     db = sqlite3.connect(".smm/state.db")
     db.execute("UPDATE orders SET estimated_cost = '5.00' WHERE address = 'c/o0'")
     db.commit()
@@ -142,8 +149,10 @@ def test_a_candidate_whose_charge_does_not_fit_is_not_imported(run: Runner, proj
     assert decision["verdict"] == "undecided" and "do not fit it" in decision["reason"]
 
 
-def test_the_call_budget_is_kept_and_reported(run: Runner, project: Sim) -> None:
-    lose(run, project, distinct(3), "drop_before")
+def test_the_call_budget_is_kept_and_reported(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    lose(run, project, store_clock, distinct(3), "drop_before")
     Path("smm.yaml").write_text(Path("smm.yaml").read_text() + "    reconcile_calls: 0\n")
     result = run("reconcile", "--json")
     found = json.loads(result.out)
@@ -152,8 +161,10 @@ def test_the_call_budget_is_kept_and_reported(run: Runner, project: Sim) -> None
     assert decision["verdict"] == "undecided" and "budget ran out" in decision["reason"]
 
 
-def test_plan_shows_what_it_would_do_and_changes_nothing(run: Runner, project: Sim) -> None:
-    lose(run, project, distinct(3), "drop_after")
+def test_plan_shows_what_it_would_do_and_changes_nothing(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    lose(run, project, store_clock, distinct(3), "drop_after")
     before = records(run)
     result = run("plan")
     assert "c/o0: would import order" in result.out
@@ -164,8 +175,8 @@ def test_plan_shows_what_it_would_do_and_changes_nothing(run: Runner, project: S
     assert_once_and_recorded(project, run)
 
 
-def test_dry_run_records_nothing(run: Runner, project: Sim) -> None:
-    lose(run, project, distinct(3), "drop_before")
+def test_dry_run_records_nothing(run: Runner, project: Sim, store_clock: StoreClock) -> None:
+    lose(run, project, store_clock, distinct(3), "drop_before")
     before = records(run)
     result = run("reconcile", "--dry-run")
     assert "c/o0: proven absent, would place again" in result.out
