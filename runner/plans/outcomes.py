@@ -12,14 +12,18 @@ import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Protocol
 
 from runner.api.models import OrderInfo, OrderStatus, Service
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.config.outcome import NO_OUTCOME
+from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import refills, topups
+from runner.plans.budgets import campaign_cost
 from runner.plans.facts import PanelFacts, current_status
-from runner.plans.plan import Action, Kind
+from runner.plans.plan import Action, Check, Kind
+from runner.plans.selection import Exchange
 from runner.state import OrderRecord, Phase
 
 StatusOf = Callable[[OrderRecord], tuple[OrderStatus | None, int | None]]
@@ -245,3 +249,77 @@ def within_budget(
         kept.append(action)
         planned += cost or Decimal(0)
     return kept, planned, notes
+
+
+# --- the planner's part ---------------------------------------------------------------
+
+
+class Planning(Protocol):
+    """What of the planner the outcome steps use (runner.plans.planner._Planner)."""
+
+    @property
+    def records(self) -> Mapping[str, OrderRecord]: ...
+    @property
+    def facts(self) -> Mapping[str, PanelFacts]: ...
+    @property
+    def now(self) -> _dt.datetime: ...
+    @property
+    def exchange(self) -> Exchange: ...
+    @property
+    def of_campaign(self) -> Mapping[str, list[OrderRecord]]: ...
+    @property
+    def checks(self) -> list[Check]: ...
+    @property
+    def actions(self) -> list[Action]: ...
+    def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action: ...
+    def error(self, message: str, location: Location | None, address: str | None = ...) -> None: ...
+    def warning(
+        self, message: str, location: Location | None, address: str | None = ...
+    ) -> None: ...
+
+
+def follow(
+    plan: Planning, spec: OrderSpec, action: Action, campaign: CampaignSpec
+) -> tuple[Action, list[Action]]:
+    """An order's action with its scheduled refill, and the actions of its top-ups (to be
+    added within the budget: ``budgeted``)."""
+    if spec.outcome.auto_refill is not None and action.kind is Kind.NOOP:
+        record = plan.records[spec.address]
+        facts = plan.facts.get(record.panel)
+        action, problem = refill_due(spec, action, record, facts, plan.now)
+        if problem is not None:
+            plan.error(problem, spec.where("auto_refill"), spec.address)
+    found = topups_for(spec, plan.records, plan.facts, placing(plan, campaign))
+    if found.note is not None:
+        plan.warning(f"{spec.address}: {found.note}", spec.location, spec.address)
+    return action, found.actions
+
+
+def budgeted(plan: Planning, campaign: CampaignSpec, later: list[Action]) -> None:
+    """Add the top-ups the campaign's budget leaves room for (as ``budgets`` counts it)."""
+    if not later:
+        return
+    mine = plan.of_campaign.get(campaign.name, ())
+    so_far, _ = campaign_cost(campaign, plan.actions, mine, plan.facts, plan.exchange)
+    kept, _, notes = within_budget(campaign, later, so_far.spent + so_far.cost)
+    plan.actions.extend(kept)
+    for action, note in notes:
+        plan.warning(note, action.location, action.address)
+
+
+def placing(plan: Planning, campaign: CampaignSpec) -> Callable[[OrderSpec], Action]:
+    """How a top-up becomes its action: as an order of the campaign, except that one
+    that cannot be placed (no service fits) is a warning, never an error that would stop
+    the campaign's other orders."""
+    waiting = campaign.not_before is not None and campaign.not_before > plan.now
+
+    def place(spec: OrderSpec) -> Action:
+        before = len(plan.checks)
+        action = plan.order(spec, waiting, campaign)
+        if action.kind is Kind.INVALID:
+            said = plan.checks[before:]
+            plan.checks[before:] = [replace(c, level="warning") for c in said]
+            action = replace(action, kind=Kind.NOOP, reason=f"no top-up: {action.reason}")
+        return action
+
+    return place

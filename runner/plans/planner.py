@@ -17,8 +17,7 @@ from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import crosschecks, outcomes, repeats, topups
 from runner.plans.budgets import campaign_cost
-from runner.plans.facts import PanelFacts as PanelFacts
-from runner.plans.facts import current_status
+from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import (
     Action,
@@ -75,27 +74,10 @@ class _Planner:
             later: list[Action] = []
             for spec in campaign.orders:
                 action = self.order(spec, waiting, campaign)
-                if spec.outcome.auto_refill is not None and action.kind is Kind.NOOP:
-                    record = self.records[spec.address]
-                    facts = self.facts.get(record.panel)
-                    action, problem = outcomes.refill_due(spec, action, record, facts, self.now)
-                    if problem is not None:
-                        self.error(problem, spec.where("auto_refill"), spec.address)
+                action, extra = outcomes.follow(self, spec, action, campaign)
                 self.actions.append(action)
-                found = outcomes.topups_for(spec, self.records, self.facts, self.placing(campaign))
-                if found.note is not None:
-                    self.warning(f"{spec.address}: {found.note}", spec.location, spec.address)
-                later += found.actions
-            if later:  # the top-ups the budget leaves room for
-                records = self.of_campaign.get(campaign.name, ())
-                so_far, _ = campaign_cost(
-                    campaign, self.actions, records, self.facts, self.exchange
-                )
-                used = so_far.spent + so_far.cost
-                kept, _, notes = outcomes.within_budget(campaign, later, used)
-                self.actions += kept
-                for action, note in notes:
-                    self.warning(note, action.location, action.address)
+                later += extra
+            outcomes.budgeted(self, campaign, later)
             cost, checks = campaign_cost(
                 campaign,
                 self.actions,
@@ -157,23 +139,6 @@ class _Planner:
         if record is None or record.phase is Phase.REJECTED:
             return self.create(spec, facts, base, waiting, campaign, record)
         return self.placed(spec, record, facts, base)
-
-    def placing(self, campaign: CampaignSpec) -> Callable[[OrderSpec], Action]:
-        """How a top-up becomes its action: as an order of the campaign, except that one
-        that cannot be placed (no service fits) is a warning, never an error that would
-        stop the campaign's other orders."""
-        waiting = campaign.not_before is not None and campaign.not_before > self.now
-
-        def place(spec: OrderSpec) -> Action:
-            before = len(self.checks)
-            action = self.order(spec, waiting, campaign)
-            if action.kind is Kind.INVALID:
-                said = self.checks[before:]
-                self.checks[before:] = [replace(c, level="warning") for c in said]
-                action = replace(action, kind=Kind.NOOP, reason=f"no top-up: {action.reason}")
-            return action
-
-        return place
 
     def panel_usable(self, spec: OrderSpec, facts: PanelFacts | None) -> str | None:
         """None when the panel answered; else why not (reported once per campaign)."""

@@ -9,8 +9,9 @@ from typing import Any
 
 from runner.api.models import Balance, OrderInfo, OrderStatus, Service, ServiceType
 from runner.config.campaign import CampaignSpec
+from runner.plans.facts import PanelFacts
 from runner.plans.plan import Kind, Plan
-from runner.plans.planner import PanelFacts, make_plan
+from runner.plans.planner import make_plan
 from runner.state import LastStatus, OrderRecord, Phase, RefillRecord, StateInfo
 from tests.plans.test_planner import CATALOG, NOW, spec
 
