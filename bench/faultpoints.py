@@ -64,8 +64,8 @@ def install(point: str, action: str, nth: int, marker: Path) -> None:
 
     begin = Executor._begin
 
-    def _begin(self: Executor, action: Any) -> bool:
-        begun = begin(self, action)
+    def _begin(self: Executor, action: Any, marks: Any) -> bool:
+        begun = begin(self, action, marks)
         if begun:
             strike("submitting")
         return begun

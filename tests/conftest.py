@@ -142,9 +142,14 @@ def write_campaign(name: str, orders: list[str], extra: str = "", panel: str = "
     return path
 
 
-def followers(n: int, start: int = 0, service: int = 1, quantity: int = 100) -> list[str]:
+def followers(
+    n: int, start: int = 0, service: int = 1, quantity: int = 100, step: int = 0
+) -> list[str]:
+    """``n`` follower orders; with ``step``, each ``step`` more than the one before (so no
+    two look alike: they may be in flight together)."""
     return [
-        f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, quantity: {quantity}}}"
+        f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, "
+        f"quantity: {quantity + step * i}}}"
         for i in range(start, start + n)
     ]
 

@@ -21,15 +21,18 @@ import datetime as _dt
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
 from runner.api import ordertypes
 from runner.errors import Halted, NotSent, OutcomeUnknown, PanelRejected
 from runner.execution import batches
+from runner.execution.claims import Claims
+from runner.execution.pacer import Kind as AlikeKind
 from runner.execution.pacer import Pacer
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
+from runner.panel.identity import request_id
 from runner.plans.plan import Action, Kind, Plan
 from runner.state import (
     Evidence,
@@ -66,6 +69,9 @@ class Executor:
         stop: threading.Event | None = None,
         settle: Mapping[str, float] | None = None,
         bound_after: Mapping[str, _dt.datetime] | None = None,
+        identical_in_flight: Mapping[str, int] | None = None,
+        lost_alikes: Mapping[AlikeKind, Iterable[_dt.datetime]] | None = None,
+        claims: Claims | None = None,
     ) -> None:
         self.store = store
         self.clients = clients
@@ -91,6 +97,12 @@ class Executor:
         self.settle = {p: s + store.clock_margin for p, s in (settle or {}).items()}
         self.bound_after = dict(bound_after or {})
         self.held_seconds = 0.0
+        # Look-alikes (runner.execution.pacer): how many of a kind may be out at once per
+        # panel, and the lost answers of earlier applies they must not overlap.
+        self.identical_in_flight = dict(identical_in_flight or {})
+        self.lost_alikes = dict(lost_alikes or {})
+        # The addresses that own each order id: an id answered twice is a contradiction.
+        self.claims = claims or Claims()
 
     def _record(self, write: Callable[[Transaction], None]) -> None:
         """Committed, durably, before this returns."""
@@ -180,19 +192,18 @@ class Executor:
             self.bound_after,
             self.stop,
             self.on_notice,
+            identical_in_flight=self.identical_in_flight,
+            lost_alikes=self.lost_alikes,
         )
-        creates = pacer.order(creates)
 
         def prepare() -> None:
             try:
-                for action in creates:
-                    if not self.stop.is_set():
-                        pacer.before(action)
+                for action in pacer.turns():
                     if self.stop.is_set():
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
-                        begun = self._begin(action)
+                        begun = self._begin(action, pacer.marks(action))
                     except BaseException as exc:
                         self.stop.set()
                         pacer.ended(action, lost=False)
@@ -250,11 +261,12 @@ class Executor:
         if error is not None:
             raise error
 
-    def _begin(self, action: Action) -> bool:
+    def _begin(self, action: Action, marks: Mapping[str, str]) -> bool:
         """Record ``submitting`` and commit: from here on the order may be placed.  The
         order joins ``queued`` as its record is queued, under the lock, so a second Ctrl-C
         at any moment withdraws it (its withdrawal is written after it); False, with
-        nothing recorded, once stopping."""
+        nothing recorded, once stopping.  ``marks``: what the pacer keeps of the send
+        order (the look-alike this one was sent after)."""
         fingerprint = action.fingerprint
         assert action.service is not None and fingerprint is not None
         with self._lock:
@@ -270,6 +282,8 @@ class Executor:
                     **(action.spec or {}),
                     "units": action.units,
                     "service_type": action.service_type,
+                    **self.clients[action.panel].marks(action.address, fingerprint),
+                    **marks,
                 },
                 action.cost,
                 self.apply_id,
@@ -342,8 +356,12 @@ class Executor:
         assert action.service is not None
         sent_at = self._stamp()
         try:
+            assert action.fingerprint is not None
             order_id = self.clients[action.panel].add(
-                action.service, wire_params(action), self._on_wire(action)
+                action.service,
+                wire_params(action),
+                self._on_wire(action),
+                request_id=request_id(action.address, action.fingerprint),
             )
         except Halted:
             # Never on the wire (or only refused before it, 429): surely not placed.
@@ -377,6 +395,14 @@ class Executor:
             self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
         seen = Evidence(sent_at, self._stamp())
+        owner = self.claims.claim(action.panel, order_id, action.address)
+        if owner is not None:
+            reason = (
+                f"the panel answered order {order_id}, which is {owner}'s: the answer "
+                "cannot be trusted, the order may or may not exist"
+            )
+            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
+            return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         with self._lock:
             self.known_ids[action.panel] = max(order_id, self.known_ids.get(action.panel, 0))
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in

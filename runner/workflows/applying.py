@@ -198,6 +198,7 @@ class Run:
             on_notice=self.view.notice,
             settle=settle,
             bound_after=unbounded_doubts(self.store, self.names, settle),
+            **reconciliation.pacing(self.ctx, self.store, self.names, settle),
         )
         self.view.started(plan)
         started = time.perf_counter()
@@ -229,7 +230,7 @@ class Run:
                 _settled(o, settled[o.address]) if o.address in settled else o
                 for o in report.outcomes
             ]
-            again = {d.address for d in found.of(Verdict.ABSENT)} & mine
+            again = {d.address for d in found.of(Verdict.ABSENT) + found.of(Verdict.RESEND)} & mine
             if not again or not paths:
                 break
             planned = planning.build(
@@ -262,6 +263,10 @@ def _settled(outcome: Outcome, decision: Decision) -> Outcome:
             result=Result.PLACED,
             order_id=decision.order_id,
             message=f"found on the panel: {decision.reason}",
+        )
+    if decision.verdict is Verdict.RESEND:
+        return dataclasses.replace(
+            outcome, result=Result.NOT_SENT, message="in doubt: sent again with its request_id"
         )
     return dataclasses.replace(
         outcome, result=Result.NOT_SENT, message=f"proven absent: {decision.reason}"

@@ -385,7 +385,8 @@ def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> N
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 3000
     project.faults.actions = frozenset({"add"})
-    write_campaign("c", followers(3))  # the last is held back until the others end
+    # the last two are held back until the others end; no two alike, so two go out together
+    write_campaign("c", followers(4, step=10))
     proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env()))
     assert until(lambda: project.endpoint.by_action.get("add", 0) >= 1 + 2)  # both in flight
     proc.interrupt_twice()
@@ -404,7 +405,7 @@ def test_second_ctrl_c_withdraws_what_no_sender_took(run: Runner, project: Sim) 
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 4000
     project.faults.actions = frozenset({"add"})
-    write_campaign("c", followers(6))
+    write_campaign("c", followers(6, step=10))  # none alike: recorded ahead of the sender
     proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env()))
     assert until(lambda: project.endpoint.by_action.get("add", 0) >= 1 + 1)  # one in flight
     # The lookahead is recorded `submitting` behind the one sender: the one in flight,
