@@ -278,21 +278,21 @@ class Planning(Protocol):
     ) -> None: ...
 
 
-def follow(
-    plan: Planning, spec: OrderSpec, action: Action, campaign: CampaignSpec
-) -> tuple[Action, list[Action]]:
-    """An order's action with its scheduled refill, and the actions of its top-ups (to be
-    added within the budget: ``budgeted``)."""
+def follow(plan: Planning, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> list[Action]:
+    """Plan an order (its action, with its scheduled refill); the actions of its top-ups
+    are returned, to be added within the budget (``budgeted``)."""
+    action = plan.order(spec, waiting, campaign)
     if spec.outcome.auto_refill is not None and action.kind is Kind.NOOP:
         record = plan.records[spec.address]
         facts = plan.facts.get(record.panel)
         action, problem = refill_due(spec, action, record, facts, plan.now)
         if problem is not None:
             plan.error(problem, spec.where("auto_refill"), spec.address)
+    plan.actions.append(action)
     found = topups_for(spec, plan.records, plan.facts, placing(plan, campaign))
     if found.note is not None:
         plan.warning(f"{spec.address}: {found.note}", spec.location, spec.address)
-    return action, found.actions
+    return found.actions
 
 
 def budgeted(plan: Planning, campaign: CampaignSpec, later: list[Action]) -> None:

@@ -16,7 +16,7 @@ from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import crosschecks, outcomes, repeats, topups
-from runner.plans.budgets import campaign_cost
+from runner.plans.budgets import campaign_cost, charge_warnings
 from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import (
@@ -70,13 +70,13 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
+            # Before the orders: planning an unchanged order releases its recorded spec.
+            records = self.of_campaign.get(campaign.name, ())
+            self.checks += charge_warnings(campaign.name, records, self.facts)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             later: list[Action] = []
             for spec in campaign.orders:
-                action = self.order(spec, waiting, campaign)
-                action, extra = outcomes.follow(self, spec, action, campaign)
-                self.actions.append(action)
-                later += extra
+                later += outcomes.follow(self, spec, waiting, campaign)
             outcomes.budgeted(self, campaign, later)
             cost, checks = campaign_cost(
                 campaign,
