@@ -75,4 +75,11 @@ def refreshed_text(result: Refreshed) -> list[str]:
         + "."
     ]
     lines += [f"Error: {clean(error)}" for error in result.panel_errors]
+    if result.notified:
+        lines.append(f"Notified {plural(len(result.notified), 'event')}.")
+    if result.attention:
+        lines.append("Needs a person:")
+        lines += [f"  {clean(line)}" for line in result.attention]
+    elif result.attention is not None:
+        lines.append("Nothing needs a person.")
     return lines
