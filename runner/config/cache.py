@@ -70,6 +70,7 @@ _SPEC_MODULES = frozenset(
         "runner.config.schedule",
         "runner.config.selector",
         "runner.config.safety",
+        "runner.config.outcome",
     }
 )
 
