@@ -16,6 +16,7 @@ import click
 
 from runner import __version__
 from runner.commands.apply import apply
+from runner.commands.options import examples, global_options
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
@@ -29,7 +30,10 @@ from runner.errors import EXIT_ERROR, exit_code
 from runner.workflows.context import Context
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=examples("smm init          # a first project, on the simulated panel", "smm plan"),
+)
 @click.version_option(__version__, "--version", prog_name="smm", message="%(prog)s %(version)s")
 @click.option(
     "--config",
@@ -74,6 +78,7 @@ for command in (
     sim,
 ):
     cli.add_command(command)
+global_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,20 +7,27 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
+    auto_approve_option,
     err,
+    examples,
     format_option,
     lock_timeout_option,
     out,
     pass_context,
-    paths_argument,
+    plan_or_paths_argument,
     reconcile_option,
 )
 from runner.workflows.context import Context
 
 
-@click.command()
-@paths_argument
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.command(
+    epilog=examples(
+        "smm apply                       # plan campaigns/, ask 'yes', place the orders",
+        "smm plan -o plan.json && smm apply plan.json   # exactly the plan you reviewed",
+    )
+)
+@plan_or_paths_argument
+@auto_approve_option
 @click.option(
     "--parallelism",
     default=8,
@@ -28,9 +35,9 @@ from runner.workflows.context import Context
     type=click.IntRange(1, 64),
     help="Orders placed at once (each panel's rate_limit still applies).",
 )
-@lock_timeout_option(what="another apply to finish")
+@lock_timeout_option
 @reconcile_option
-@format_option(("text", "json"))
+@format_option
 @pass_context
 def apply(
     ctx: Context,
@@ -46,6 +53,7 @@ def apply(
     from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
     from runner.execution.results import Result
     from runner.plans.plan import Kind
+    from runner.printable import md
     from runner.render import apply as render
     from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run
@@ -68,6 +76,10 @@ def apply(
         return EXIT_ERROR if applied.plan.errors or doubts else EXIT_OK
     if view.as_json:
         view.emit(render.summary_event(report))
+    elif view.markdown:
+        out("")
+        for line in render.summary(report, plan_render.currency(applied.plan)):
+            out(f"**{md(line)}**")
     else:
         out("")
         for line in render.summary(report, plan_render.currency(applied.plan)):

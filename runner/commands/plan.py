@@ -7,34 +7,35 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
+    Markup,
+    emit,
     err,
+    examples,
     format_option,
     out,
-    out_chunks,
+    out_file_option,
     pass_context,
     paths_argument,
     reconcile_option,
-    show,
 )
 from runner.workflows.context import Context
 
 
-@click.command()
-@paths_argument
-@click.option(
-    "-o",
-    "--out",
-    "out_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the plan (JSON) for `smm apply PLANFILE`.",
+@click.command(
+    epilog=examples(
+        "smm plan                          # every campaign under campaigns/",
+        "smm plan campaigns/demo.yaml -o plan.json   # save it; then: smm apply plan.json",
+    )
 )
+@paths_argument
+@out_file_option("Save the plan (JSON) as FILE, for `smm show FILE` and `smm apply FILE`.")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan is valid and has changes."
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
 @reconcile_option
-@format_option()
+@format_option
 @pass_context
 def plan(
     ctx: Context,
@@ -60,12 +61,12 @@ def plan(
         to_save=out_file is not None,
         reconcile=not no_reconcile,
     )
-    if output == "json":
-        out_chunks(render.json_chunks(result))
-    elif output == "markdown":
-        out(render.markdown(result))
-    else:
-        show(render.text(result))
+    emit(
+        output,
+        text=lambda: Markup(render.text(result)),
+        json=lambda: render.json_chunks(result),
+        markdown=lambda: render.markdown(result),
+    )
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):

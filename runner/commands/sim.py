@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from runner.commands.options import out, pass_context
+from runner.commands.options import examples, out, pass_context
 from runner.workflows.context import Context
 
 # Defaults shown in --help, kept here so that `smm --help` does not import the simulator
@@ -17,12 +17,18 @@ DEFAULT_OTHERS_RATE = 0.5
 DEFAULT_DECIMALS = 5
 
 
-@click.group()
+@click.group(epilog=examples("smm sim serve --port 8080", "smm sim reset demo"))
 def sim() -> None:
     """The built-in simulated panel."""
 
 
-@sim.command("serve")
+@sim.command(
+    "serve",
+    epilog=examples(
+        "smm sim serve --port 8080",
+        "smm sim serve --port 0 --limit 10/s --fault drop_after=0.1 --fault-actions add",
+    ),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any)."
@@ -116,7 +122,7 @@ def serve(**options: Any) -> None:
     )
 
 
-@sim.command("reset")
+@sim.command("reset", epilog=examples("smm sim reset demo"))
 @click.argument("name")
 @pass_context
 def reset(ctx: Context, name: str) -> None:

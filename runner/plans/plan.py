@@ -320,6 +320,9 @@ class Plan:
         return sum((p.cost for p in self.panels), Decimal(0))
 
     def summary(self) -> str:
+        if self.errors:
+            n = len(self.errors)
+            return f"Plan: {n} error{'' if n == 1 else 's'}; nothing will be applied."
         text = (
             f"Plan: {self.count(Kind.CREATE)} to create, {self.count(Kind.REFILL)} to refill, "
             f"{self.count(Kind.CANCEL)} to cancel."

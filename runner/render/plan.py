@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from runner.money import format_amount
-from runner.plans.plan import Action, Kind, Plan
+from runner.plans.plan import Action, Check, Kind, Plan
 from runner.printable import clean, md
 from runner.render.sends import details, worst_case
 from runner.render.words import money, plural
@@ -63,11 +63,32 @@ def _units(action: Action) -> str:
     return str(action.units)
 
 
-def _line(action: Action) -> str:
+_LEVEL = {"error": "bold red", "warning": "yellow"}
+
+
+def _line(action: Action, brief: bool = False) -> str:
+    """The action's line; ``brief``: without its reason, which its checks say below."""
     order = f" order {action.order_id}" if action.order_id else ""
     status = f" ({action.status})" if action.status else ""
-    reason = f": {action.reason}" if action.reason else ""
+    reason = f": {action.reason}" if action.reason and not brief else ""
     return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
+
+
+def _attached(plan: Plan, shown: list[Action]) -> dict[str, list[Check]]:
+    """The checks about an action that is listed, by its address."""
+    listed = {a.address for a in shown if a.kind is not Kind.CREATE}
+    found: dict[str, list[Check]] = {}
+    for check in plan.checks:
+        if check.address is not None and check.address in listed:
+            found.setdefault(check.address, []).append(check)
+    return found
+
+
+def _check_line(check: Check) -> str:
+    """A check under its action: where, and what (the address is the line above)."""
+    message = check.message.removeprefix(f"{check.address}: ")
+    where = f"{check.location}: " if check.location is not None else ""
+    return f"{where}{check.level}: {message}"
 
 
 def _create(action: Action, escape: Callable[[object], str]) -> list[str]:
@@ -109,14 +130,22 @@ def text(plan: Plan) -> str:
             + [f"  {escape(line)}" for line in plan.reconciliation]
         )
     shown = [a for a in plan.actions if a.kind in SHOWN]
+    # Each check is said once: under the action it is about when that action is listed
+    # (with its file:line:col), else in the section of checks below.
+    attached = _attached(plan, shown)
     if shown:
         lines = ["smm will perform these actions:", ""]
         for action in shown:
-            lines.append(f"  [{_STYLE[action.kind]}]{escape(_line(action))}[/]")
+            said = attached.get(action.address, [])
+            line = _line(action, brief=bool(said))
+            lines.append(f"  [{_STYLE[action.kind]}]{escape(line)}[/]")
             if action.kind is Kind.CREATE:
                 lines += _create(action, escape)
             elif action.kind is Kind.CONFLICT:
                 lines += _conflict(action, escape)
+            lines += [
+                f"      [{_LEVEL[check.level]}]{escape(_check_line(check))}[/]" for check in said
+            ]
         sections.append(lines)
     unchanged = plan.count(Kind.NOOP)
     if unchanged:
@@ -145,16 +174,16 @@ def text(plan: Plan) -> str:
                 for p in balances
             ]
         )
-    checks = [f"[yellow]{escape(str(check))}[/]" for check in plan.warnings]
-    checks += [f"[bold red]{escape(str(check))}[/]" for check in plan.errors]
+    said = {id(check) for checks in attached.values() for check in checks}
+    checks = [
+        f"[{_LEVEL[check.level]}]{escape(str(check))}[/]"
+        for check in (*plan.warnings, *plan.errors)
+        if id(check) not in said
+    ]
     if checks:
         sections.append(checks)
-    last = []
-    if plan.errors:
-        errors = plural(len(plan.errors), "error")
-        last.append(f"[bold red]The plan has {errors}: nothing can be applied.[/]")
-    last.append(f"[bold]{escape(plan.summary())}[/]")
-    sections.append(last)
+    style = "bold red" if plan.errors else "bold"
+    sections.append([f"[{style}]{escape(plan.summary())}[/]"])
     return "\n\n".join("\n".join(lines) for lines in sections)
 
 
