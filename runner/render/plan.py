@@ -136,15 +136,15 @@ def text(plan: Plan) -> str:
     if shown:
         lines = ["smm will perform these actions:", ""]
         for action in shown:
-            said = attached.get(action.address, [])
-            line = _line(action, brief=bool(said))
+            about = attached.get(action.address, [])
+            line = _line(action, brief=bool(about))
             lines.append(f"  [{_STYLE[action.kind]}]{escape(line)}[/]")
             if action.kind is Kind.CREATE:
                 lines += _create(action, escape)
             elif action.kind is Kind.CONFLICT:
                 lines += _conflict(action, escape)
             lines += [
-                f"      [{_LEVEL[check.level]}]{escape(_check_line(check))}[/]" for check in said
+                f"      [{_LEVEL[check.level]}]{escape(_check_line(check))}[/]" for check in about
             ]
         sections.append(lines)
     unchanged = plan.count(Kind.NOOP)
@@ -174,7 +174,7 @@ def text(plan: Plan) -> str:
                 for p in balances
             ]
         )
-    said = {id(check) for checks in attached.values() for check in checks}
+    said = {id(check) for about in attached.values() for check in about}
     checks = [
         f"[{_LEVEL[check.level]}]{escape(str(check))}[/]"
         for check in (*plan.warnings, *plan.errors)
