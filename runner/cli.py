@@ -16,12 +16,14 @@ import click
 
 from runner import __version__
 from runner.commands.apply import apply
+from runner.commands.init import init
 from runner.commands.options import examples, global_options
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
 from runner.commands.report import report
+from runner.commands.show import show
 from runner.commands.sim import sim
 from runner.commands.state import state
 from runner.commands.status import status
@@ -65,8 +67,10 @@ def cli(
 
 
 for command in (
+    init,
     validate,
     plan,
+    show,
     apply,
     reconcile,
     refresh,

@@ -57,7 +57,11 @@ def apply(
     from runner.render import apply as render
     from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run
+    from runner.workflows.planning import without_project
 
+    note = without_project(ctx, paths)
+    if note is not None:
+        err(note)
     view = TerminalView(output, auto_approve)
     applied = run(
         ctx,

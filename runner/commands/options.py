@@ -49,25 +49,33 @@ def _with_alias(name: str, option: Callable[[F], F], alias: Callable[[F], F]) ->
     return decorate
 
 
-def format_option(func: F) -> F:
+def _format_option(default: str) -> Callable[[F], F]:
     """``--format text|json|markdown`` and its short form ``--json``; the command gets
     ``output``, and prints through ``emit``."""
 
-    def wrapper(*args: Any, fmt: str, as_json: bool, **kwargs: Any) -> Any:
-        return func(*args, output="json" if as_json else fmt, **kwargs)
+    def decorate(func: F) -> F:
+        def wrapper(*args: Any, fmt: str, as_json: bool, **kwargs: Any) -> Any:
+            return func(*args, output="json" if as_json else fmt, **kwargs)
 
-    wrapped: Any = functools.update_wrapper(wrapper, func)
-    wrapped = click.option("--json", "as_json", is_flag=True, help="Short for --format json.")(
-        wrapped
-    )
-    return click.option(  # type: ignore[no-any-return]
-        "--format",
-        "fmt",
-        type=click.Choice(list(FORMATS)),
-        default="text",
-        show_default=True,
-        help="Output format.",
-    )(wrapped)
+        wrapped: Any = functools.update_wrapper(wrapper, func)
+        wrapped = click.option("--json", "as_json", is_flag=True, help="Short for --format json.")(
+            wrapped
+        )
+        return click.option(  # type: ignore[no-any-return]
+            "--format",
+            "fmt",
+            type=click.Choice(list(FORMATS)),
+            default=default,
+            show_default=True,
+            help="Output format.",
+        )(wrapped)
+
+    return decorate
+
+
+format_option = _format_option("text")
+# For a command whose output is data to keep (``state export``): JSON unless asked.
+data_format_option = _format_option("json")
 
 
 def paths_argument(func: F) -> F:

@@ -53,6 +53,9 @@ def plan(
     from runner.render import plan as render
     from runner.workflows import planning
 
+    note = planning.without_project(ctx, paths)
+    if note is not None:
+        err(note)
     result = planning.plan(
         ctx,
         paths,

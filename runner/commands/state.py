@@ -10,6 +10,7 @@ import click
 from runner.commands.options import (
     auto_approve_option,
     confirmer,
+    data_format_option,
     emit,
     examples,
     format_option,
@@ -65,12 +66,13 @@ def show_(ctx: Context, address: str, output: str) -> None:
 
 
 @state.command(
-    "export", epilog=examples("smm state export --json > state.json", "smm state export")
+    "export",
+    epilog=examples("smm state export > state.json", "smm state export --format text"),
 )
-@format_option
+@data_format_option
 @pass_context
 def export(ctx: Context, output: str) -> None:
-    """The whole state: what it holds (text), or all of it (--format json)."""
+    """The whole state as JSON (--format text: what it holds, in a line)."""
     from runner.render import state as render
     from runner.workflows import stateview
 

@@ -281,3 +281,20 @@ def as_json(plan: Plan) -> str:
 def json_chunks(plan: Plan) -> Iterator[str]:
     """``as_json`` a piece at a time, for a plan too large to hold as one string."""
     return plan.json_chunks()
+
+
+def saved_header(plan: Plan, where: str) -> str:
+    """What ``smm show`` says first: which plan this is, and what applying it needs."""
+    from rich.markup import escape as markup
+
+    made = f", made {plan.created_at}" if plan.created_at else ""
+    paths = ", ".join(plan.paths) or "campaigns/"
+    lineage = plan.lineage or "a new state"
+    campaigns = plural(len(plan.serials), "campaign") if plan.serials else "its campaigns"
+    return markup(
+        clean(
+            f"Saved plan {where}{made} from {paths}, against state {lineage} "
+            f"(serial {plan.serial}). smm apply {where} applies exactly this plan, and "
+            f"refuses it if the state of {campaigns} or the rates have changed since."
+        )
+    )

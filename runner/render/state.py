@@ -131,5 +131,5 @@ def export_lines(data: dict[str, object]) -> list[str]:
     )
     return [
         f"State {_scalar(data.get('lineage'))}, serial {_scalar(data.get('serial'))}: {counts}.",
-        "The whole state, exactly: smm state export --format json",
+        "The whole state, exactly: smm state export (JSON)",
     ]

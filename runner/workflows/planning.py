@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.errors import PlanFileError
+from runner.config.campaign import DEFAULT_PATH
+from runner.errors import ConfigError, PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import planner
 from runner.plans.plan import Plan
@@ -51,6 +52,7 @@ def build(
     services cache unless ``record_to`` is given (an apply holding the lock): then what
     reconciliation proves is recorded first; otherwise the plan shows what it would do
     and plans as if it had.  The clients stay open for an apply to use."""
+    without_project(ctx, paths)
     loaded = campaigns.load(paths)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
@@ -97,6 +99,23 @@ def build(
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def without_project(ctx: Context, paths: Sequence[Path]) -> str | None:
+    """A folder with no smm.yaml (here or above) and no campaigns: an error that says so
+    and how to start.  With campaigns but no smm.yaml: a note (the built-in project, one
+    simulated panel `demo`, is used), for the command to show."""
+    if ctx.config is not None or ctx.project.file is not None:
+        return None
+    if not paths and not DEFAULT_PATH.exists():
+        raise ConfigError(
+            f"no smm.yaml in {Path.cwd()} or a parent folder, and no campaigns/ folder: "
+            "start a project here with smm init"
+        )
+    return (
+        "note: no smm.yaml here or in a parent folder: using the built-in project (one "
+        "simulated panel, demo); smm init writes a project file"
+    )
 
 
 def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:

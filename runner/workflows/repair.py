@@ -122,13 +122,44 @@ def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.
 
 
 def forget(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> OrderRecord:
-    """Drop the record of ADDRESS (the panel's order, if any, is not touched)."""
+    """Drop the record of ADDRESS (the panel's order, if any, is not touched).
+
+    Refused while the panel has (or may have) charged for it: a campaign's spend counts
+    what its panel charged, recorded or not, so forgetting must not take money out of the
+    budget.  What may go: a rejected order, one charged nothing (cancelled and refunded),
+    and one the panel says it does not know (``Incorrect order ID``, after the panel's
+    data was reset)."""
     with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         record = store.record(address)
         if record is None:
             raise SmmError(f"{address}: not in the state")
+        refusal = _charged(record)
+        if refusal is not None:
+            raise SmmError(refusal)
         order = f", order {record.order_id}" if record.order_id else ""
         confirm(f"Forget {address} ({record.phase}{order})?")
         with store.transaction() as tx:
             tx.forget(address)
     return record
+
+
+def _charged(record: OrderRecord) -> str | None:
+    """Why ``record`` cannot be forgotten (money would leave its campaign's spend)."""
+    if record.phase in (Phase.IN_DOUBT, Phase.SUBMITTING):
+        return (
+            f"{record.address} is in doubt: the panel may have it and have charged for it; "
+            f"settle it first (smm state import {record.address} ORDER_ID, or smm state "
+            f"retry {record.address})"
+        )
+    if record.phase is not Phase.PLACED or record.spent <= 0:
+        return None
+    if record.last is not None and record.last.error:
+        return None  # the panel says it does not know the order: no charge of it stands
+    currency = f" {record.last.currency}" if record.last and record.last.currency else ""
+    how = "charged" if record.last and record.last.charge is not None else "estimated at"
+    return (
+        f"{record.address}: order {record.order_id} was {how} "
+        f"{format_amount(record.spent)}{currency}; forgetting it would take that out of "
+        f"campaign {record.campaign}'s spend, which counts what the panel charged. It stays "
+        f"recorded; to give it another address: smm state mv {record.address} NEW_ADDRESS"
+    )

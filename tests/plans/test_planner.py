@@ -269,7 +269,7 @@ def test_orphans_are_noted_not_deleted() -> None:
     records = {**placed(c), **placed(gone, order_id=502)}
     p = plan(c, records)
     assert kinds(p) == [("c/f", Kind.NOOP), ("c/old", Kind.ORPHAN)]
-    assert "smm state forget c/old" in messages(p, "warning")[0]
+    assert "smm state mv c/old NEW_ADDRESS" in messages(p, "warning")[0]
 
 
 def test_records_of_campaigns_not_loaded_are_ignored() -> None:
