@@ -168,6 +168,35 @@ def forget(ctx: Context, address: str, auto_approve: bool, lock_timeout: float) 
 
 
 @state.command(
+    "mv",
+    epilog=examples(
+        "smm state mv demo-launch/followers demo-launch/followers-main",
+        "smm state mv demo-launch spring-launch     # every order of the campaign",
+    ),
+)
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@auto_approve_option
+@lock_timeout_option
+@pass_context
+def mv(ctx: Context, source: str, target: str, auto_approve: bool, lock_timeout: float) -> None:
+    """Rename a recorded order (FROM and TO addresses) or a whole campaign (FROM and TO
+    campaign names) without ordering again.  Its instances and top-ups move with it.
+
+    Rename it in the campaign file too: a plan orders what the files name.  A moved:
+    entry in the file does both at the next apply."""
+    from runner.workflows import repair
+
+    moved = repair.move(ctx, source, target, confirmer(auto_approve), lock_timeout)
+    for old, new, order_id in moved:
+        out(f"{old} -> {new}" + (f" (order {order_id})" if order_id else ""))
+    out(
+        f"Moved {len(moved)} record{'' if len(moved) == 1 else 's'}; nothing was ordered. "
+        "Name them so in the campaign files too, or the next plan orders the old names again."
+    )
+
+
+@state.command(
     "migrate",
     epilog=examples(
         "smm state migrate postgresql://smm@db.example:5432/smm",

@@ -25,7 +25,9 @@ from runner.api.ordertypes import (
     ORDER_TYPES,
     OrderType,
 )
+from runner.config import moved as moved
 from runner.config import rules as rules
+from runner.config.moved import Moved
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
 from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
@@ -123,6 +125,7 @@ class CampaignSpec:
     not_before: _dt.datetime | None = None
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     budget_location: Location | None = field(default=None, compare=False)
+    moved: tuple[Moved, ...] = ()  # renames: config/moved.py
 
 
 @dataclass
@@ -303,6 +306,9 @@ class _Checker:
             spec = self.order(name, data.get("panel"), defaults, raw, path)
             if spec is not None:
                 orders.append(spec)
+        ids = set(seen) | {o.address.split("/", 1)[1] for o in orders}
+        moves, wrong = moved.parse(self.doc, name, ids)
+        self.problems += wrong
         if self.problems:
             return None, self.problems
         budget = data.get("budget")
@@ -318,6 +324,7 @@ class _Checker:
                 not_before=not_before,
                 location=self.doc.location(("campaign",)),
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
+                moved=tuple(moves),
             ),
             [],
         )

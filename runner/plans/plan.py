@@ -18,6 +18,7 @@ from runner.api import ordertypes
 from runner.errors import Location
 from runner.jsonstream import Items, chunks
 from runner.money import format_amount, parse_amount
+from runner.plans.moves import Move
 
 PLAN_FORMAT = 2
 
@@ -283,6 +284,8 @@ class Plan:
     paths: tuple[str, ...] = ()
     # What reconciliation found about in-doubt orders before planning, one line each.
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
+    # Records that take a new address (``moved:`` in the files), recorded at apply.
+    moves: tuple[Move, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -310,7 +313,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(a.kind.changes for a in self.actions)
+        return bool(self.moves) or any(a.kind.changes for a in self.actions)
 
     def of_kind(self, *kinds: Kind) -> list[Action]:
         return [a for a in self.actions if a.kind in kinds]
@@ -323,9 +326,10 @@ class Plan:
         if self.errors:
             n = len(self.errors)
             return f"Plan: {n} error{'' if n == 1 else 's'}; nothing will be applied."
+        moving = f"{len(self.moves)} to move, " if self.moves else ""
         text = (
-            f"Plan: {self.count(Kind.CREATE)} to create, {self.count(Kind.REFILL)} to refill, "
-            f"{self.count(Kind.CANCEL)} to cancel."
+            f"Plan: {moving}{self.count(Kind.CREATE)} to create, "
+            f"{self.count(Kind.REFILL)} to refill, {self.count(Kind.CANCEL)} to cancel."
         )
         costs = [p for p in self.panels if p.cost or self.count(Kind.CREATE)]
         if len(costs) == 1:
@@ -380,6 +384,7 @@ class Plan:
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
             "paths": list(self.paths),
             "reconciliation": list(self.reconciliation),
+            "moves": [m.to_json() for m in self.moves],
             "summary": self.summary(),
             "counts": counts,
             "has_changes": self.has_changes,
@@ -422,6 +427,7 @@ class Plan:
                 serials={str(k): int(v) for k, v in state["campaigns"].items()},
                 paths=tuple(str(p) for p in data.get("paths", [])),
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
+                moves=tuple(Move.from_json(m) for m in data.get("moves", [])),
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

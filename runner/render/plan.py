@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from runner.money import format_amount
+from runner.plans.moves import Move
 from runner.plans.plan import Action, Check, Kind, Plan
 from runner.printable import clean, md
 from runner.render.sends import details, worst_case
@@ -74,6 +75,12 @@ def _line(action: Action, brief: bool = False) -> str:
     return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
 
 
+def move_line(move: Move) -> str:
+    """A record that takes a new address: the same order, nothing ordered again."""
+    order = f" (order {move.order_id})" if move.order_id else ""
+    return f"> {'move':<9} {move.source} -> {move.target}{order}: the same order, renamed"
+
+
 def _attached(plan: Plan, shown: list[Action]) -> dict[str, list[Check]]:
     """The checks about an action that is listed, by its address."""
     listed = {a.address for a in shown if a.kind is not Kind.CREATE}
@@ -133,8 +140,9 @@ def text(plan: Plan) -> str:
     # Each check is said once: under the action it is about when that action is listed
     # (with its file:line:col), else in the section of checks below.
     attached = _attached(plan, shown)
-    if shown:
+    if shown or plan.moves:
         lines = ["smm will perform these actions:", ""]
+        lines += [f"  [cyan]{escape(move_line(move))}[/]" for move in plan.moves]
         for action in shown:
             about = attached.get(action.address, [])
             line = _line(action, brief=bool(about))
@@ -215,6 +223,10 @@ def markdown(plan: Plan) -> str:
     if plan.reconciliation:
         out += [f"- 🔎 {md(line)}" for line in plan.reconciliation] + [""]
     rows = [a for a in plan.actions if a.kind in SHOWN]
+    if plan.moves:
+        out += ["Moved (nothing is ordered again):", ""]
+        out += [f"- `{m.source}` → `{m.target}`" for m in plan.moves]
+        out.append("")
     if rows:
         out += [
             "| | action | address | service | link | units | cost |",
@@ -255,7 +267,7 @@ def markdown(plan: Plan) -> str:
                 )
                 out.append(f"- `{a.address}`: {diff or 'its parameters changed'}")
             out += ["", f"Ways out: {md(CONFLICT_FIX)}.", ""]
-    else:
+    elif not plan.moves:
         out += ["No changes.", ""]
     if plan.panels:
         out += ["| panel | balance | cost | after |", "|---|---:|---:|---:|"]

@@ -116,7 +116,9 @@ def record_lines(data: dict[str, object]) -> list[str]:
             lines.append(f"{key}: {len(value)}")
             for item in value:
                 if isinstance(item, dict):
-                    lines.append("  " + "  ".join(_scalar(v) for v in item.values() if v))
+                    lines.append(
+                        "  " + "  ".join(_scalar(v) for v in item.values() if v is not None)
+                    )
                 else:
                     lines.append(f"  {_scalar(item)}")
     return lines

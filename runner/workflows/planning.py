@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.config.campaign import DEFAULT_PATH
+from runner.config.campaign import DEFAULT_PATH, CampaignSpec
 from runner.errors import ConfigError, PlanFileError
 from runner.panel.client import PanelClient
-from runner.plans import planner
-from runner.plans.plan import Plan
+from runner.plans import moves, planner
+from runner.plans.plan import Check, Plan
 from runner.plans.planner import PanelFacts
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
@@ -68,6 +68,7 @@ def build(
             else:
                 reconciled.dry_run = True
                 records = reconciliation.as_if_recorded(records, reconciled)
+        records, moved = _moved(loaded.campaigns, records, reader, names)
         info = reader.info()
         panels = {o.panel for o in loaded.orders}
         ids = panelfacts.ids_to_refresh(records.values()) if refresh else {}
@@ -94,11 +95,32 @@ def build(
             result,
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
+            moves=tuple(moved.moves),
+            checks=result.checks
+            + tuple(Check("error", r.message, r.location, r.address) for r in moved.refusals),
         )
     finally:
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def _moved(
+    loaded: Sequence[CampaignSpec],
+    records: dict[str, OrderRecord],
+    reader: StateReader,
+    names: set[str],
+) -> tuple[dict[str, OrderRecord], moves.Resolved]:
+    """The records as if the ``moved:`` entries were recorded (an old name may belong to
+    a campaign that is not loaded: its records are read too, only those that move kept)."""
+    entries = [entry for c in loaded for entry in c.moved]
+    if not entries:
+        return records, moves.Resolved(records)
+    others = moves.sources(entries) - names
+    combined = {**reader.records(others), **records} if others else records
+    resolved = moves.resolve(entries, combined)
+    kept = {a: r for a, r in resolved.records.items() if r.campaign in names}
+    return kept, resolved
 
 
 def without_project(ctx: Context, paths: Sequence[Path]) -> str | None:

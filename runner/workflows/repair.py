@@ -6,7 +6,7 @@ Each asks its question through ``confirm`` (which returns to go on and raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from runner.config.campaign import OrderSpec
 from runner.errors import SmmError
 from runner.money import charge_fits, format_amount
 from runner.plans.fit import fit
+from runner.render.words import plural
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
 from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns
@@ -163,3 +164,52 @@ def _charged(record: OrderRecord) -> str | None:
         f"campaign {record.campaign}'s spend, which counts what the panel charged. It stays "
         f"recorded; to give it another address: smm state mv {record.address} NEW_ADDRESS"
     )
+
+
+def move(
+    ctx: Context, source: str, target: str, confirm: Confirm, lock_timeout: float = 0.0
+) -> list[tuple[str, str, int | None]]:
+    """Give recorded orders new addresses (``smm state mv``): an address and its
+    instances (``@period``) and top-ups (``+n``), or every order of a campaign when both
+    names are campaigns.  Nothing is asked of a panel and nothing is ordered; the
+    campaign files must say the new names too, or the next plan orders the old ones
+    again.  Returns (old, new, order id) for each record moved."""
+    whole = "/" not in source and "/" not in target
+    if not whole and ("/" not in source or "/" not in target):
+        raise SmmError(
+            "smm state mv moves an address to an address (campaign/order) or a campaign to "
+            f"a campaign; got {source} and {target}"
+        )
+    if source == target:
+        raise SmmError(f"{source} and {target} are the same")
+    campaigns = {campaign_of(source), campaign_of(target)} if not whole else {source, target}
+    with locked(ctx.state_location, campaigns, lock_timeout) as store:
+        records = store.records({campaign_of(source)} if not whole else {source})
+        pairs = _renames(records, source, target, whole)
+        if not pairs:
+            raise SmmError(f"{source}: not in the state")
+        taken = store.records({campaign_of(new) for _, new in pairs})
+        clash = next((new for _, new in pairs if new in taken), None)
+        if clash is not None:
+            raise SmmError(f"{clash} is recorded already; smm state mv never replaces a record")
+        what = plural(len(pairs), "record")
+        confirm(f"Move {what} from {source} to {target}? Nothing is ordered or sent.")
+        with store.transaction() as tx:
+            for old, new in pairs:
+                tx.move(old, new)
+    return [(old, new, records[old].order_id) for old, new in pairs]
+
+
+def _renames(
+    records: Mapping[str, OrderRecord], source: str, target: str, whole: bool
+) -> list[tuple[str, str]]:
+    """(old, new) for each record that moves."""
+    pairs = []
+    for address in sorted(records):
+        if whole:
+            pairs.append((address, f"{target}/{address.split('/', 1)[1]}"))
+        elif address == source or (
+            address.startswith(source) and address[len(source) : len(source) + 1] in ("@", "+")
+        ):
+            pairs.append((address, target + address[len(source) :]))
+    return pairs
