@@ -39,8 +39,8 @@ def _with_alias(name: str, option: Callable[[F], F], alias: Callable[[F], F]) ->
     def decorate(func: F) -> F:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             given = kwargs.pop(f"{name}_alias")
-            if given not in (None, False):
-                kwargs[name] = kwargs[name] or given
+            if given not in (None, False):  # typed: it wins over the option's default
+                kwargs[name] = given
             return func(*args, **kwargs)
 
         wrapped: Any = functools.update_wrapper(wrapper, func)
