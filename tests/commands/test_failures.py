@@ -39,14 +39,21 @@ def placed(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> Sim:
     return sim
 
 
-def panel_down(sim: Sim) -> None:
+def key_unset(sim: Sim) -> dict[str, str]:
+    """The environment without the panel's key variable."""
+    return env_without("SIM_KEY")
+
+
+def panel_down(sim: Sim) -> dict[str, str]:
     """The same project, its panel's address now answering nothing."""
     write_project(Path.cwd(), {"demo": {"url": "http://127.0.0.1:9/api/v2", "key_env": "SIM_KEY"}})
+    return dict(os.environ)
 
 
 def terminal(*args: str, env: dict[str, str] | None = None) -> Terminal:
     environment = {**(env or dict(os.environ)), "PYTHONPATH": str(REPO), "TERM": "xterm"}
-    environment.pop("NO_COLOR", None) if env is None else None
+    if env is None:
+        environment.pop("NO_COLOR", None)
     return Terminal(args, Path.cwd(), environment, columns=100)
 
 
