@@ -223,6 +223,7 @@ def markdown(plan: Plan) -> str:
     if plan.reconciliation:
         out += [f"- 🔎 {md(line)}" for line in plan.reconciliation] + [""]
     rows = [a for a in plan.actions if a.kind in SHOWN]
+    attached = _attached(plan, rows)
     if plan.moves:
         out += ["Moved (nothing is ordered again):", ""]
         out += [f"- `{m.source}` → `{m.target}`" for m in plan.moves]
@@ -244,7 +245,8 @@ def markdown(plan: Plan) -> str:
             )
             units = "" if a.kind is not Kind.CREATE else _units(a)
             service = "" if a.service is None else f"{a.service} {a.service_name or ''}".strip()
-            detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE else ""
+            said = a.address in attached  # its checks say why, below: once
+            detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE and not said else ""
             out.append(
                 f"| `{a.kind.symbol}` | {md(str(a.kind) + detail)} | `{a.address}` | "
                 f"{md(service)} | {md(a.link or '')} | {md(units)} | {md(cost)} |"
