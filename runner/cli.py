@@ -15,13 +15,15 @@ from pathlib import Path
 import click
 
 from runner import __version__
+from runner.commands.anywhere import global_options
 from runner.commands.apply import apply
 from runner.commands.init import init
-from runner.commands.options import examples, global_options
+from runner.commands.options import examples
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
+from runner.commands.repairs import forget, import_, mv, retry
 from runner.commands.report import report
 from runner.commands.show import show
 from runner.commands.sim import sim
@@ -82,6 +84,8 @@ for command in (
     sim,
 ):
     cli.add_command(command)
+for repair in (import_, retry, forget, mv):  # smm state import|retry|forget|mv
+    state.add_command(repair)
 global_options(cli)
 
 

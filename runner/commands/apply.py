@@ -8,15 +8,14 @@ import click
 
 from runner.commands.options import (
     auto_approve_option,
-    err,
     examples,
     format_option,
     lock_timeout_option,
-    out,
     pass_context,
     plan_or_paths_argument,
     reconcile_option,
 )
+from runner.commands.output import err, out
 from runner.workflows.context import Context
 
 

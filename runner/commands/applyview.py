@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from runner.commands.options import confirmer, out, show
+from runner.commands.output import confirmer, out, show
 from runner.printable import clean, md
 
 if TYPE_CHECKING:

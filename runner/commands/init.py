@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import examples, out
+from runner.commands.options import examples
+from runner.commands.output import out
 
 
 @click.command(

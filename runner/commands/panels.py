@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from runner.commands.options import emit, err, examples, format_option, pass_context
+from runner.commands.options import examples, format_option, pass_context
+from runner.commands.output import emit, err
 from runner.workflows.context import Context
 
 

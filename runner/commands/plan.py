@@ -7,17 +7,14 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    Markup,
-    emit,
-    err,
     examples,
     format_option,
-    out,
     out_file_option,
     pass_context,
     paths_argument,
     reconcile_option,
 )
+from runner.commands.output import Markup, emit, err, out
 from runner.workflows.context import Context
 
 

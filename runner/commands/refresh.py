@@ -8,14 +8,13 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    emit,
-    err,
     examples,
     format_option,
     lock_timeout_option,
     pass_context,
     paths_argument,
 )
+from runner.commands.output import emit, err
 from runner.workflows.context import Context
 
 

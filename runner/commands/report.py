@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    emit,
-    err,
     examples,
     format_option,
     lock_timeout_option,
@@ -17,6 +15,7 @@ from runner.commands.options import (
     pass_context,
     paths_argument,
 )
+from runner.commands.output import emit, err
 from runner.workflows.context import Context
 
 

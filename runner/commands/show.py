@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import Markup, emit, examples, format_option
+from runner.commands.options import examples, format_option
+from runner.commands.output import Markup, emit
 
 
 @click.command(

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from runner.commands.options import examples, out, pass_context
+from runner.commands.options import examples, pass_context
+from runner.commands.output import out
 from runner.workflows.context import Context
 
 # Defaults shown in --help, kept here so that `smm --help` does not import the simulator

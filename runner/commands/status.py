@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from runner.commands.options import (
-    emit,
-    err,
     examples,
     format_option,
     lock_timeout_option,
-    out,
     pass_context,
     paths_argument,
-    show,
 )
+from runner.commands.output import emit, err, out, show
 from runner.workflows.context import Context
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import emit, examples, format_option, pass_context, paths_argument
+from runner.commands.options import examples, format_option, pass_context, paths_argument
+from runner.commands.output import emit
 from runner.workflows.context import Context
 
 

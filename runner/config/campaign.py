@@ -19,15 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from runner.api.models import ServiceType
-from runner.api.ordertypes import (
-    BY_SLUG,
-    COMMON_FIELDS,
-    ORDER_TYPES,
-    OrderType,
-)
-from runner.config import moved as moved
+from runner.api.ordertypes import BY_SLUG, COMMON_FIELDS, ORDER_TYPES, OrderType
+from runner.config import moved as renames
 from runner.config import rules as rules
-from runner.config.moved import Moved
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, format_path, validate
 from runner.config.yamldoc import MAX_FILE_BYTES, Document, JsonPath
@@ -125,7 +119,7 @@ class CampaignSpec:
     not_before: _dt.datetime | None = None
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     budget_location: Location | None = field(default=None, compare=False)
-    moved: tuple[Moved, ...] = ()  # renames: config/moved.py
+    moved: tuple[renames.Moved, ...] = ()  # orders renamed (config/moved.py)
 
 
 @dataclass
@@ -306,9 +300,7 @@ class _Checker:
             spec = self.order(name, data.get("panel"), defaults, raw, path)
             if spec is not None:
                 orders.append(spec)
-        ids = set(seen) | {o.address.split("/", 1)[1] for o in orders}
-        moves, wrong = moved.parse(self.doc, name, ids)
-        self.problems += wrong
+        moves = renames.parse(self.doc, name, seen, self.problems)
         if self.problems:
             return None, self.problems
         budget = data.get("budget")
@@ -324,7 +316,7 @@ class _Checker:
                 not_before=not_before,
                 location=self.doc.location(("campaign",)),
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
-                moved=tuple(moves),
+                moved=moves,
             ),
             [],
         )

@@ -25,14 +25,15 @@ class Moved:
     location: Location
 
 
-def parse(doc: Document, campaign: str, ids: Collection[str]) -> tuple[list[Moved], list[Problem]]:
-    """The entries of ``moved:`` (the schema has checked their shape), and what is wrong
-    with them: a new id that is not an order of the file, an old one that still is, an
-    order moved onto itself, an old name given twice."""
+def parse(
+    doc: Document, campaign: str, ids: Collection[str], problems: list[Problem]
+) -> tuple[Moved, ...]:
+    """The entries of ``moved:`` (the schema has checked their shape); what is wrong with
+    them joins ``problems``: a new id that is not an order of the file (``ids``), an old
+    one that still is, an order moved onto itself, an old name given twice."""
     data = doc.value
     listed = data.get("moved") if isinstance(data, dict) else None
     entries: list[Moved] = []
-    problems: list[Problem] = []
     first: dict[str, int] = {}
 
     def problem(path: JsonPath, message: str) -> None:
@@ -62,4 +63,4 @@ def parse(doc: Document, campaign: str, ids: Collection[str]) -> tuple[list[Move
         else:
             first[source] = index
             entries.append(Moved(source, target, doc.location(path)))
-    return entries, problems
+    return tuple(entries)

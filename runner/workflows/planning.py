@@ -7,7 +7,7 @@ import datetime as _dt
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from runner.plans.plan import Check, Plan
 from runner.plans.planner import PanelFacts
 from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
 from runner.state import apply_running as lock_held
+from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
@@ -97,12 +98,30 @@ def build(
             reconciliation=() if reconciled is None else reconciled.summary(),
             moves=tuple(moved.moves),
             checks=result.checks
-            + tuple(Check("error", r.message, r.location, r.address) for r in moved.refusals),
+            + tuple(Check("error", r.message, r.location, r.address) for r in moved.refusals)
+            + unasked(loaded.campaigns, gathered, result.checks),
         )
     finally:
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def unasked(
+    loaded: Sequence[CampaignSpec], facts: Mapping[str, PanelFacts], checks: Sequence[Check]
+) -> tuple[Check, ...]:
+    """A panel that could not be asked is an error even when nothing is to be sent to it:
+    the plan could not learn the statuses and the balance it would show.  One error per
+    campaign and panel, at its first order's ``panel:``, unless the planner said it."""
+    said = {(check.message, campaign_of(check.address or "")) for check in checks}
+    found = []
+    for campaign in loaded:
+        for spec in campaign.orders:
+            error = facts[spec.panel].error if spec.panel in facts else None
+            if error is not None and (error, campaign.name) not in said:
+                said.add((error, campaign.name))
+                found.append(Check("error", error, spec.where("panel"), spec.address))
+    return tuple(found)
 
 
 def _moved(
