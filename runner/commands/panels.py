@@ -38,7 +38,8 @@ def services(ctx: Context, panel: str, search: str | None, type_: str | None, ou
     if found.services:
         return EXIT_OK
     err(render.nothing_matched(panel, found.total, found.types, search, type_))
-    return EXIT_ERROR
+    # Asked to find something, and nothing matched: that is not a success.
+    return EXIT_ERROR if search or type_ else EXIT_OK
 
 
 @click.command(epilog=examples("smm balance demo", "smm balance demo --json"))

@@ -109,7 +109,8 @@ def first_column(lines: list[str]) -> str:
 def test_status_at_80_columns() -> None:
     view = overview()
     lines = screen(tables(view))
-    for number in ("9876543210", "9876543211", "12345.678901", "0.00456", "876544/1000000"):
+    # 12345.678901 at the panels' 5 decimals: 12345.6789
+    for number in ("9876543210", "9876543211", "12345.6789", "0.00456", "876544/1000000"):
         assert whole(number, lines), (number, "\n".join(lines))
     # huge numbers leave the addresses little room: they fold, never lose a character
     lines = [line.rstrip() for line in lines]
@@ -151,7 +152,7 @@ def test_state_list_at_80_columns() -> None:
         ADDRESSES[2]: record(ADDRESSES[2], None, phase=Phase.IN_DOUBT),
     }
     lines = screen(records_table(StateInfo("lin", 12, {}), records))
-    assert whole("9876543210", lines) and whole("12345.678901", lines)
+    assert whole("9876543210", lines) and whole("12345.6789", lines)
     assert whole("Charge USD", lines) and not whole("Refills", lines)  # none made
     assert whole("2 orders recorded (serial 12)", lines)
 
