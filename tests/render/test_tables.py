@@ -116,7 +116,7 @@ def test_status_at_80_columns() -> None:
     lines = [line.rstrip() for line in lines]
     addresses = first_column(lines)
     assert all(address in addresses for address in ADDRESSES), "\n".join(lines)
-    assert whole("Spent 12345.683461 USD of a budget of 99999.99 USD.", lines)
+    assert whole("Spent 12345.68346 USD of a budget of 99999.99 USD.", lines)
 
 
 def test_status_of_a_usual_campaign_keeps_addresses_on_one_line() -> None:
