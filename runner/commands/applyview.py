@@ -97,7 +97,7 @@ class TerminalView:
             return
         line = outcome_line(outcome)
         if self.markdown:
-            out(f"- {md(line)}")
+            out(f"- {md(line.strip())}")
             return
         if self.progress is None:
             out(line)

@@ -110,3 +110,26 @@ def test_verbose_and_global_options_anywhere_on_the_line(project: Sim) -> None:
     assert moved.code == 0, moved.err
     assert json.loads(Path("p.json").read_text())["state"]["lineage"]
     assert Path("other/state.db").exists()
+
+
+def test_every_format_on_the_commands_that_gained_one(project: Sim) -> None:
+    write_campaign("c", followers(2))
+    applied = typed("apply", "--auto-approve", "--format", "markdown")
+    assert applied.code == 0, applied.err
+    assert applied.out.startswith("### smm plan")
+    assert "- c/o0: placed, order " in applied.out
+    assert "**Apply complete: 2 orders placed. Spent 0.18 USD.**" in applied.out
+    listed = typed("state", "list", "--format", "markdown").out
+    assert "**2 orders recorded (serial" in listed
+    assert "| Address | Phase | Panel | Order |" in listed and "| c/o0 | placed | demo |" in listed
+    shown = typed("state", "show", "c/o0").out
+    assert shown.startswith("address         c/o0\ncampaign        c\n")
+    assert "events: 2" in shown and "placed" in shown
+    assert json.loads(typed("state", "show", "c/o0", "--format", "json").out)["address"] == "c/o0"
+    assert json.loads(typed("state", "export").out)["orders"]  # JSON unless asked
+    text = typed("state", "export", "--format", "text").out
+    assert ": 2 orders, " in text and "The whole state, exactly: smm state export" in text
+    balance = typed("balance", "demo", "--format", "markdown").out
+    assert balance.strip() == "demo: 249.82 USD"
+    services = typed("services", "demo", "--type", "poll", "--format", "markdown").out
+    assert services.startswith("**demo: 1 service**") and "| ID | Service |" in services
