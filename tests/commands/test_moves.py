@@ -158,3 +158,22 @@ def test_state_mv_an_address_and_a_whole_campaign(placed: Sim) -> None:
     assert typed("state", "mv", "c/x", "y").code == 1  # an address and a campaign
     assert typed("state", "mv", "nothing", "other", "--auto-approve").code == 1
     assert len(placed.orders()) == held
+
+
+def test_state_mv_asks_on_a_terminal_and_only_yes_moves(placed: Sim) -> None:
+    import os
+
+    from tests.conftest import REPO
+    from tests.terminal import Terminal
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "xterm"}
+    term = Terminal(["state", "mv", "c/o0", "c/first"], Path.cwd(), env)
+    term.expect("Only 'yes' will be accepted:")
+    term.type("y\r")  # not yes
+    assert term.wait() == 1 and "cancelled: nothing was changed" in term.text
+    assert "c/o0" in addresses()
+    term = Terminal(["state", "mv", "c/o0", "c/first"], Path.cwd(), env)
+    term.expect("Move 1 record from c/o0 to c/first? Nothing is ordered or sent.")
+    term.type("yes\r")
+    assert term.wait() == 0, term.text
+    assert "c/first" in addresses()
