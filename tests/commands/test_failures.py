@@ -166,3 +166,29 @@ def test_money_at_the_panels_precision_in_plan_apply_and_status(
     status = typed("status", "--refresh")
     assert "0.04111" in status.out and "0.0411088" not in status.out, status.out
     assert json.loads(typed("status", "--json").out)["orders"][0]["charge"] == "0.04111"
+
+
+def test_watch_ends_when_the_panel_stops_answering_mid_way(placed: Sim) -> None:
+    term = terminal("status", "--watch", "--interval", "0.2")
+    term.expect("c/o1")  # watching: the table is on the screen
+    placed.panel.keys = {"someone else's key"}  # from now on the panel refuses ours
+    assert term.wait(timeout=60) == 1, term.text
+    assert "Error: panel demo:" in term.text
+    assert "Not refreshed: 1 panel could not be asked" in term.text
+    assert "are finished" not in term.text and "Traceback" not in term.text
+
+
+def test_reconcile_and_plan_say_why_an_in_doubt_order_could_not_be_looked_for(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lost answer's window has both ends (the second order was sent after the first
+    surely ended): settling it needs the panel, which cannot be asked."""
+    http_project(sim, monkeypatch)
+    write_campaign("c", followers(2))
+    sim.faults.queue("drop_after", action="add")
+    args = ("apply", "--auto-approve", "--no-reconcile", "--parallelism", "1")
+    assert typed(*args).code == 1  # o0 in doubt, o1 placed after it settled
+    for args in (("reconcile",), ("reconcile", "--dry-run", "--json"), ("plan",)):
+        result = typed(*args, env=env_without("SIM_KEY"))
+        assert result.code == 1, (args, result.out, result.err)
+        assert KEY_UNSET in result.out + result.err, (args, result.out, result.err)
