@@ -171,7 +171,7 @@ def test_money_at_the_panels_precision_in_plan_apply_and_status(
 def test_watch_ends_when_the_panel_stops_answering_mid_way(placed: Sim) -> None:
     term = terminal("status", "--watch", "--interval", "0.2")
     term.expect("c/o1")  # watching: the table is on the screen
-    placed.panel.keys = {"someone else's key"}  # from now on the panel refuses ours
+    placed.panel.keys = frozenset({"not ours"})  # from now on the panel refuses our key
     assert term.wait(timeout=60) == 1, term.text
     assert "Error: panel demo:" in term.text
     assert "Not refreshed: 1 panel could not be asked" in term.text
@@ -186,8 +186,8 @@ def test_reconcile_and_plan_say_why_an_in_doubt_order_could_not_be_looked_for(
     http_project(sim, monkeypatch)
     write_campaign("c", followers(2))
     sim.faults.queue("drop_after", action="add")
-    args = ("apply", "--auto-approve", "--no-reconcile", "--parallelism", "1")
-    assert typed(*args).code == 1  # o0 in doubt, o1 placed after it settled
+    applied = typed("apply", "--auto-approve", "--no-reconcile", "--parallelism", "1")
+    assert applied.code == 1  # o0 in doubt, o1 placed after it settled
     for args in (("reconcile",), ("reconcile", "--dry-run", "--json"), ("plan",)):
         result = typed(*args, env=env_without("SIM_KEY"))
         assert result.code == 1, (args, result.out, result.err)
