@@ -8,7 +8,7 @@ a top-up ``old+1`` becomes ``new+1``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,10 +63,28 @@ def _base(address: str) -> str:
     return address if cut < 0 else address[:cut]
 
 
-def resolve(entries: Iterable[Moved], records: Mapping[str, OrderRecord]) -> Resolved:
-    """The records as if every possible move were made, and the moves."""
-    wanted = list(entries)
+def resolve(
+    entries: Iterable[Moved],
+    records: Mapping[str, OrderRecord],
+    desired: Collection[str] = (),
+) -> Resolved:
+    """The records as if every possible move were made, and the moves.  An old name that
+    a loaded campaign still orders (``desired``) is refused: moved away, it would be
+    ordered again."""
+    wanted = []
     result = Resolved(dict(records))
+    for entry in entries:
+        if entry.source in desired:
+            result.refusals.append(
+                Refusal(
+                    f"{entry.source} is still an order of its campaign file: remove it there "
+                    f"before moving it to {entry.target}, or it is ordered again",
+                    entry.location,
+                    entry.target,
+                )
+            )
+        else:
+            wanted.append(entry)
     if not wanted:
         return result
     by_base: dict[str, list[str]] = {}

@@ -137,7 +137,8 @@ def _moved(
         return records, moves.Resolved(records)
     others = moves.sources(entries) - names
     combined = {**reader.records(others), **records} if others else records
-    resolved = moves.resolve(entries, combined)
+    desired = {o.address for c in loaded for o in c.orders}
+    resolved = moves.resolve(entries, combined, desired)
     kept = {a: r for a, r in resolved.records.items() if r.campaign in names}
     return kept, resolved
 

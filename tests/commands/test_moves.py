@@ -177,3 +177,17 @@ def test_state_mv_asks_on_a_terminal_and_only_yes_moves(placed: Sim) -> None:
     term.type("yes\r")
     assert term.wait() == 0, term.text
     assert "c/first" in addresses()
+
+
+def test_an_old_name_another_file_still_orders_is_refused(placed: Sim) -> None:
+    """Moved away while its own campaign still orders it, it would be ordered again."""
+    held = len(placed.orders())
+    write_campaign(
+        "d",
+        ["{id: adopted, service: 1, link: https://instagram.com/u0, quantity: 100}"],
+        "moved:\n  - {from: c/o0, to: adopted}\n",
+    )
+    result = typed("apply", "--auto-approve")
+    assert result.code == 1
+    assert "c/o0 is still an order of its campaign file: remove it there" in result.out
+    assert "c/o0" in addresses() and len(placed.orders()) == held
