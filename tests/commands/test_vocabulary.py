@@ -39,7 +39,7 @@ def project(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> Sim:
     return sim
 
 
-@pytest.mark.parametrize("path", [p for p, _ in EVERY], ids=" ".join)
+@pytest.mark.parametrize("path", [(), *(p for p, _ in EVERY)], ids=lambda p: " ".join(p) or "smm")
 def test_every_help_ends_with_real_examples(path: tuple[str, ...], run: Runner) -> None:
     """Each example is a command line smm parses: its command exists, its options too."""
     result = run(*path, "--help")
