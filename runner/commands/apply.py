@@ -78,15 +78,15 @@ def apply(
     if report is None:
         return EXIT_ERROR if applied.plan.errors or doubts else EXIT_OK
     if view.as_json:
-        view.emit(render.summary_event(report))
-    elif view.markdown:
-        out("")
-        for line in render.summary(report, plan_render.currency(applied.plan)):
-            out(f"**{md(line)}**")
+        moved = [m.to_json() for m in applied.plan.moves]
+        view.emit(render.summary_event(report) | {"moved": moved})
     else:
         out("")
-        for line in render.summary(report, plan_render.currency(applied.plan)):
-            out(line)
+        summary = render.summary(
+            report, plan_render.currency(applied.plan), len(applied.plan.moves)
+        )
+        for line in summary:
+            out(f"**{md(line)}**" if view.markdown else line)
     if report.interrupted:
         stopped = report.failed or report.count(Result.SKIPPED)
         return EXIT_INTERRUPTED if stopped else EXIT_ERROR

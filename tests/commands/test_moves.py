@@ -51,6 +51,7 @@ def test_moved_entry_renames_without_ordering_again(placed: Sim) -> None:
     assert doc["moves"] == [{"from": "c/o0", "to": "c/first", "order_id": before["c/o0"]}]
     applied = typed("apply", "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 1 record moved. Spent 0.00 USD." in applied.out
     assert len(placed.orders()) == held  # nothing ordered again
     after = addresses()
     assert after == {"c/first": before["c/o0"], "c/o1": before["c/o1"]}
