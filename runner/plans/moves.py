@@ -52,8 +52,8 @@ class Resolved:
     refusals: list[Refusal] = field(default_factory=list)
 
 
-def sources(entries: Iterable[Moved]) -> set[str]:
-    """The campaigns the old names belong to (their records must be read too)."""
+def sources(entries: Iterable[Moved | Move]) -> set[str]:
+    """The campaigns the old names belong to (their records are read, and locked, too)."""
     return {campaign_of(e.source) for e in entries}
 
 

@@ -29,10 +29,10 @@ from runner.execution.reconciler import Decision, Verdict
 from runner.execution.results import ApplyResult, Outcome, Result
 from runner.money import format_amount
 from runner.panel.client import PanelClient
+from runner.plans import moves
 from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
-from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
@@ -87,12 +87,9 @@ def apply(
     actions at the same rates, against the same state."""
     saved = planning.load_saved(paths[0]) if planning.is_plan_file(paths) else None
     if saved is not None:
-        names = set(saved.serials) | {a.campaign for a in saved.actions}
-        names |= {campaign_of(m.source) for m in saved.moves}
+        names = {*saved.serials, *(a.campaign for a in saved.actions), *moves.sources(saved.moves)}
     else:
-        loaded = campaigns.load(paths).campaigns
-        # The campaigns of old names are locked too: their records move.
-        names = {c.name for c in loaded} | {campaign_of(m.source) for c in loaded for m in c.moved}
+        names = planning.covered(campaigns.load(paths).campaigns)
     with locked(ctx.state_location, names, lock_timeout) as store:
         if store.created:
             view.notice(f"Started a new state at {store.where}.")
@@ -138,8 +135,7 @@ def apply(
 def record_observations(store: StateStore, planned: planning.Planned) -> None:
     """What the panels just said about our orders and balances joins the history."""
     records = [r for r in planned.records.values() if r.order_id is not None]
-    # A record the plan moves is still under its old address until the move is recorded.
-    recorded_as = {m.target: m.source for m in planned.plan.moves}
+    recorded_as = {m.target: m.source for m in planned.plan.moves}  # not moved yet
     at = now_iso(store.clock_offset)
     with store.transaction() as tx:
         for record in records:
@@ -175,10 +171,7 @@ class Run:
         if not saved:
             self.view.confirm(plan)
         recheck_balance(plan, self.clients, fetched_at)
-        if plan.moves:  # before any order is placed or refilled under its new address
-            with self.store.transaction() as tx:
-                for move in plan.moves:
-                    tx.move(move.source, move.target)
+        planning.record_moves(self.store, plan)  # before anything under a new address
         return Applied(plan, self._run(plan))
 
     def _run(self, plan: Plan) -> ApplyResult:
@@ -330,7 +323,7 @@ def _changes(plan: Plan) -> list[str]:
         )
         for a in plan.actions
         if a.kind.changes
-    )
+    ) + [json.dumps(["move", m.source, m.target]) for m in plan.moves]
 
 
 def check_same(saved: Plan, fresh: Plan, path: Path) -> None:
@@ -343,11 +336,7 @@ def check_same(saved: Plan, fresh: Plan, path: Path) -> None:
                     f"{path} is stale: service {service} on {panel} now costs {now} "
                     f"(the plan used {rate}); run smm plan again"
                 )
-    if (
-        set(saved.serials) != set(fresh.serials)
-        or _changes(saved) != _changes(fresh)
-        or saved.moves != fresh.moves
-    ):
+    if set(saved.serials) != set(fresh.serials) or _changes(saved) != _changes(fresh):
         raise StalePlan(
             f"{path} no longer matches what the campaign files and the state ask for "
             "(or it was altered); run smm plan again"

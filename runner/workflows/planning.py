@@ -107,6 +107,20 @@ def build(
     return Planned(result, clients, made_at, records, gathered)
 
 
+def covered(loaded: Sequence[CampaignSpec]) -> set[str]:
+    """The campaigns an apply of ``loaded`` locks: theirs, and those of the old names of
+    their ``moved:`` entries (those records move)."""
+    return {c.name for c in loaded} | moves.sources(m for c in loaded for m in c.moved)
+
+
+def record_moves(store: StateStore, plan: Plan) -> None:
+    """The plan's moves, recorded in one batch (apply does it before anything else)."""
+    if plan.moves:
+        with store.transaction() as tx:
+            for move in plan.moves:
+                tx.move(move.source, move.target)
+
+
 def unasked(
     loaded: Sequence[CampaignSpec], facts: Mapping[str, PanelFacts], checks: Sequence[Check]
 ) -> tuple[Check, ...]:
