@@ -127,7 +127,14 @@ def test_no_colour_means_no_escape_code_at_all(placed: Sim, how: str) -> None:
         env["NO_COLOR"] = "1"
     flag = ("--no-color",) if how.startswith("--no-color") else ()
     write_campaign("d", followers(1, start=5), "budget: 5.00\n")
-    for command in (("plan",), ("status",), ("services", "demo"), ("state", "list")):
+    commands = (
+        ("plan",),
+        ("apply", "--auto-approve"),  # the plan, the live bar and each outcome
+        ("status",),
+        ("services", "demo"),
+        ("state", "list"),
+    )
+    for command in commands:
         args = (*flag, *command) if how == "--no-color" else (*command, *flag)
         term = terminal(*args, env=env)
         assert term.wait() == 0, term.text
