@@ -31,6 +31,7 @@ from runner.commands.state import state
 from runner.commands.status import status
 from runner.commands.validate import validate
 from runner.errors import EXIT_ERROR, exit_code
+from runner.money import show_decimals
 from runner.workflows.context import Context
 
 
@@ -65,6 +66,7 @@ def cli(
 
     set_no_color(no_color)
     setup_logging(verbose)
+    show_decimals(None)  # until the project says how its panels round money
     ctx.obj = Context(config=config, state=state, verbose=verbose)
 
 

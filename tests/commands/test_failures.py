@@ -199,3 +199,30 @@ def test_reconcile_and_plan_say_why_an_in_doubt_order_could_not_be_looked_for(
         result = typed(*args, env=env_without("SIM_KEY"))
         assert result.code == 1, (args, result.out, result.err)
         assert KEY_UNSET in result.out + result.err, (args, result.out, result.err)
+
+
+def test_money_at_a_panel_s_own_precision(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A panel that charges with 2 decimals (decimals: 2 in smm.yaml; the simulator set
+    so): text shows 0.04 where JSON keeps 0.04110885, and the charge agrees."""
+    sim.panel.decimals = 2
+    sim.panel.speed = 0.001
+    write_project(
+        Path.cwd(),
+        {"demo": {"url": sim.url, "key_env": "SIM_KEY", "decimals": "2"}},
+    )
+    monkeypatch.setenv("SIM_KEY", "k")
+    write_campaign("m", ["{id: l, service: 3, link: https://instagram.com/p/l, quantity: 333}"])
+    plan = typed("plan")
+    assert "      cost         0.04 USD\n" in plan.out, plan.out
+    assert json.loads(typed("plan", "--json").out)["actions"][0]["cost"] == "0.04110885"
+    assert "0.04 USD" in typed("apply", "--auto-approve").out
+    status = typed("status", "--refresh")
+    assert " 0.04 " in status.out and "0.0411" not in status.out, status.out
+
+
+def test_a_simulated_panel_s_url_says_its_precision(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(Path.cwd(), {"demo": {"url": "'sim://demo?decimals=2'"}})
+    write_campaign("m", ["{id: l, service: 3, link: https://instagram.com/p/l, quantity: 333}"])
+    assert "      cost         0.04 USD\n" in typed("plan").out
+    write_project(Path.cwd(), {"demo": {"url": "sim://other"}})  # the default: 5
+    assert "      cost         0.04111 USD\n" in typed("plan").out
