@@ -1,6 +1,6 @@
 """Run the benchmarks: ``python -m bench [NAME ...]``.
 
-Names: validate, plan, apply, pace, postgres, reconcile, scale, crash (all of them when none
+Names: validate, lists, plan, apply, pace, postgres, reconcile, scale, crash (all of them when none
 is given).
 """
 
@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-ALL = ("validate", "plan", "apply", "pace", "postgres", "reconcile", "scale", "crash")
+ALL = ("validate", "lists", "plan", "apply", "pace", "postgres", "reconcile", "scale", "crash")
 
 
 def main(argv: list[str]) -> int:

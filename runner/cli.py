@@ -17,13 +17,14 @@ import click
 from runner import __version__
 from runner.commands.anywhere import global_options
 from runner.commands.apply import apply
+from runner.commands.importing import import_
 from runner.commands.init import init
 from runner.commands.options import examples
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
-from runner.commands.repairs import forget, import_, mv, retry
+from runner.commands.repairs import forget, import_order, mv, retry
 from runner.commands.report import report
 from runner.commands.show import show
 from runner.commands.sim import sim
@@ -84,9 +85,10 @@ for command in (
     balance,
     state,
     sim,
+    import_,
 ):
     cli.add_command(command)
-for repair in (import_, retry, forget, mv):  # smm state import|retry|forget|mv
+for repair in (import_order, retry, forget, mv):  # smm state import|retry|forget|mv
     state.add_command(repair)
 global_options(cli)
 

@@ -31,6 +31,11 @@ from runner.workflows.context import Context
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Show every order as checked: defaults applied, for_each filled, where it was written.",
+)
 @reconcile_option
 @format_option
 @pass_context
@@ -41,6 +46,7 @@ def plan(
     detailed_exitcode: bool,
     no_refresh: bool,
     refresh_services: bool,
+    expand: bool,
     no_reconcile: bool,
     output: str,
 ) -> int:
@@ -60,10 +66,11 @@ def plan(
         refresh_services=refresh_services,
         to_save=out_file is not None,
         reconcile=not no_reconcile,
+        expand=expand,
     )
     emit(
         output,
-        text=lambda: Markup(render.text(result)),
+        text=lambda: Markup(render.text(result, expand=expand)),
         json=lambda: render.json_chunks(result),
         markdown=lambda: render.markdown(result),
     )

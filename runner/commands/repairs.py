@@ -36,7 +36,7 @@ from runner.workflows.context import Context
 @auto_approve_option
 @lock_timeout_option
 @pass_context
-def import_(
+def import_order(
     ctx: Context,
     address: str,
     order_id: int,

@@ -20,6 +20,9 @@ def _type(prop: dict[str, Any]) -> str:
     if "enum" in prop:
         return "one of " + ", ".join(f"`{json.dumps(v)}`" for v in prop["enum"])
     kind = prop.get("type", "")
+    if isinstance(kind, list):
+        names = {"array": "list", "object": "mapping"}
+        return " or ".join(names.get(str(k), str(k)) for k in kind)
     if kind == "array":
         return "list of " + str(prop.get("items", {}).get("type", "values"))
     if kind == "object":

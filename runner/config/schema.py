@@ -84,8 +84,15 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 Check = Callable[[Any], bool]
 
 
+def _part(name: str, definition: str) -> Any:
+    """The schema, or one of its ``$defs``, with its references inlined."""
+    raw = schema(name)
+    defs = raw.get("$defs", {})
+    return _inline(defs[definition] if definition else raw, defs)
+
+
 @cache
-def _fast_check(name: str) -> Check:
+def _fast_check(name: str, definition: str = "") -> Check:
     """A yes/no check of the schema, compiled to Python by fastjsonschema.
 
     fastjsonschema speaks draft-07, whose meaning of every keyword our schemas use
@@ -94,8 +101,7 @@ def _fast_check(name: str) -> Check:
     every file of the corpus, the examples and edge probes."""
     import fastjsonschema
 
-    raw = schema(name)
-    inlined = _inline(raw, raw.get("$defs", {}))
+    inlined = dict(_part(name, definition))
     inlined["$schema"] = "http://json-schema.org/draft-07/schema#"
     compiled = fastjsonschema.compile(inlined)
 
@@ -110,11 +116,10 @@ def _fast_check(name: str) -> Check:
 
 
 @cache
-def _validator(name: str) -> Any:
+def _validator(name: str, definition: str = "") -> Any:
     import jsonschema
 
-    raw = schema(name)
-    return jsonschema.Draft202012Validator(_inline(raw, raw.get("$defs", {})))
+    return jsonschema.Draft202012Validator(_part(name, definition))
 
 
 def format_path(path: JsonPath) -> str:
@@ -234,16 +239,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + '..."'
 
 
-def validate(doc: Document, name: str) -> list[Problem]:
-    """Every schema error of ``doc`` against ``schemas/<name>.schema.json``, in file order.
+def validate(doc: Document, name: str, definition: str = "") -> list[Problem]:
+    """Every schema error of ``doc`` against ``schemas/<name>.schema.json`` (or against
+    one of its ``$defs``), in file order.
 
     A valid document (the common case) is recognised by a compiled check of the same
     schema (fastjsonschema); only an invalid one goes through jsonschema, which explains
     every error."""
-    if _fast_check(name)(doc.value):
+    if _fast_check(name, definition)(doc.value):
         return []
     problems: list[Problem] = []
-    for error in _validator(name).iter_errors(doc.value):
+    for error in _validator(name, definition).iter_errors(doc.value):
         if error.validator == "propertyNames":
             problems.extend(_bad_names(doc, error))
         elif error.validator in ("anyOf", "oneOf") and not error.schema.get("x-error"):

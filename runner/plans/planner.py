@@ -15,6 +15,7 @@ from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Servic
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
+from runner.plans import repeats
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
 from runner.state import OrderRecord, Phase, StateInfo
@@ -67,6 +68,7 @@ class _Planner:
         self.facts = facts
         self.now = now
         self.apply_running = apply_running
+        self.kept: set[str] = set()  # recorded instances of repeating orders, not orphans
         self.actions: list[Action] = []
         self.checks: list[Check] = []
         self.reported_panels: set[tuple[str, str]] = set()
@@ -131,7 +133,7 @@ class _Planner:
             campaign=spec.campaign,
             service=spec.service,
             link=spec.link,
-            location=spec.location,
+            location=spec.origin,
             fingerprint=spec.fingerprint(),
         )
         if record is not None and record.phase in (Phase.SUBMITTING, Phase.IN_DOUBT):
@@ -166,7 +168,7 @@ class _Planner:
         """An order that cannot be placed: every reason is an error at its field, and the
         action is listed as an error, never as a create."""
         for misfit in misfits:
-            where = spec.where(misfit.field) if misfit.field else spec.location
+            where = spec.where(misfit.field) if misfit.field else spec.origin
             self.error(f"{spec.address}: {misfit.message}", where, spec.address)
         return replace(base, kind=Kind.INVALID, reason=misfits[0].message)
 
@@ -186,17 +188,8 @@ class _Planner:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
         service = facts.services.get(spec.service)
         if service is None:
-            return self.invalid(
-                base,
-                spec,
-                [
-                    Misfit(
-                        f"service {spec.service} is not in {spec.panel}'s catalog "
-                        "(unknown or disabled)",
-                        "service",
-                    )
-                ],
-            )
+            gone = f"service {spec.service} is not in {spec.panel}'s catalog (unknown or disabled)"
+            return self.invalid(base, spec, [Misfit(gone, "service")])
         fitted = fit(spec, service)
         if isinstance(fitted, list):
             return self.invalid(base, spec, fitted)
@@ -239,7 +232,7 @@ class _Planner:
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
                 f"({what} changed) and placed orders cannot change; revert the change, or "
                 "give the order a new id to place a new one",
-                spec.location,
+                spec.origin,
                 spec.address,
             )
             return replace(
@@ -335,7 +328,7 @@ class _Planner:
         gone = [
             (address, record)
             for address, record in self.records.items()
-            if record.campaign in loaded and address not in desired
+            if record.campaign in loaded and address not in desired and address not in self.kept
         ]
         del desired
         for address, record in sorted(gone):
@@ -447,4 +440,8 @@ def make_plan(
     apply_running: bool = False,
 ) -> Plan:
     """Decide, per address, what to do.  Pure: same inputs, same plan."""
-    return _Planner(campaigns, records, facts, now, apply_running).run(state)
+    unfolded = repeats.unfold(campaigns, records, now)
+    planner = _Planner(unfolded.campaigns, records, facts, now, apply_running)
+    planner.kept = unfolded.kept
+    planner.actions.extend(unfolded.waits)
+    return planner.run(state)

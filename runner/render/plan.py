@@ -122,9 +122,29 @@ def _conflict(action: Action, escape: Callable[[object], str]) -> list[str]:
     return lines
 
 
-def text(plan: Plan) -> str:
+def _expanded(action: Action, escape: Callable[[object], str]) -> list[str]:
+    """The lines under any order with ``--expand``: where it was written (a list item's
+    line for a for_each order) and, but for creates (shown in full), its fields."""
+    lines = []
+    if action.location is not None:
+        lines.append(f"      {'written at':<{LABEL}} {escape(action.location)}")
+    if action.kind is Kind.CREATE or not action.spec:
+        return lines
+    fields = action.fields
+    service = action.service or action.spec.get("service")
+    lines.append(f"      {'panel':<{LABEL}} {escape(action.panel)}, service {escape(service)}")
+    link = action.link or fields.get("link")
+    if link:
+        lines.append(f"      {'link':<{LABEL}} {escape(link)}")
+    if "quantity" in fields:
+        lines.append(f"      {'quantity':<{LABEL}} {escape(fields['quantity'])}")
+    lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
+    return lines
+
+
+def text(plan: Plan, expand: bool = False) -> str:
     """Rich markup; the caller prints it with or without colour.  Sections are one blank
-    line apart."""
+    line apart.  ``expand``: every order, unchanged ones too, with its fields."""
     from rich.markup import escape as markup
 
     def escape(value: object) -> str:
@@ -136,7 +156,7 @@ def text(plan: Plan) -> str:
             ["Reconciled lost answers from the panel's evidence:"]
             + [f"  {escape(line)}" for line in plan.reconciliation]
         )
-    shown = [a for a in plan.actions if a.kind in SHOWN]
+    shown = [a for a in plan.actions if a.kind in SHOWN or (expand and a.spec)]
     # Each check is said once: under the action it is about when that action is listed
     # (with its file:line:col), else in the section of checks below.
     attached = _attached(plan, shown)
@@ -147,6 +167,8 @@ def text(plan: Plan) -> str:
             about = attached.get(action.address, [])
             line = _line(action, brief=bool(about))
             lines.append(f"  [{_STYLE[action.kind]}]{escape(line)}[/]")
+            if expand:
+                lines += _expanded(action, escape)
             if action.kind is Kind.CREATE:
                 lines += _create(action, escape)
             elif action.kind is Kind.CONFLICT:

@@ -14,7 +14,8 @@ def problems_json(loaded: Loaded) -> str:
 
 def problems_text(loaded: Loaded) -> list[str]:
     lines = [str(problem) for problem in loaded.problems]
-    files = len(loaded.files)
+    # Campaign files and the list files their for_each orders read.
+    files = max(len(loaded.files), len(set(loaded.read)))
     if loaded.problems:
         bad = len({p.location.file for p in loaded.problems})
         lines.append(

@@ -11,13 +11,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.config.campaign import DEFAULT_PATH, CampaignSpec
+from runner.config.campaign import DEFAULT_PATH, CampaignSpec, OrderSpec
 from runner.errors import ConfigError, PlanFileError
 from runner.panel.client import PanelClient
 from runner.plans import moves, planner
 from runner.plans.plan import Check, Plan
 from runner.plans.planner import PanelFacts
-from runner.state import OrderRecord, Phase, StateReader, StateStore, open_readonly, open_store
+from runner.state import (
+    OrderRecord,
+    Phase,
+    StateReader,
+    StateStore,
+    model,
+    open_readonly,
+    open_store,
+)
 from runner.state import apply_running as lock_held
 from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns, panelfacts
@@ -48,6 +56,7 @@ def build(
     apply_running: bool = False,
     reconcile_first: bool = True,
     record_to: StateStore | None = None,
+    expand: bool = False,
 ) -> Planned:
     """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
     services cache unless ``record_to`` is given (an apply holding the lock): then what
@@ -88,7 +97,7 @@ def build(
             loaded.campaigns,
             records,
             gathered,
-            now=_dt.datetime.now(_dt.UTC),
+            now=_dt.datetime.fromtimestamp(model.wall(), _dt.UTC),
             state=info,
             apply_running=running,
         )
@@ -101,6 +110,8 @@ def build(
             + tuple(Check("error", r.message, r.location, r.address) for r in moved.refusals)
             + unasked(loaded.campaigns, gathered, result.checks),
         )
+        if expand:
+            result = expanded(result, loaded.orders)
     finally:
         if store is None:
             reader.close()
@@ -174,6 +185,22 @@ def without_project(ctx: Context, paths: Sequence[Path]) -> str | None:
     )
 
 
+def expanded(plan: Plan, orders: Sequence[OrderSpec]) -> Plan:
+    """The plan with each order's fields on its action (a repeat's instance has its
+    order's), for showing; creates have theirs already."""
+    specs = {o.address: o for o in orders}
+
+    def spec_of(address: str) -> dict[str, object] | None:
+        spec = specs.get(address) or specs.get(address.partition("@")[0])
+        return None if spec is None else spec.to_json() | {"address": address}
+
+    actions = tuple(
+        a if a.spec is not None else dataclasses.replace(a, spec=spec_of(a.address))
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
+
+
 def relative_paths(ctx: Context, paths: Sequence[Path]) -> tuple[str, ...]:
     """The campaign paths as the project sees them (relative to its folder), so that a
     saved plan can be made again from the same files in another checkout."""
@@ -201,10 +228,12 @@ def plan(
     refresh_services: bool = False,
     to_save: bool = False,
     reconcile: bool = True,
+    expand: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
     cache, and (``to_save``) a new empty state when there is none: a saved plan belongs
-    to one state, so there must be one to name."""
+    to one state, so there must be one to name.  ``expand``: every order's action
+    carries its fields as checked (defaults applied, for_each filled), not only creates."""
     if to_save:
         open_store(ctx.state_location).close()
     planned = build(
@@ -213,6 +242,7 @@ def plan(
         refresh=refresh,
         refresh_services=refresh_services,
         reconcile_first=reconcile,
+        expand=expand,
     )
     planned.close()
     return planned.plan

@@ -22,6 +22,8 @@ from tests.conftest import (
 EXAMPLE_COSTS = {
     "demo-launch/followers": "0.27",
     "demo-launch/launch-comments": "0.0375",
+    "demo-launch/likes-behind-the-scenes": "0.02469",
+    "demo-launch/likes-launch-day": "0.02469",
     "demo-launch/poll-votes": "0.24",
     "example-comment-likes/like-my-comment": "0.0925",
     "example-comment-replies/replies": "0.0195",
@@ -53,14 +55,14 @@ def test_plan_examples_in_process(run: Runner) -> None:
         k: Decimal(v) for k, v in EXAMPLE_COSTS.items()
     }
     assert all(a["action"] == "create" for a in doc["actions"])
-    assert doc["total_cost"] == "13.630676"
+    assert doc["total_cost"] == "13.680056"
     assert doc["panels"] == [
         {
             "panel": "demo",
             "balance": "250.00",
             "currency": "USD",
-            "cost": "13.630676",
-            "balance_after": "236.369324",
+            "cost": "13.680056",
+            "balance_after": "236.319944",
         }
     ]
     assert doc["state"]["lineage"] is None and doc["state"]["serial"] == 0

@@ -121,7 +121,7 @@ def test_default_path_is_campaigns(run: Runner) -> None:
     Path("campaigns").mkdir()
     (Path("campaigns") / "a.yaml").write_text((REPO / "campaigns" / "demo.yaml").read_text())
     result = run("validate")
-    assert result.code == 0 and "Valid: 1 campaign, 3 orders in 1 file." in result.out
+    assert result.code == 0 and "Valid: 1 campaign, 5 orders in 1 file." in result.out
 
 
 def test_missing_path_is_one_line(run: Runner) -> None:
