@@ -92,10 +92,8 @@ def _attached(plan: Plan, shown: list[Action]) -> dict[str, list[Check]]:
 
 
 def _check_line(check: Check) -> str:
-    """A check under its action: where, and what (the address is the line above)."""
-    message = check.message.removeprefix(f"{check.address}: ")
-    where = f"{check.location}: " if check.location is not None else ""
-    return f"{where}{check.level}: {message}"
+    """A check under its action, as it reads anywhere: ``file:line:col: level: text``."""
+    return str(check)
 
 
 def _create(action: Action, escape: Callable[[object], str]) -> list[str]:
