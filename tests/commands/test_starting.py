@@ -106,7 +106,8 @@ def test_a_plan_with_errors_says_each_once(project: Sim) -> None:
         "service 999 is not in demo's catalog",
     ):
         assert result.out.count(message) == 1, result.out
-    assert re.search(r"campaigns/c.yaml:\d+:\d+: error: c/small: quantity 5", result.out), result.out
+    where = r"campaigns/c.yaml:\d+:\d+: error: c/small: quantity 5"
+    assert re.search(where, result.out), result.out
     assert result.out.rstrip().endswith("Plan: 2 errors; nothing will be applied.")
     assert "to create" not in result.out.splitlines()[-1]
     markdown = typed("plan", "--format", "markdown").out
