@@ -13,9 +13,9 @@ from runner.commands.options import (
     lock_timeout_option,
     pass_context,
     plan_or_paths_argument,
-    reconcile_option,
 )
 from runner.commands.output import err, out
+from runner.commands.scope import reconcile_option, target_options
 from runner.workflows.context import Context
 
 
@@ -36,6 +36,7 @@ from runner.workflows.context import Context
 )
 @lock_timeout_option
 @reconcile_option
+@target_options
 @format_option
 @pass_context
 def apply(
@@ -45,6 +46,8 @@ def apply(
     parallelism: int,
     lock_timeout: float,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Place the planned orders, each at most once (PATHS, or a saved PLANFILE)."""
@@ -69,6 +72,8 @@ def apply(
         parallelism=parallelism,
         lock_timeout=lock_timeout,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
     )
     report = applied.report
     doubts = applied.plan.count(Kind.IN_DOUBT)

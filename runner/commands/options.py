@@ -133,13 +133,6 @@ def out_file_option(what: str, default: str | None = None) -> Callable[[F], F]:
     )
 
 
-reconcile_option = click.option(
-    "--no-reconcile",
-    is_flag=True,
-    help="Do not look for lost orders on the panel first (smm reconcile does).",
-)
-
-
 def examples(*lines: str) -> str:
     """The epilog every command's --help ends with: real command lines, as typed."""
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from runner.commands.options import examples, format_option, pass_context
-from runner.commands.output import emit, err
+from runner.commands.output import emit, err, out
 from runner.workflows.context import Context
 
 
@@ -13,6 +13,7 @@ from runner.workflows.context import Context
     epilog=examples(
         "smm services demo --search instagram",
         "smm services demo --type poll --json",
+        "smm services demo --accept 3       # the catalog's service 3 as it is now",
     )
 )
 @click.argument("panel")
@@ -20,14 +21,33 @@ from runner.workflows.context import Context
 @click.option(
     "--type", "type_", metavar="TYPE", help="Only services of this type (e.g. default, poll)."
 )
+@click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    type=click.IntRange(1),
+    metavar="ID",
+    help="Accept service ID as the catalog says it now (its drift stops being reported).",
+)
 @format_option
 @pass_context
-def services(ctx: Context, panel: str, search: str | None, type_: str | None, output: str) -> int:
+def services(
+    ctx: Context,
+    panel: str,
+    search: str | None,
+    type_: str | None,
+    accepted: tuple[int, ...],
+    output: str,
+) -> int:
     """Browse PANEL's catalog to find service ids.  Exits 1 when no service matches."""
     from runner.errors import EXIT_ERROR, EXIT_OK
     from runner.render import panels as render
     from runner.workflows import panels
 
+    if accepted:
+        for service in panels.accept(ctx, panel, accepted):
+            out(render.accepted(panel, service))
+        return EXIT_OK
     found = panels.catalog(ctx, panel, search, type_, currency=output != "json")
     if found.services or output == "json":
         emit(

@@ -12,9 +12,9 @@ from runner.commands.options import (
     out_file_option,
     pass_context,
     paths_argument,
-    reconcile_option,
 )
 from runner.commands.output import Markup, emit, err, out
+from runner.commands.scope import reconcile_option, target_options
 from runner.workflows.context import Context
 
 
@@ -27,7 +27,9 @@ from runner.workflows.context import Context
 @paths_argument
 @out_file_option("Save the plan (JSON) as FILE, for `smm show FILE` and `smm apply FILE`.")
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan is valid and has changes."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan is valid and has changes or catalog drift.",
 )
 @click.option("--no-refresh", is_flag=True, help="Use recorded statuses; ask panels less.")
 @click.option("--refresh-services", is_flag=True, help="Ignore the services cache.")
@@ -37,6 +39,7 @@ from runner.workflows.context import Context
     help="Show every order as checked: defaults applied, for_each filled, where it was written.",
 )
 @reconcile_option
+@target_options
 @format_option
 @pass_context
 def plan(
@@ -48,6 +51,8 @@ def plan(
     refresh_services: bool,
     expand: bool,
     no_reconcile: bool,
+    targets: tuple[str, ...],
+    allow_over_limits: bool,
     output: str,
 ) -> int:
     """Show what would be ordered, what it costs, and whether it is allowed. Read-only."""
@@ -66,11 +71,13 @@ def plan(
         refresh_services=refresh_services,
         to_save=out_file is not None,
         reconcile=not no_reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
         expand=expand,
     )
     emit(
         output,
-        text=lambda: Markup(render.text(result, expand=expand)),
+        text=lambda: Markup(render.text(result, expand=expand, verbose=ctx.verbose > 0)),
         json=lambda: render.json_chunks(result),
         markdown=lambda: render.markdown(result),
     )
@@ -85,6 +92,6 @@ def plan(
         planning.save(result, out_file)
         if output == "text":
             out(f"Saved the plan to {out_file}; apply exactly it with: smm apply {out_file}")
-    if detailed_exitcode and result.has_changes:
+    if detailed_exitcode and (result.has_changes or result.drift):
         return EXIT_CHANGES
     return EXIT_OK

@@ -12,8 +12,7 @@ from runner.commands.options import examples, pass_context
 from runner.commands.output import out
 from runner.workflows.context import Context
 
-# Defaults shown in --help, kept here so that `smm --help` does not import the simulator
-# (a test holds them equal to the simulator's).
+# Defaults shown in --help, here so that --help imports no simulator (a test holds them).
 DEFAULT_OTHERS_RATE = 0.5
 DEFAULT_DECIMALS = 5
 
@@ -23,13 +22,7 @@ def sim() -> None:
     """The built-in simulated panel."""
 
 
-@sim.command(
-    "serve",
-    epilog=examples(
-        "smm sim serve --port 8080",
-        "smm sim serve --port 0 --limit 10/s --fault drop_after=0.1 --fault-actions add",
-    ),
-)
+@sim.command("serve", epilog=examples("smm sim serve --port 8080 --fault drop_after=0.1"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any)."
@@ -111,6 +104,12 @@ def sim() -> None:
     type=click.IntRange(0, 10),
     help="Decimals charges and balances are rounded to (halves away from zero, as PHP).",
 )
+@click.option(
+    "--catalog",
+    type=click.Choice(["standard", "alt"]),
+    default="standard",
+    help="The catalog: standard (USD, every order type) or alt (EUR, other ids).",
+)
 def serve(**options: Any) -> None:
     """Serve the simulated panel over HTTP (POST /api/v2; GET /_sim/orders lists orders)."""
     from runner.workflows import simulator
@@ -123,6 +122,21 @@ def serve(**options: Any) -> None:
     )
 
 
+@sim.command("change", epilog=examples("smm sim change demo 3 --rate 0.20"))
+@click.argument("name")
+@click.argument("service", type=click.IntRange(1))
+@click.option("--rate", help="A new rate (per 1000, or per package).")
+@click.option("--name", "title", help="A new name.")
+@click.option("--type", "type", help="A new type (e.g. Package).")
+@click.option("--gone", is_flag=True, help="Take the service off the catalog.")
+@pass_context
+def change(ctx: Context, /, name: str, service: int, **changes: Any) -> None:
+    """Change a service of sim://NAME as panels do: its rate, name or type, or remove it."""
+    from runner.workflows import simulator
+
+    out(simulator.change(ctx, name, service, **changes))
+
+
 @sim.command("reset", epilog=examples("smm sim reset demo"))
 @click.argument("name")
 @pass_context
@@ -132,7 +146,5 @@ def reset(ctx: Context, name: str) -> None:
 
     done = simulator.reset(ctx, name)
     where = os.path.relpath(done.path)
-    if done.deleted:
-        out(f"{done.url} starts afresh: deleted {where}")
-    else:
-        out(f"{done.url} starts afresh: it had no data ({where} does not exist)")
+    had = f"deleted {where}" if done.deleted else f"it had no data ({where} does not exist)"
+    out(f"{done.url} starts afresh: {had}")

@@ -14,7 +14,11 @@ from runner.config import expand, schedule
 from runner.config import moved as renames
 from runner.config import rules as rules
 from runner.config.rules import KnownPanels
+from runner.config.safety import Safety
 from runner.config.schema import Problem, format_path
+from runner.config.selector import Selector
+from runner.config.selector import problems as selector_problems
+from runner.config.selector import read as read_selector
 from runner.config.specs import CampaignSpec, OrderSpec
 from runner.config.yamldoc import Document, JsonPath
 from runner.errors import Location
@@ -104,6 +108,7 @@ class Checker:
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
                 reads=tuple(str(p) for p in self.read),
                 moved=moves,
+                safety=Safety.read(data.get("safety"), self.doc.location(("safety",), key=True)),
             ),
             [],
         )
@@ -211,8 +216,11 @@ class Checker:
         if "service" not in merged:
             self.problem(path, "missing required field 'service'")
             return None
+        sound, selector = self.selector(merged, path, origin)
+        if not sound:
+            return None
         panel = merged.get("panel", campaign_panel)
-        if panel is None:
+        if panel is None and not (selector and selector.panels):
             self.problem(path, "no panel: set 'panel' on the campaign or the order")
             return None
         if not self.consistent(merged, matches, path, origin):
@@ -227,8 +235,9 @@ class Checker:
         return OrderSpec(
             campaign=campaign,
             id=str(raw.get("id", "")),
-            panel=panel,
-            service=merged["service"],
+            panel=panel or "",
+            service=None if selector else merged["service"],
+            selector=selector,
             types=tuple(t.service_type for t in matches),
             params=params,
             refills=merged.get("refills", 0),
@@ -239,6 +248,24 @@ class Checker:
             item=made.item.location if made is not None else None,
             repeat=repeat,
         )
+
+    def selector(
+        self, merged: Mapping[str, Any], path: JsonPath, origin: Mapping[str, JsonPath]
+    ) -> tuple[bool, Selector | None]:
+        """Whether the service is sound, and the order's selector (None: a number)."""
+        raw = merged["service"]
+        if not isinstance(raw, dict):
+            return True, None
+        where = (*origin.get("service", path), "service")
+        found = selector_problems(raw)
+        for name, message in found:
+            self.problem((*where, name), message)
+        for index, panel in enumerate(raw.get("panels") or ()):
+            unknown = self.panels.unknown(panel) if self.panels is not None else None
+            if unknown is not None:
+                found.append(("panels", unknown))
+                self.problem((*where, "panels", index), unknown)
+        return (False, None) if found else (True, read_selector(raw))
 
     def positions(
         self,

@@ -14,6 +14,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from runner.config.safety import Safety
 from runner.config.yamldoc import Document
 from runner.config.yamldoc import load as load_yaml
 from runner.errors import ConfigError, Location, SmmError
@@ -72,6 +73,9 @@ class Project:
     file: Path | None
     state: str = DEFAULT_STATE  # a path relative to root, or a postgresql:// URL
     panels: dict[str, PanelConfig] = field(default_factory=dict)
+    currency: str | None = None  # the project currency (selectors' max_rate is in it)
+    exchange: dict[str, Decimal] = field(default_factory=dict)  # of it per unit of others
+    safety: Safety | None = None
 
     @property
     def smm_dir(self) -> Path:
@@ -168,7 +172,20 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 "environment variable holding its API key)",
                 doc.location(("panels", name), key=True),
             )
-    return Project(root=root, file=file, state=str(data.get("state", DEFAULT_STATE)), panels=panels)
+    if data.get("exchange") and not data.get("currency"):
+        raise ConfigError(
+            "exchange: needs currency: (the project currency its rates convert into)",
+            doc.location(("exchange",), key=True),
+        )
+    return Project(
+        root=root,
+        file=file,
+        state=str(data.get("state", DEFAULT_STATE)),
+        panels=panels,
+        currency=data.get("currency"),
+        exchange={str(k): Decimal(str(v)) for k, v in (data.get("exchange") or {}).items()},
+        safety=Safety.read(data.get("safety"), doc.location(("safety",), key=True)),
+    )
 
 
 def _sim_decimals(url: str) -> int | None:

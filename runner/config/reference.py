@@ -13,6 +13,8 @@ from runner.config.schema import schema
 
 
 def _type(prop: dict[str, Any]) -> str:
+    if "if" in prop:  # a value of one shape or another: the service
+        return f"{_type(prop.get('else', {}))}, or a selector (below)"
     if "$ref" in prop:
         return "mapping of order fields"
     if prop.get("items", {}).get("$ref"):
@@ -70,6 +72,12 @@ def render() -> str:
         "panel's catalog).",
         "",
         *_table(fields, ["id"]),
+        "",
+        "### A service selector (`service: {match: ...}`)",
+        "",
+        camp["$defs"]["selector"]["description"],
+        "",
+        *_table(camp["$defs"]["selector"]["properties"], camp["$defs"]["selector"]["required"]),
         "",
         "### Fields by order type",
         "",

@@ -12,7 +12,9 @@ from typing import Any
 
 from runner.api.models import ServiceType
 from runner.config.moved import Moved
+from runner.config.safety import Safety
 from runner.config.schedule import Repeat
+from runner.config.selector import Selector
 from runner.errors import Location
 
 
@@ -22,8 +24,8 @@ class OrderSpec:
 
     campaign: str
     id: str
-    panel: str
-    service: int
+    panel: str  # "" when only the selector names panels
+    service: int | None  # None: the selector chooses
     types: tuple[ServiceType, ...]  # the order types its fields fit
     params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
     refills: int = 0
@@ -36,6 +38,14 @@ class OrderSpec:
     # A for_each order: the item it was made from (its fields' line 0 means "there").
     item: Location | None = field(default=None, compare=False)
     repeat: Repeat | None = field(default=None, compare=False)
+    selector: Selector | None = None
+
+    @property
+    def panels(self) -> tuple[str, ...]:
+        """The panels it may be placed on: the selector's, else its own."""
+        if self.selector is not None and self.selector.panels:
+            return self.selector.panels
+        return (self.panel,) if self.panel else ()
 
     @property
     def origin(self) -> Location:
@@ -68,9 +78,14 @@ class OrderSpec:
 
     def fingerprint(self) -> str:
         """What was ordered: panel, service and the type's parameters.  Refills and
-        cancel are requests about the order, not part of it."""
+        cancel are requests about the order, not part of it.  With a selector, the panel
+        and service are chosen when it is placed and recorded then: the fingerprint is
+        the parameters', so that a placed order never moves when the choice would."""
+        chosen: dict[str, Any] = {"panel": self.panel, "service": self.service}
+        if self.selector is not None:
+            chosen = {"service": "selector"}
         payload = json.dumps(
-            {"panel": self.panel, "service": self.service, "params": _jsonable(self.params)},
+            {**chosen, "params": _jsonable(self.params)},
             sort_keys=True,
             separators=(",", ":"),
         )
@@ -80,7 +95,7 @@ class OrderSpec:
         return {
             "address": self.address,
             "panel": self.panel,
-            "service": self.service,
+            "service": self.service if self.selector is None else self.selector.to_json(),
             "params": _jsonable(self.params),
             "refills": self.refills,
             "cancel": self.cancel,
@@ -115,3 +130,4 @@ class CampaignSpec:
     # earlier run is good only while they, too, are unchanged.
     reads: tuple[str, ...] = field(default=(), compare=False)
     moved: tuple[Moved, ...] = ()  # orders renamed (config/moved.py)
+    safety: Safety | None = None

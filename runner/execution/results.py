@@ -93,6 +93,14 @@ class ApplyResult:
             (o.cost or Decimal(0) for o in self.outcomes if o.result is Result.PLACED), Decimal(0)
         )
 
+    def spent_by_currency(self) -> dict[str, Decimal]:
+        """What was spent, per currency (panels answer in their own)."""
+        out: dict[str, Decimal] = {}
+        for o in self.outcomes:
+            if o.result is Result.PLACED and o.cost is not None:
+                out[o.currency or ""] = out.get(o.currency or "", Decimal(0)) + o.cost
+        return dict(sorted(out.items()))
+
     @property
     def currency(self) -> str | None:
         """The one currency of what was spent, if there is exactly one."""

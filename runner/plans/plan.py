@@ -17,8 +17,9 @@ from typing import Any
 from runner.api import ordertypes
 from runner.errors import Location
 from runner.jsonstream import Items, chunks
-from runner.money import format_amount, parse_amount
+from runner.money import parse_amount
 from runner.plans.moves import Move
+from runner.plans.summary import summary_line
 
 PLAN_FORMAT = 2
 
@@ -125,6 +126,8 @@ class Action:
     location: Location | None = field(default=None, compare=False)
     # A conflict: what the file changed in the placed order.
     changes: tuple[Change, ...] = field(default=(), compare=False)
+    # A selector's choice (``selection.Choice.to_json``); a failover: where it moved from.
+    selection: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -154,6 +157,7 @@ class Action:
             "sends": ordertypes.wire_params(self.fields, self.service_type) if self.spec else None,
             "location": _loc_json(self.location),
             "changes": [c.to_json() for c in self.changes],
+            "selection": self.selection,
         }
 
     @classmethod
@@ -177,6 +181,7 @@ class Action:
             spec=data.get("spec"),
             location=_loc_from(data.get("location")),
             changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
+            selection=data.get("selection"),
         )
 
 
@@ -286,6 +291,11 @@ class Plan:
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
     # Records that take a new address (``moved:`` in the files), recorded at apply.
     moves: tuple[Move, ...] = ()
+    # Its scope (``--target``; none: all), and ``--allow-over-limits``.
+    targets: tuple[str, ...] = ()
+    allow_over_limits: bool = False
+    # Catalog drift of the services it uses (``runner.plans.drift.Drift.to_json``).
+    drift: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions)))
@@ -323,31 +333,13 @@ class Plan:
         return sum((p.cost for p in self.panels), Decimal(0))
 
     def summary(self) -> str:
-        if self.errors:
-            n = len(self.errors)
-            return f"Plan: {n} error{'' if n == 1 else 's'}; nothing will be applied."
-        moving = f"{len(self.moves)} to move, " if self.moves else ""
-        text = (
-            f"Plan: {moving}{self.count(Kind.CREATE)} to create, "
-            f"{self.count(Kind.REFILL)} to refill, {self.count(Kind.CANCEL)} to cancel."
-        )
-        costs = [p for p in self.panels if p.cost or self.count(Kind.CREATE)]
-        if len(costs) == 1:
-            p = costs[0]
-            of = "" if p.balance is None else f" of {format_amount(p.balance)} {p.currency} balance"
-            text += f" Cost {format_amount(p.cost)} {p.currency}{of}."
-        elif costs:
-            parts = [
-                f"{format_amount(p.cost)} {p.currency} on {p.name}"
-                + (
-                    ""
-                    if p.balance is None
-                    else f" (balance {format_amount(p.balance)} {p.currency})"
-                )
-                for p in costs
-            ]
-            text += " Cost " + "; ".join(parts) + "."
-        return text
+        spend = [
+            (p.name, p.cost, p.balance, p.currency)
+            for p in self.panels
+            if p.cost or self.count(Kind.CREATE)
+        ]
+        creates, refills, cancels = (self.count(k) for k in (Kind.CREATE, Kind.REFILL, Kind.CANCEL))
+        return summary_line(len(self.errors), len(self.moves), creates, refills, cancels, spend)
 
     def to_json(self) -> dict[str, Any]:
         data = self._fields([a.to_json() for a in self.actions])
@@ -383,6 +375,9 @@ class Plan:
             "created_at": self.created_at,
             "state": {"lineage": self.lineage, "serial": self.serial, "campaigns": self.serials},
             "paths": list(self.paths),
+            "targets": list(self.targets),
+            "allow_over_limits": self.allow_over_limits,
+            "drift": list(self.drift),
             "reconciliation": list(self.reconciliation),
             "moves": [m.to_json() for m in self.moves],
             "summary": self.summary(),
@@ -428,6 +423,9 @@ class Plan:
                 paths=tuple(str(p) for p in data.get("paths", [])),
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
                 moves=tuple(Move.from_json(m) for m in data.get("moves", [])),
+                targets=tuple(str(t) for t in data.get("targets", [])),
+                allow_over_limits=data.get("allow_over_limits") is True,
+                drift=tuple(dict(d) for d in data.get("drift", [])),
             )
         except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
             raise ValueError(f"a value is missing or of the wrong kind ({exc!r:.80})") from None

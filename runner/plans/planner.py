@@ -7,51 +7,30 @@ reads the state; ``make_plan`` only decides.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
-from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
+from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
-from runner.plans import repeats
+from runner.plans import crosschecks, repeats
+from runner.plans.budgets import campaign_cost
+from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
-from runner.plans.plan import Action, CampaignCost, Check, Kind, PanelSummary, Plan, spec_changes
+from runner.plans.plan import (
+    Action,
+    Change,
+    Check,
+    Kind,
+    PanelSummary,
+    Plan,
+    spec_changes,
+)
+from runner.plans.selection import Exchange, choose, offers_of
 from runner.state import OrderRecord, Phase, StateInfo
 from runner.state.spectext import StoredSpec
-
-
-@dataclass(frozen=True)
-class PanelFacts:
-    """What the panel told us (or why it could not)."""
-
-    name: str
-    services: Mapping[int, Service] = field(default_factory=dict)
-    balance: Balance | None = None
-    statuses: Mapping[int, OrderInfo | ItemError] = field(default_factory=dict)
-    error: str | None = None
-    fetched_at: float | None = field(default=None, compare=False)  # time.monotonic()
-
-
-def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus | None:
-    if record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo):
-            return fresh.status
-    if record.last is not None and record.last.status:
-        return OrderStatus(record.last.status)
-    return None
-
-
-def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
-    with status and report), with the charge the panel answered a moment ago if newer."""
-    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
-            return fresh.charge
-    return record.spent
 
 
 class _Planner:
@@ -62,7 +41,11 @@ class _Planner:
         facts: Mapping[str, PanelFacts],
         now: _dt.datetime,
         apply_running: bool,
+        exchange: Exchange,
+        in_scope: Callable[[str], bool],
     ) -> None:
+        self.in_scope = in_scope
+        self.exchange = exchange
         self.campaigns = campaigns
         self.records = records
         self.facts = facts
@@ -87,24 +70,18 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
-            planned = Decimal(0)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             for spec in campaign.orders:
-                action = self.order(spec, waiting, campaign)
-                self.actions.append(action)
-                if action.kind is Kind.CREATE and action.cost is not None:
-                    planned += action.cost
-            spent = sum(
-                (
-                    recorded_charge(r, self.facts.get(r.panel))
-                    for r in self.of_campaign.get(campaign.name, ())
-                ),
-                Decimal(0),
+                self.actions.append(self.order(spec, waiting, campaign))
+            cost, checks = campaign_cost(
+                campaign,
+                self.actions,
+                self.of_campaign.get(campaign.name, ()),
+                self.facts,
+                self.exchange,
             )
-            currency = self.budget(campaign, planned, spent)
-            campaign_costs.append(
-                CampaignCost(campaign.name, planned, campaign.budget, spent, currency)
-            )
+            self.checks += checks
+            campaign_costs.append(cost)
         self.orphans()
         self.same_link_twice()
         self.shared_order_ids()
@@ -124,14 +101,21 @@ class _Planner:
     # --- one order ----------------------------------------------------------------
 
     def order(self, spec: OrderSpec, waiting: bool, campaign: CampaignSpec) -> Action:
-        facts = self.facts.get(spec.panel)
         record = self.records.get(spec.address)
+        # A recorded order keeps the panel and service it was placed with, forever (a
+        # number's are in its fingerprint; a selector's choice is read from the record).
+        kept = record is not None and record.phase is not Phase.REJECTED
+        panel = record.panel if kept and record is not None else spec.panel
+        service = spec.service
+        if kept and record is not None and spec.selector is not None:
+            service = recorded_service(record)
+        facts = self.facts.get(panel)
         base = Action(
             address=spec.address,
             kind=Kind.NOOP,
-            panel=spec.panel,
+            panel=panel,
             campaign=spec.campaign,
-            service=spec.service,
+            service=service,
             link=spec.link,
             location=spec.origin,
             fingerprint=spec.fingerprint(),
@@ -183,10 +167,15 @@ class _Planner:
     ) -> Action:
         if spec.cancel:
             return replace(base, kind=Kind.NOOP, reason="cancel: true, and never placed")
+        if spec.selector is not None:
+            base = self.choose(spec, base)
+            if base.kind is Kind.INVALID:
+                return base
+            facts = self.facts[base.panel]
         trouble = self.panel_usable(spec, facts)
         if trouble is not None or facts is None:
             return replace(base, kind=Kind.INVALID, reason=trouble or "panel unavailable")
-        service = facts.services.get(spec.service)
+        service = facts.services.get(base.service or 0)
         if service is None:
             gone = f"service {spec.service} is not in {spec.panel}'s catalog (unknown or disabled)"
             return self.invalid(base, spec, [Misfit(gone, "service")])
@@ -211,7 +200,28 @@ class _Planner:
             units=fitted.units,
             cost=fitted.cost,
             currency=currency,
-            spec=spec.to_json(),
+            spec=spec.to_json()
+            if spec.selector is None
+            else {**spec.to_json(), "panel": base.panel, "service": base.service}
+            | {"selector": spec.selector.to_json()},
+        )
+
+    def choose(self, spec: OrderSpec, base: Action) -> Action:
+        """The cheapest fitting candidate of a selector, as the action's panel and service
+        (the choice is kept in the action for the output, and for a failover)."""
+        assert spec.selector is not None
+        offers = offers_of(spec.panels, self.facts)
+        unknown = [o.error for o in offers if not o.known]
+        if unknown:
+            failed = self.invalid(base, spec, [Misfit(f"panels: {unknown[0]}", "service")])
+            return replace(failed, panel="")
+        choice = choose(spec, spec.selector, offers, self.exchange)
+        selection = choice.to_json(spec.selector)
+        if choice.chosen is None:
+            failed = self.invalid(base, spec, [Misfit(choice.error or "no candidate", "service")])
+            return replace(failed, panel="", selection=selection)
+        return replace(
+            base, panel=choice.chosen.panel, service=choice.chosen.service, selection=selection
         )
 
     def placed(
@@ -225,8 +235,15 @@ class _Planner:
         base = replace(
             base, order_id=record.order_id, status=None if status is None else str(status)
         )
-        if record.fingerprint != base.fingerprint:
+        changes: tuple[Change, ...] = ()
+        moved = record.fingerprint != base.fingerprint
+        if moved:
             changes = spec_changes(record.spec, spec.to_json())
+            if spec.selector is not None:  # chosen when placed: only parameters count
+                changes = tuple(c for c in changes if c.field not in ("panel", "service"))
+            # A selector's order now named by the number it was placed with is the same.
+            moved = bool(changes) or (spec.selector is None and "selector" not in record.spec)
+        if moved:
             what = ", ".join(c.field for c in changes) or "its parameters"
             self.error(
                 f"{spec.address}: order {record.order_id} was placed with other parameters "
@@ -243,7 +260,7 @@ class _Planner:
             )
         if isinstance(record.spec, StoredSpec):
             record.spec.release()  # unchanged: its recorded spec is not needed again
-        service = facts.services.get(spec.service) if facts and not facts.error else None
+        service = facts.services.get(base.service or 0) if facts and not facts.error else None
         if spec.cancel:
             if record.cancel is not None and record.cancel.ok:
                 return replace(base, kind=Kind.NOOP, reason="cancel requested")
@@ -251,7 +268,7 @@ class _Planner:
                 return replace(base, kind=Kind.NOOP, reason=f"already {status}; nothing to cancel")
             if service is not None and not service.cancel:
                 self.error(
-                    f"{spec.address}: service {spec.service} does not support cancel",
+                    f"{spec.address}: service {base.service} does not support cancel",
                     spec.where("cancel"),
                     spec.address,
                 )
@@ -263,7 +280,7 @@ class _Planner:
         if wanted > 0:
             if service is not None and not service.refill:
                 self.error(
-                    f"{spec.address}: service {spec.service} does not support refills",
+                    f"{spec.address}: service {base.service} does not support refills",
                     spec.where("refills"),
                     spec.address,
                 )
@@ -283,52 +300,16 @@ class _Planner:
 
     # --- plan-wide checks -----------------------------------------------------------
 
-    def budget(self, campaign: CampaignSpec, planned: Decimal, spent: Decimal) -> str | None:
-        """Check the campaign's spend against its budget; the campaign's one currency.
-
-        A budget is one amount in one currency: a campaign whose orders are priced in
-        several currencies (panels with different account currencies) cannot be held to
-        it, so that is an error rather than a sum of unlike amounts."""
-        currencies = {
-            self.facts[o.panel].balance.currency  # type: ignore[union-attr]
-            for o in campaign.orders
-            if o.panel in self.facts and self.facts[o.panel].balance is not None
-        }
-        currencies |= {
-            r.last.currency
-            for r in self.of_campaign.get(campaign.name, ())
-            if r.last is not None and r.last.currency
-        }
-        currencies.discard("")
-        if len(currencies) > 1:
-            self.error(
-                f"campaign {campaign.name}: its orders are priced in "
-                f"{' and '.join(sorted(currencies))}; a campaign's spend must be in one "
-                "currency (split it by panel currency)",
-                campaign.budget_location or campaign.location,
-            )
-        currency = next(iter(currencies)) if len(currencies) == 1 else None
-        if campaign.budget is None:
-            return currency
-        total = spent + planned
-        if total > campaign.budget:
-            unit = f" {currency}" if currency else ""
-            self.error(
-                f"campaign {campaign.name}: spend {format_amount(total)}{unit} (recorded "
-                f"{format_amount(spent)}{unit} + planned {format_amount(planned)}{unit}) is "
-                "above its "
-                f"budget {format_amount(campaign.budget)}{unit}",
-                campaign.budget_location or campaign.location,
-            )
-        return currency
-
     def orphans(self) -> None:
         loaded = {c.name: c for c in self.campaigns}
         desired = {o.address for c in self.campaigns for o in c.orders}
         gone = [
             (address, record)
             for address, record in self.records.items()
-            if record.campaign in loaded and address not in desired and address not in self.kept
+            if record.campaign in loaded
+            and address not in desired
+            and address not in self.kept
+            and self.in_scope(address)
         ]
         del desired
         for address, record in sorted(gone):
@@ -354,55 +335,10 @@ class _Planner:
             )
 
     def shared_order_ids(self) -> None:
-        """Two addresses recorded with one panel order: one of them is wrong."""
-        # (No tuple or list per record: this runs over every record of a large state.)
-        first: dict[str, dict[int, str]] = {}
-        shared: dict[tuple[str, int], list[str]] = {}
-        for address, record in self.records.items():
-            if record.order_id is not None and record.phase is Phase.PLACED:
-                holders = first.setdefault(record.panel, {})
-                holder = holders.setdefault(record.order_id, address)
-                if holder != address:
-                    shared.setdefault((record.panel, record.order_id), [holder]).append(address)
-        if not shared:
-            return
-        locations = {o.address: o.location for c in self.campaigns for o in c.orders}
-        for (panel, order_id), addresses in sorted(shared.items()):
-            addresses.sort()
-            self.warning(
-                f"{', '.join(addresses)} are all recorded as order {order_id} on {panel}; "
-                "one panel order belongs to one address: smm state forget the wrong one",
-                locations.get(addresses[-1]),
-                addresses[-1],
-            )
+        self.checks += crosschecks.shared_order_ids(self.records, self.campaigns)
 
     def same_link_twice(self) -> None:
-        # (Nested, the first action kept alone: no tuple or list per action.)
-        first: dict[str, dict[int, dict[str, Action]]] = {}
-        twice: dict[tuple[str, int, str], list[Action]] = {}
-        for action in self.actions:
-            if action.link is None or action.service is None:
-                continue
-            live = action.kind in (Kind.CREATE, Kind.WAIT)
-            if action.kind in (Kind.NOOP, Kind.REFILL, Kind.CANCEL) and action.status:
-                live = not OrderStatus(action.status).terminal
-            if live:
-                links = first.setdefault(action.panel, {}).setdefault(action.service, {})
-                earlier = links.setdefault(action.link, action)
-                if earlier is not action:
-                    key = (action.panel, action.service, action.link)
-                    twice.setdefault(key, [earlier]).append(action)
-        active = {key: [a.address for a in acts] for key, acts in twice.items()}
-        locations = {a.address: a.location for acts in twice.values() for a in acts}
-        for (panel, service, link), addresses in sorted(active.items()):
-            if len(addresses) > 1:
-                later = addresses[1]
-                self.warning(
-                    f"{', '.join(addresses)}: two active orders for service {service} and "
-                    f"{link} on {panel}; many panels refuse the second or under-deliver",
-                    locations[later],
-                    later,
-                )
+        self.checks += crosschecks.same_link_twice(self.actions)
 
     def balances(self) -> list[PanelSummary]:
         costs: dict[str, Decimal] = {}
@@ -438,10 +374,21 @@ def make_plan(
     now: _dt.datetime,
     state: StateInfo,
     apply_running: bool = False,
+    exchange: Exchange | None = None,
+    in_scope: Callable[[str], bool] = lambda address: True,
 ) -> Plan:
-    """Decide, per address, what to do.  Pure: same inputs, same plan."""
+    """Decide, per address, what to do.  Pure: same inputs, same plan.  ``in_scope``:
+    the addresses ``--target`` leaves in (the campaigns hold only their orders)."""
     unfolded = repeats.unfold(campaigns, records, now)
-    planner = _Planner(unfolded.campaigns, records, facts, now, apply_running)
+    planner = _Planner(
+        unfolded.campaigns, records, facts, now, apply_running, exchange or Exchange(), in_scope
+    )
     planner.kept = unfolded.kept
     planner.actions.extend(unfolded.waits)
     return planner.run(state)
+
+
+def recorded_service(record: OrderRecord) -> int | None:
+    """The service an order was placed with (as its record keeps it)."""
+    service = record.spec.get("service") if isinstance(record.spec, Mapping) else None
+    return service if isinstance(service, int) and not isinstance(service, bool) else None

@@ -59,6 +59,7 @@ def summary_event(report: ApplyResult) -> dict[str, Any]:
         "interrupted": report.interrupted,
         "counts": report.counts(),
         "spent": str(report.spent),
+        "spent_by_currency": {k: str(v) for k, v in report.spent_by_currency().items()},
         "timing": {
             "execute_seconds": round(report.execute_seconds, 4),
             "store_seconds": round(report.store_seconds, 4),
@@ -91,6 +92,9 @@ def summary(report: ApplyResult, currency: str | None = None, moved: int = 0) ->
         if (n := report.count(result))
     ]
     spent = money(report.spent, report.currency or currency)
+    several = report.spent_by_currency()
+    if len(several) > 1:  # panels in several currencies: never one sum of unlike amounts
+        spent = " and ".join(money(amount, unit or None) for unit, amount in several.items())
     lines = [
         f"Apply {'interrupted' if report.interrupted else 'complete'}: "
         f"{', '.join(counts) or 'nothing was done'}. Spent {spent}."

@@ -98,3 +98,8 @@ def balance_json(panel: str, balance: Balance) -> str:
 
 def balance_text(panel: str, balance: Balance) -> str:
     return clean(f"{panel}: {money(balance.amount, balance.currency)}")
+
+
+def accepted(panel: str, service: Service) -> str:
+    """One service accepted as the catalog says it now (``smm services --accept``)."""
+    return f"Accepted service {service.id} on {clean(panel)} as it is now: {clean(service.name)}"

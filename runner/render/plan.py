@@ -12,6 +12,7 @@ from runner.money import format_amount
 from runner.plans.moves import Move
 from runner.plans.plan import Action, Check, Kind, Plan
 from runner.printable import clean, md
+from runner.render import choice
 from runner.render.sends import details, worst_case
 from runner.render.words import money, plural
 
@@ -96,12 +97,13 @@ def _check_line(check: Check) -> str:
     return str(check)
 
 
-def _create(action: Action, escape: Callable[[object], str]) -> list[str]:
-    """The lines under a create: where, what it sends, units and cost."""
+def _create(action: Action, escape: Callable[[object], str], verbose: bool) -> list[str]:
+    """The lines under a create: where (and why there), what it sends, units and cost."""
     lines = [
         f"      {'panel':<{LABEL}} {escape(action.panel)}, service {action.service}"
         f" {escape(action.service_name or '')}".rstrip()
     ]
+    lines += choice.lines(action, verbose, escape)
     if action.link:
         lines.append(f"      {'link':<{LABEL}} {escape(action.link)}")
     lines += [f"      {label:<{LABEL}} {escape(text)}" for label, text in details(action)]
@@ -140,9 +142,10 @@ def _expanded(action: Action, escape: Callable[[object], str]) -> list[str]:
     return lines
 
 
-def text(plan: Plan, expand: bool = False) -> str:
+def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
     """Rich markup; the caller prints it with or without colour.  Sections are one blank
-    line apart.  ``expand``: every order, unchanged ones too, with its fields."""
+    line apart.  ``expand``: every order, unchanged ones too, with its fields;
+    ``verbose``: why a selector left each other candidate out."""
     from rich.markup import escape as markup
 
     def escape(value: object) -> str:
@@ -168,7 +171,9 @@ def text(plan: Plan, expand: bool = False) -> str:
             if expand:
                 lines += _expanded(action, escape)
             if action.kind is Kind.CREATE:
-                lines += _create(action, escape)
+                lines += _create(action, escape, verbose)
+            elif action.kind is Kind.INVALID and verbose:
+                lines += choice.lines(action, verbose, escape)
             elif action.kind is Kind.CONFLICT:
                 lines += _conflict(action, escape)
             lines += [
@@ -280,6 +285,7 @@ def markdown(plan: Plan) -> str:
                     parts = "; ".join(f"{md(label)} {md(text)}" for label, text in found)
                     out.append(f"- `{a.address}`: {parts}")
             out.append("")
+        out += choice.markdown([a for a in rows if a.kind is Kind.CREATE], md)
         conflicts = [a for a in rows if a.kind is Kind.CONFLICT]
         if conflicts:
             out += ["Placed orders whose file changed (they cannot change):", ""]

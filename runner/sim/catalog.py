@@ -1,9 +1,18 @@
-"""The simulated panel's catalog: every order type, with realistic rates, limits and flags."""
+"""The simulated panel's catalogs: every order type, with realistic rates, limits and flags.
+
+Two shapes: ``standard`` (USD, every order type) and ``alt`` (EUR, another panel's own
+numbering, names and rates for a few common services), so that tests and demos can
+compare panels.  ``BY_ID`` knows the services of both (their ids do not overlap).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from runner.sim.store import Store
 
 PACKAGE_TYPES = frozenset({"Package", "Custom Comments Package"})
 DEFAULT_DECIMALS = 5  # as panel-api.md's examples: "charge": "0.27819", "balance": "100.84292"
@@ -253,4 +262,88 @@ CATALOG: tuple[SimService, ...] = (
     _s(23, "Facebook Page Likes [Old, disabled]", "Default", "Facebook", "1.10", 100, 10000, "x"),
 )
 
-BY_ID: dict[int, SimService] = {s.id: s for s in CATALOG}
+# Another panel: its own ids, names and rates, priced in euros.
+ALT_CATALOG: tuple[SimService, ...] = (
+    _s(
+        101,
+        "Instagram Likes | Real | 30 days refill",
+        "Default",
+        "Instagram",
+        "0.11",
+        20,
+        20000,
+        "rc",
+    ),
+    _s(102, "Instagram Likes | Cheap | no refill", "Default", "Instagram", "0.09", 50, 10000),
+    _s(103, "Instagram Followers | HQ | refill", "Default", "Instagram", "0.80", 100, 50000, "rcd"),
+    _s(104, "TikTok Views | Instant", "Default", "TikTok", "0.02", 100, 1000000, "d"),
+    _s(105, "YouTube Views | Lifetime refill", "Default", "YouTube", "0.95", 1000, 1000000, "rd"),
+    _s(106, "Instagram Custom Comments", "Custom Comments", "Instagram", "11.00", 1, 500),
+    _s(107, "Telegram Poll Votes", "Poll", "Telegram", "0.40", 100, 10000),
+)
+
+# The catalog shapes a simulated panel can have: their services and their currency.
+SHAPES: dict[str, tuple[tuple[SimService, ...], str]] = {
+    "standard": (CATALOG, "USD"),
+    "alt": (ALT_CATALOG, "EUR"),
+}
+
+
+def shape_for(name: str) -> str:
+    """The default shape of ``sim://NAME``: ``alt`` for names starting with ``alt``."""
+    return "alt" if name.startswith("alt") else "standard"
+
+
+BY_ID: dict[int, SimService] = {s.id: s for s in (*CATALOG, *ALT_CATALOG)}
+
+
+class LiveCatalog:
+    """One simulated panel's catalog as it is now: its shape, with the changes made
+    mid-test (``change``: another rate, name or type, or gone), kept in the panel's
+    file so that every process serving it sees them."""
+
+    def __init__(self, store: Store, base: tuple[SimService, ...]) -> None:
+        self.store = store
+        self.base = {s.id: s for s in base}
+
+    def now(self) -> dict[int, SimService]:
+        out = dict(self.base)
+        rows = self.store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'service:%'")
+        for key, value in rows:
+            ident = int(key.removeprefix("service:"))
+            if ident in out:
+                out[ident] = _changed(out[ident], json.loads(value))
+        return out
+
+    def one(self, ident: int) -> SimService:
+        """A service an order was placed with (another customer's may be of any shape)."""
+        return self.now().get(ident) or BY_ID[ident]
+
+    def change(
+        self,
+        ident: int,
+        *,
+        rate: Decimal | None = None,
+        name: str | None = None,
+        type: str | None = None,
+        gone: bool = False,
+    ) -> None:
+        if ident not in self.base:
+            raise ValueError(f"service {ident} is not in this panel's catalog")
+        with self.store.write():
+            key = f"service:{ident}"
+            change = json.loads(self.store.meta(key) or "{}")
+            new = {"rate": None if rate is None else str(rate), "name": name, "type": type}
+            change.update({k: v for k, v in new.items() if v is not None})
+            change["gone"] = gone or change.get("gone", False)
+            self.store.set_meta(key, json.dumps(change, sort_keys=True))
+
+
+def _changed(service: SimService, change: dict[str, Any]) -> SimService:
+    return replace(
+        service,
+        name=str(change.get("name") or service.name),
+        type=str(change.get("type") or service.type),
+        rate=Decimal(str(change["rate"])) if change.get("rate") is not None else service.rate,
+        disabled=bool(change.get("gone")) or service.disabled,
+    )

@@ -23,7 +23,7 @@ from typing import Any
 
 from runner.sim import lifecycle
 from runner.sim.accounts import OTHERS, Accounts, account_id
-from runner.sim.catalog import BY_ID, CATALOG, DEFAULT_DECIMALS, rounded
+from runner.sim.catalog import DEFAULT_DECIMALS, SHAPES, LiveCatalog, rounded
 from runner.sim.lifecycle import PENDING_SECONDS, Progress
 from runner.sim.others import DEFAULT_RATE, Others
 from runner.sim.requests import Refusal, check_add
@@ -55,7 +55,8 @@ class SimPanel:
         seed: int = 0,
         keys: frozenset[str] | None = None,
         balance: Decimal = Decimal("250.00"),
-        currency: str = "USD",
+        currency: str | None = None,
+        catalog: str = "standard",
         partial_rate: float = 0.0,
         quirks: bool = False,
         others_rate: float = DEFAULT_RATE,
@@ -71,7 +72,9 @@ class SimPanel:
         self.speed = speed
         self.seed = seed
         self.keys = keys
-        self.currency = currency
+        if catalog not in SHAPES:
+            raise ValueError(f"catalog must be one of {', '.join(SHAPES)}, not {catalog!r}")
+        self.currency = currency or SHAPES[catalog][1]
         self.partial_rate = partial_rate
         self.quirks = quirks
         self.decimals = decimals
@@ -79,6 +82,7 @@ class SimPanel:
         self.store = Store(path, seed)
         self.accounts = Accounts(self.store, balance)
         self.others = Others(self.store, others_rate, seed)
+        self.services = LiveCatalog(self.store, SHAPES[catalog][0])
         self._db = self.store.db
         self._lock = self.store.lock
 
@@ -174,7 +178,7 @@ class SimPanel:
 
     def _action_services(self, owner: str, form: Mapping[str, str], now: float) -> Any:
         out = []
-        for service in CATALOG:
+        for service in self.services.now().values():
             if service.disabled:
                 continue
             wire = service.wire()
@@ -189,7 +193,7 @@ class SimPanel:
         return {"balance": format(self._balance(owner, now), "f"), "currency": self.currency}
 
     def _action_add(self, owner: str, form: Mapping[str, str], now: float) -> Any:
-        new = check_add(form, now)
+        new = check_add(form, now, self.services.now())
         service, link = new.service, new.link
         charge = rounded(service.price(new.total), self.decimals)
         if charge > self._balance(owner, now):
@@ -285,7 +289,7 @@ class SimPanel:
         row = self._order(owner, raw)
         if row is None:
             raise Refusal(INCORRECT_ORDER)
-        if not BY_ID[row["service"]].refill or self.progress(row, now).status not in (
+        if not self.services.one(row["service"]).refill or self.progress(row, now).status not in (
             "Completed",
             "Partial",
         ):
@@ -341,7 +345,7 @@ class SimPanel:
         if row is None:
             raise Refusal(INCORRECT_ORDER)
         prog = self.progress(row, now)
-        if not BY_ID[row["service"]].cancel or prog.status not in (*LIVE, "Active"):
+        if not self.services.one(row["service"]).cancel or prog.status not in (*LIVE, "Active"):
             raise Refusal("Order not eligible for cancel.")
         self._db.execute("UPDATE orders SET canceled_at = ? WHERE id = ?", (now, row["id"]))
         after = self.progress(self._order(owner, raw), now)  # type: ignore[arg-type]

@@ -94,9 +94,9 @@ def integer(form: Mapping[str, str], name: str, error: str) -> int:
         raise Refusal(error) from None
 
 
-def service_of(raw: str) -> SimService:
+def service_of(raw: str, catalog: Mapping[int, SimService] = BY_ID) -> SimService:
     try:
-        service = BY_ID.get(int(raw.strip()))
+        service = catalog.get(int(raw.strip()))
     except ValueError:
         service = None
     if service is None:
@@ -157,10 +157,12 @@ def units_of(service: SimService, form: Mapping[str, str], now: float) -> tuple[
     return quantity, quantity
 
 
-def check_add(form: Mapping[str, str], now: float) -> NewOrder:
+def check_add(
+    form: Mapping[str, str], now: float, catalog: Mapping[int, SimService] = BY_ID
+) -> NewOrder:
     """The order an ``add`` asks for, checked as a panel checks it (before money and the
-    duplicate-link rule, which need the account)."""
-    service = service_of(form.get("service", ""))
+    duplicate-link rule, which need the account), against the panel's ``catalog``."""
+    service = service_of(form.get("service", ""), catalog)
     required, optional = TYPE_PARAMS[service.type]
     for name in sorted(required):
         if not form.get(name, "").strip():

@@ -15,12 +15,12 @@ from pathlib import Path
 from types import ModuleType
 
 from runner.errors import StateError
+from runner.state.empty import EmptyState
 from runner.state.location import StateLocation
 from runner.state.model import (
     BalanceSeen,
     CancelRecord,
     Dump,
-    EmptyState,
     Event,
     Evidence,
     LastStatus,

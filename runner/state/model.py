@@ -346,6 +346,9 @@ class Transaction(Protocol):
     def forget(self, address: str) -> None: ...
     def move(self, old: str, new: str) -> None: ...
     def event(self, address: str, kind: str, detail: Mapping[str, Any]) -> None: ...
+    def saw_services(self, panel: str, seen: Mapping[int, Mapping[str, Any]]) -> None:
+        """What a panel's catalog said about services orders used (no serial moves)."""
+        ...
 
 
 class StateReader(Protocol):
@@ -389,6 +392,10 @@ class StateReader(Protocol):
         """The address recorded with this panel order id, if any."""
         ...
 
+    def services_seen(self) -> dict[tuple[str, int], dict[str, Any]]:
+        """By (panel, service id): what the catalog said when last used (``saw_services``)."""
+        ...
+
     def dump(self) -> Dump: ...
     def close(self) -> None: ...
 
@@ -406,45 +413,3 @@ class StateStore(StateReader, Protocol):
     def restore(self, dump: Dump) -> None:
         """Fill an empty store with everything ``dump`` holds (lineage and serials too)."""
         ...
-
-
-@dataclass
-class EmptyState:
-    """The state before the first apply: nothing recorded, nothing created on disk."""
-
-    where: str
-    clock_offset: float = 0.0
-    clock_margin: float = 0.0
-
-    def info(self) -> StateInfo:
-        return StateInfo(None, 0)
-
-    def records(self, campaigns: set[str] | None = None) -> dict[str, OrderRecord]:
-        return {}
-
-    def each_record(self, campaigns: set[str] | None = None) -> Iterator[OrderRecord]:
-        return iter(())
-
-    def record(self, address: str) -> OrderRecord | None:
-        return None
-
-    def events(self, address: str | None = None) -> list[Event]:
-        return []
-
-    def history(self, campaigns: set[str] | None = None) -> list[Observation]:
-        return []
-
-    def balances(self) -> list[BalanceSeen]:
-        return []
-
-    def highest_order_ids(self) -> dict[str, int]:
-        return {}
-
-    def holder_of(self, panel: str, order_id: int) -> str | None:
-        return None
-
-    def dump(self) -> Dump:
-        return Dump(None, 0, {}, (), (), (), (), ())
-
-    def close(self) -> None:
-        pass

@@ -107,6 +107,8 @@ def _name(value: Any) -> Any:
 _NO_EVIDENCE = Evidence()
 # Rows read from a cursor at a time: a large state is never all in memory as rows.
 BATCH = 500
+# Meta keys holding what a catalog said about a service (``saw_services``): SEEN panel:id.
+SEEN = "service:"
 
 
 def _int(value: Any) -> int | None:
@@ -293,6 +295,18 @@ class SQLReads:
                 BalanceSeen(r["panel"], r["at"], Decimal(r["amount"]), r["currency"] or "")
                 for r in self._rows("SELECT * FROM balances ORDER BY id")
             ]
+
+    def services_seen(self) -> dict[tuple[str, int], dict[str, Any]]:
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        rows = self._rows("SELECT key, value FROM meta WHERE key LIKE ?", (SEEN + "%",))
+        for row in rows:
+            panel, _, ident = row["key"].removeprefix(SEEN).rpartition(":")
+            try:
+                said = json.loads(row["value"])
+                out[(panel, int(ident))] = said if isinstance(said, dict) else {}
+            except ValueError:
+                continue  # a damaged memory is no memory: the next apply writes it again
+        return out
 
     def dump(self) -> Dump:
         with self._lock:

@@ -22,7 +22,7 @@ from runner.state.model import (
     RefillRecord,
     now_iso,
 )
-from runner.state.sqlread import Connection, campaign_of
+from runner.state.sqlread import SEEN, Connection, campaign_of
 
 _BUMP_SERIAL = (
     "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'"
@@ -97,6 +97,14 @@ class SQLTransaction:
             "INSERT INTO events (at, address, kind, detail) VALUES (?, ?, ?, ?)",
             (self.at, address, kind, json.dumps(dict(detail), sort_keys=True, default=str)),
         )
+
+    def saw_services(self, panel: str, seen: Mapping[int, Mapping[str, Any]]) -> None:
+        for ident, said in sorted(seen.items()):
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"{SEEN}{panel}:{ident}", json.dumps(dict(said), sort_keys=True, default=str)),
+            )
 
     def _insert_order(self, address: str, phase: Phase, **fields: Any) -> None:
         fields = {"address": address, "phase": phase, **fields}

@@ -36,6 +36,7 @@ from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now
 from runner.workflows import campaigns, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
+from runner.workflows.failingover import fail_over, noted
 
 # A balance asked for less than this long ago is not asked again before ordering.
 BALANCE_FRESH_SECONDS = 10.0
@@ -78,6 +79,8 @@ def apply(
     parallelism: int = 8,
     lock_timeout: float = 0.0,
     reconcile: bool = True,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
 ) -> Applied:
     """Plan the campaigns under ``paths`` (or take the saved plan ``paths[0]``), confirm,
     and place the orders, under the lock of the campaigns concerned.
@@ -106,6 +109,8 @@ def apply(
                 refresh_services=True,
                 reconcile_first=reconcile,
                 record_to=store,
+                targets=saved.targets,
+                allow_over_limits=saved.allow_over_limits,
             )
         else:
             planned = planning.build(
@@ -115,6 +120,8 @@ def apply(
                 refresh_services=True,
                 reconcile_first=reconcile,
                 record_to=store,
+                targets=targets,
+                allow_over_limits=allow_over_limits,
             )
         try:
             record_observations(store, planned)
@@ -127,6 +134,8 @@ def apply(
             applied = run.execute(plan, saved is not None, planned.made_at)
             if reconcile and applied.report is not None and not applied.report.interrupted:
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
+            if not plan.errors and (applied.report is None or not applied.report.interrupted):
+                planning.remember(store, plan, planned.facts)  # what drift is measured from
             return applied
         finally:
             planned.close()
@@ -172,9 +181,9 @@ class Run:
             self.view.confirm(plan)
         recheck_balance(plan, self.clients, fetched_at)
         planning.record_moves(self.store, plan)  # before anything under a new address
-        return Applied(plan, self._run(plan))
+        return Applied(plan, fail_over(plan, self._run(plan), self.store, self._run))
 
-    def _run(self, plan: Plan) -> ApplyResult:
+    def _run(self, plan: Plan, notes: Mapping[str, str] | None = None) -> ApplyResult:
         panels = {a.panel for a in plan.actions}
         settle = {
             p: self.ctx.project.panel(p).settle for p in panels if p in self.ctx.project.panels
@@ -183,7 +192,7 @@ class Run:
             self.store,
             self.clients,
             parallelism=self.parallelism,
-            on_outcome=self.view.outcome,
+            on_outcome=lambda o: self.view.outcome(noted(o, notes or {})),
             on_notice=self.view.notice,
             settle=settle,
             bound_after=unbounded_doubts(self.store, self.names, settle),

@@ -26,7 +26,7 @@ def open_client(
             retry=retry,
             max_answer_bytes=panel.max_answer_bytes,
         )
-    from runner.sim.catalog import DEFAULT_DECIMALS
+    from runner.sim.catalog import DEFAULT_DECIMALS, shape_for
     from runner.sim.engine import SimPanel
     from runner.sim.faults import FaultPlan
     from runner.sim.limiter import Limiter
@@ -57,6 +57,7 @@ def open_client(
             quirks=option("quirks", "0") not in ("0", "", "false", "no"),
             others_rate=float(option("others_rate", str(DEFAULT_RATE))),
             decimals=int(option("decimals", str(DEFAULT_DECIMALS))),
+            catalog=option("catalog", shape_for(name)),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ConfigError(

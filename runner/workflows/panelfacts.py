@@ -21,7 +21,7 @@ from runner.clock import parse_moment
 from runner.config.project import Project
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
-from runner.plans.planner import PanelFacts
+from runner.plans.facts import PanelFacts
 from runner.state import OrderRecord, Phase
 
 SERVICES_TTL = 3600.0
@@ -36,11 +36,13 @@ class ServicesCache:
         digest = hashlib.sha256(url.encode()).hexdigest()[:12]
         return self.folder / f"services-{panel}-{digest}.json"
 
-    def get(self, panel: str, url: str) -> list[Service] | None:
+    def get(self, panel: str, url: str, any_age: bool = False) -> list[Service] | None:
+        """The cached catalog; None when there is none, or it is older than the TTL and
+        ``any_age`` is not set (the report shows drift from what it can read offline)."""
         path = self._path(panel, url)
         try:
             data = json.loads(path.read_text())
-            if time.time() - float(data["fetched_at"]) > self.ttl:
+            if not any_age and time.time() - float(data["fetched_at"]) > self.ttl:
                 return None
             return [Service.parse(s) for s in data["services"]]
         except (OSError, ValueError, KeyError, TypeError):
@@ -133,6 +135,7 @@ def gather(
         if name not in project.panels:
             return PanelFacts(
                 name,
+                known=False,
                 error=f"unknown panel '{name}' (not in "
                 f"{project.file.name if project.file else 'the project'})",
             )

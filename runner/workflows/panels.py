@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runner.api.models import Balance, Service, ServiceType
-from runner.errors import PanelError
+from runner.errors import PanelError, SmmError
+from runner.plans.drift import seen
+from runner.state import locked
 from runner.workflows.context import Context
 
 
@@ -61,6 +64,21 @@ def services_matching(
         wanted = ServiceType(type_.replace("_", " "))
         result = [s for s in result if s.type == wanted]
     return sorted(result, key=lambda s: s.id)
+
+
+def accept(ctx: Context, panel: str, ids: Sequence[int]) -> list[Service]:
+    """Keep what the catalog says now about these services as what campaigns expect of
+    them: the plan stops reporting their drift (a new name, type or rate) from here."""
+    with ctx.client(panel) as client:
+        listed = {s.id: s for s in client.services()}
+        currency = client.balance().currency
+    missing = [i for i in ids if i not in listed]
+    if missing:
+        raise SmmError(f"service {missing[0]} is not in {panel}'s catalog: nothing was accepted")
+    chosen = [listed[i] for i in ids]
+    with locked(ctx.state_location, set()) as store, store.transaction() as tx:
+        tx.saw_services(panel, {s.id: seen(s, currency) for s in chosen})
+    return chosen
 
 
 def balance(ctx: Context, panel: str) -> Balance:

@@ -10,13 +10,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from runner.config.campaign import DEFAULT_PATH, CampaignSpec, OrderSpec
 from runner.errors import ConfigError, PlanFileError
 from runner.panel.client import PanelClient
-from runner.plans import moves, planner
-from runner.plans.plan import Check, Plan
-from runner.plans.planner import PanelFacts
+from runner.plans import drift, moves, planner
+from runner.plans.facts import PanelFacts
+from runner.plans.limits import Targets, check_safety
+from runner.plans.plan import Check, Kind, Plan
+from runner.plans.selection import Exchange
 from runner.state import (
     OrderRecord,
     Phase,
@@ -56,6 +59,8 @@ def build(
     apply_running: bool = False,
     reconcile_first: bool = True,
     record_to: StateStore | None = None,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
     expand: bool = False,
 ) -> Planned:
     """Load, reconcile in-doubt orders, ask the panels, plan.  Read-only apart from the
@@ -64,6 +69,8 @@ def build(
     and plans as if it had.  The clients stay open for an apply to use."""
     without_project(ctx, paths)
     loaded = campaigns.load(paths)
+    scope = Targets(tuple(targets))
+    chosen = scope.restrict(loaded.campaigns)
     project = ctx.project
     reader = store if store is not None else open_readonly(ctx.state_location)
     try:
@@ -80,7 +87,8 @@ def build(
                 records = reconciliation.as_if_recorded(records, reconciled)
         records, moved = _moved(loaded.campaigns, records, reader, names)
         info = reader.info()
-        panels = {o.panel for o in loaded.orders}
+        panels = {p for c in chosen for o in c.orders for p in o.panels}
+        panels |= {r.panel for r in records.values() if r.phase is Phase.PLACED}
         ids = panelfacts.ids_to_refresh(records.values()) if refresh else {}
         clients: dict[str, PanelClient] = {}
         made_at = time.monotonic()
@@ -94,15 +102,21 @@ def build(
         )
         running = apply_running or lock_held(ctx.state_location, names)
         result = planner.make_plan(
-            loaded.campaigns,
+            chosen,
             records,
             gathered,
             now=_dt.datetime.fromtimestamp(model.wall(), _dt.UTC),
             state=info,
             apply_running=running,
+            exchange=Exchange(project.currency, project.exchange),
+            in_scope=scope.covers,
         )
+        result = check_safety(result, chosen, project.safety, allow_over_limits)
+        result = with_drift(result, reader.services_seen(), gathered)
         result = dataclasses.replace(
             result,
+            targets=scope.names,
+            allow_over_limits=allow_over_limits,
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
             moves=tuple(moved.moves),
@@ -185,6 +199,47 @@ def without_project(ctx: Context, paths: Sequence[Path]) -> str | None:
     )
 
 
+def with_drift(
+    plan: Plan, memory: Mapping[tuple[str, int], Mapping[str, Any]], facts: Mapping[str, PanelFacts]
+) -> Plan:
+    """The plan with the catalog drift of the services it uses, as checks and data."""
+    catalogs = {
+        name: drift.Catalog(
+            None if f.error else f.services, f.balance.currency if f.balance else None
+        )
+        for name, f in facts.items()
+    }
+    found = drift.compare(plan.actions, memory, catalogs)
+    if not found:
+        return plan
+    users = {a.address: a for a in plan.actions}
+    checks = []
+    for item in found:
+        acting = [users[a] for a in item.addresses if a in users]
+        # Shown at an order still to be placed (the one the change matters to), if any.
+        first = next((a for a in acting if a.kind is not Kind.NOOP), None)
+        checks.append(item.check(first or (acting[0] if acting else None)))
+    return dataclasses.replace(
+        plan, checks=(*plan.checks, *checks), drift=tuple(d.to_json() for d in found)
+    )
+
+
+def remember(store: StateStore, plan: Plan, facts: Mapping[str, PanelFacts]) -> None:
+    """What the catalogs say now about the services the plan uses, kept in the state:
+    the next plan reports what changes from here."""
+    seen: dict[str, dict[int, dict[str, Any]]] = {}
+    for panel, ident in drift.used(plan.actions):
+        f = facts.get(panel)
+        service = f.services.get(ident) if f is not None and f.error is None else None
+        if f is not None and service is not None:
+            currency = f.balance.currency if f.balance else None
+            seen.setdefault(panel, {})[ident] = drift.seen(service, currency)
+    if seen:
+        with store.transaction() as tx:
+            for panel, services in sorted(seen.items()):
+                tx.saw_services(panel, services)
+
+
 def expanded(plan: Plan, orders: Sequence[OrderSpec]) -> Plan:
     """The plan with each order's fields on its action (a repeat's instance has its
     order's), for showing; creates have theirs already."""
@@ -228,6 +283,8 @@ def plan(
     refresh_services: bool = False,
     to_save: bool = False,
     reconcile: bool = True,
+    targets: Sequence[str] = (),
+    allow_over_limits: bool = False,
     expand: bool = False,
 ) -> Plan:
     """The plan of the campaigns under ``paths``; nothing is written but the services
@@ -242,6 +299,8 @@ def plan(
         refresh=refresh,
         refresh_services=refresh_services,
         reconcile_first=reconcile,
+        targets=targets,
+        allow_over_limits=allow_over_limits,
         expand=expand,
     )
     planned.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from runner.api.models import OrderInfo, OrderStatus, Service
 from runner.config.campaign import OrderSpec
@@ -49,15 +50,16 @@ def import_order(
                 f"{address} is already recorded as order {record.order_id}; "
                 "smm state forget it first if that is wrong"
             )
-        holder = store.holder_of(spec.panel, order_id)
+        panel, service, recorded = chosen(spec, record)
+        holder = store.holder_of(panel, order_id)
         if holder is not None and holder != address:
             raise SmmError(
-                f"order {order_id} on {spec.panel} is already recorded as {holder}; "
+                f"order {order_id} on {panel} is already recorded as {holder}; "
                 "one panel order cannot be two addresses"
             )
-        with ctx.client(spec.panel) as client:
+        with ctx.client(panel) as client:
             info = client.status(order_id)
-            expected = expected_cost(spec, client.services())
+            expected = expected_cost(spec, client.services(), service)
         open_ended = any(str(t) == "Subscriptions" for t in spec.types)
         mismatch = charge_mismatch(info, expected, open_ended)
         if mismatch and not force:
@@ -71,9 +73,9 @@ def import_order(
             tx.import_order(
                 address,
                 spec.campaign,
-                spec.panel,
+                panel,
                 spec.fingerprint(),
-                spec.to_json(),
+                recorded,
                 order_id,
                 expected,
                 {"by": "person", "forced": bool(mismatch)},
@@ -82,9 +84,28 @@ def import_order(
     return info
 
 
-def expected_cost(spec: OrderSpec, catalog: Sequence[Service]) -> Decimal | None:
+def chosen(spec: OrderSpec, record: OrderRecord | None) -> tuple[str, int, dict[str, Any]]:
+    """The panel and service of the order to import, and its spec as the state keeps it:
+    a selector's choice is the one recorded when it was sent."""
+    if spec.selector is None:
+        assert spec.service is not None
+        return spec.panel, spec.service, spec.to_json()
+    service = record.spec.get("service") if record is not None else None
+    if record is None or not isinstance(service, int) or isinstance(service, bool):
+        raise SmmError(
+            f"{spec.address} chooses its service by selector, and no choice of it is "
+            "recorded: there is no panel and service to import it against"
+        )
+    kept = {"panel": record.panel, "service": service, "selector": spec.selector.to_json()}
+    return record.panel, service, {**spec.to_json(), **kept}
+
+
+def expected_cost(
+    spec: OrderSpec, catalog: Sequence[Service], ident: int | None = None
+) -> Decimal | None:
     """What the order costs at today's rate (None when the service is gone)."""
-    service = next((s for s in catalog if s.id == spec.service), None)
+    ident = spec.service if ident is None else ident
+    service = next((s for s in catalog if s.id == ident), None)
     if service is None:
         return None
     fitted = fit(spec, service)

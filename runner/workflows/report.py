@@ -4,18 +4,22 @@ written where the user asked."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from runner.config import campaign
 from runner.errors import ReportError
-from runner.render.report.content import Desired, Report, build
-from runner.state import open_readonly
-from runner.workflows import campaigns
+from runner.plans import drift
+from runner.plans.plan import Action, Kind
+from runner.render.report.content import Attention, Desired, Report, build
+from runner.state import BalanceSeen, OrderRecord, Phase, open_readonly
+from runner.workflows import campaigns, panelfacts
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh_campaigns
 
@@ -67,9 +71,10 @@ def gather(
         history = reader.history(names)
         balances = reader.balances()
         where = reader.where
+        memory = reader.services_seen()
     finally:
         reader.close()
-    return build(
+    report = build(
         records,
         history,
         balances,
@@ -78,6 +83,41 @@ def gather(
         now=_dt.datetime.now(_dt.UTC),
         notes=notes,
     )
+    found = drifted(ctx, records.values(), memory, balances)
+    return dataclasses.replace(report, attention=(*report.attention, *found)) if found else report
+
+
+def drifted(
+    ctx: Context,
+    records: Iterable[OrderRecord],
+    memory: Mapping[tuple[str, int], Mapping[str, Any]],
+    balances: Iterable[BalanceSeen],
+) -> list[Attention]:
+    """Catalog drift of the services the recorded orders use, from the cached catalogs
+    (offline: as the last plan or apply saw them)."""
+    uses = [
+        Action(r.address, Kind.NOOP, r.panel, service=service, campaign=r.campaign)
+        for r in records
+        if r.phase is Phase.PLACED and isinstance(service := r.spec.get("service"), int)
+    ]
+    currencies = {b.panel: b.currency for b in balances}
+    cache = panelfacts.cache_for(ctx.project)
+    catalogs = {}
+    for panel in sorted({a.panel for a in uses}):
+        config = ctx.project.panels.get(panel)
+        listed = cache.get(panel, config.url, any_age=True) if config else None
+        if listed is not None:
+            services = {s.id: s for s in listed}
+            catalogs[panel] = drift.Catalog(services, currencies.get(panel))
+    return [
+        Attention(
+            d.addresses[0],
+            "drift",
+            d.message,
+            (f"smm services {d.panel} --accept {d.service}",) if d.kind == "renamed" else (),
+        )
+        for d in drift.compare(uses, memory, catalogs)
+    ]
 
 
 def write(

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from runner.errors import SmmError
+from runner.sim.catalog import SHAPES, shape_for
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.limiter import Limiter
@@ -39,6 +40,7 @@ def serve(
     limit: str | None,
     others_rate: float,
     decimals: int,
+    catalog: str,
     listening: Callable[[str], None],
 ) -> None:
     """Serve until interrupted; ``listening`` gets the URL once the port is open."""
@@ -59,6 +61,7 @@ def serve(
         quirks=quirks,
         others_rate=others_rate,
         decimals=decimals,
+        catalog=catalog,
     )
     try:
         server = SimHTTPServer(SimEndpoint(panel, plan, limiter), host, port)
@@ -82,15 +85,64 @@ class Reset:
     deleted: bool  # False: it had no data
 
 
-def reset(ctx: Context, name: str) -> Reset:
-    """Delete the data of ``sim://NAME`` (NAME, or the URL itself) in the project's
-    ``.smm/sim/``: its next use starts with fresh accounts, balances and ids."""
+def change(
+    ctx: Context,
+    name: str,
+    service: int,
+    *,
+    rate: str | None = None,
+    title: str | None = None,
+    type: str | None = None,
+    gone: bool = False,
+) -> str:
+    """Change a service of ``sim://NAME`` (its rate, name or type, or take it off the
+    catalog), as panels do between one week and the next; the service as it is now."""
+    name = _name(name)
+    try:
+        amount = None if rate is None else Decimal(rate)
+    except InvalidOperation:
+        amount = None
+    if rate is not None and (amount is None or not amount.is_finite() or amount < 0):
+        raise SmmError(f"--rate {rate!r:.40} is not an amount of 0 or more")
+    path = sim_path(ctx.project, name)
+    if not path.is_file():
+        raise SmmError(f"sim://{name} has no data yet ({path}): use it once first")
+    url = next(
+        (p.url for p in ctx.project.panels.values() if p.url.startswith(f"sim://{name}")), ""
+    )
+    shape = _query(url).get("catalog", [shape_for(name)])[-1]
+    if shape not in SHAPES:
+        raise SmmError(f"sim://{name}: unknown catalog {shape!r}")
+    panel = SimPanel(path, catalog=shape)
+    try:
+        panel.services.change(service, rate=amount, name=title, type=type, gone=gone)
+        now = panel.services.now()[service]
+    except ValueError as exc:
+        raise SmmError(f"sim://{name}: {exc}") from None
+    finally:
+        panel.close()
+    state = "gone" if now.disabled else f"{now.type}, rate {now.rate} {panel.currency}"
+    return f"sim://{name} service {service}: {now.name} ({state})"
+
+
+def _name(name: str) -> str:
     if name.startswith("sim://"):
         name = urlsplit(name).netloc or "default"
     if not _NAME.fullmatch(name):
         raise SmmError(
             f"{name!r} is not a simulated panel's name (sim://NAME: letters, digits, . _ -)"
         )
+    return name
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def reset(ctx: Context, name: str) -> Reset:
+    """Delete the data of ``sim://NAME`` (NAME, or the URL itself) in the project's
+    ``.smm/sim/``: its next use starts with fresh accounts, balances and ids."""
+    name = _name(name)
     path = sim_path(ctx.project, name)
     deleted = False
     # SQLite's write-ahead log and index go with the file.

@@ -80,23 +80,11 @@ def test_a_plan_belongs_to_its_state(run: Runner, project: Sim, tmp_path: Path) 
     assert project.orders() == []
 
 
-def test_a_rate_rise_after_planning_makes_the_plan_stale(
-    run: Runner, project: Sim, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_rate_rise_after_planning_makes_the_plan_stale(run: Runner, project: Sim) -> None:
     write_campaign("c", followers(1))
     assert run("plan", "-o", "plan.json").code == 0
-    import dataclasses
-
-    from runner.sim import catalog, engine, lifecycle, requests
-
-    dearer = {
-        s.id: dataclasses.replace(s, rate=s.rate * 3) if s.id == 1 else s for s in catalog.CATALOG
-    }
-    for module in (catalog, engine, lifecycle, requests):
-        if hasattr(module, "BY_ID"):
-            monkeypatch.setattr(module, "BY_ID", dearer)
-        if hasattr(module, "CATALOG"):
-            monkeypatch.setattr(module, "CATALOG", tuple(dearer.values()))
+    rate = project.panel.services.now()[1].rate
+    project.panel.services.change(1, rate=rate * 3)
     refused(run, project, "now costs", "run smm plan again")
 
 

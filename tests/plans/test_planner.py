@@ -12,8 +12,9 @@ from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Servic
 from runner.config import campaign
 from runner.config.campaign import CampaignSpec
 from runner.config.yamldoc import loads
+from runner.plans.facts import PanelFacts
 from runner.plans.plan import Kind, Plan
-from runner.plans.planner import PanelFacts, make_plan
+from runner.plans.planner import make_plan
 from runner.state import (
     CancelRecord,
     LastStatus,

@@ -170,8 +170,29 @@ def check_move_keeps_everything_of_the_order(new_store: NewStore) -> None:
     assert sorted(store.records()) == ["a/y", "b/z"]
 
 
+def check_services_seen_are_kept_without_moving_serials(new_store: NewStore) -> None:
+    store = new_store()
+    assert store.services_seen() == {}
+    submit(store, "a/x", 7)
+    before = store.info()
+    said = {"name": "Likes: 100% real", "type": "Default", "rate": "0.90", "min": 10}
+    with store.transaction() as tx:
+        tx.saw_services("demo", {3: said, 12: {**said, "rate": "1.20"}})
+        tx.saw_services("my-panel:2", {3: {**said, "name": "Other"}})
+    with store.transaction() as tx:
+        tx.saw_services("demo", {3: {**said, "rate": "0.95"}})  # the latest wins
+    seen = store.services_seen()
+    assert seen == {
+        ("demo", 3): {**said, "rate": "0.95"},
+        ("demo", 12): {**said, "rate": "1.20"},
+        ("my-panel:2", 3): {**said, "name": "Other"},
+    }
+    assert store.info() == before  # not a change of what is recorded about orders
+
+
 CHECKS = [
     check_move_keeps_everything_of_the_order,
+    check_services_seen_are_kept_without_moving_serials,
     check_lineage_and_serials,
     check_failed_batch_leaves_nothing,
     check_never_submits_twice,

@@ -140,7 +140,7 @@ class Attention:
     """An order a person must look at, why, and what settles it."""
 
     address: str
-    kind: str  # in doubt | rejected | conflict | submitting
+    kind: str  # in doubt | rejected | conflict | submitting | drift
     why: str
     commands: tuple[str, ...] = ()
     advice: str = ""
