@@ -92,11 +92,6 @@ def _attached(plan: Plan, shown: list[Action]) -> dict[str, list[Check]]:
     return found
 
 
-def _check_line(check: Check) -> str:
-    """A check under its action, as it reads anywhere: ``file:line:col: level: text``."""
-    return str(check)
-
-
 def _create(action: Action, escape: Callable[[object], str], verbose: bool) -> list[str]:
     """The lines under a create: where (and why there), what it sends, units and cost."""
     lines = [
@@ -158,8 +153,8 @@ def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
             + [f"  {escape(line)}" for line in plan.reconciliation]
         )
     shown = [a for a in plan.actions if a.kind in SHOWN or (expand and a.spec)]
-    # Each check is said once: under the action it is about when that action is listed
-    # (with its file:line:col), else in the section of checks below.
+    # Each check is said once, with its file:line:col, in the checks below: the line of
+    # the action it is about does not say it again.
     attached = _attached(plan, shown)
     if shown or plan.moves:
         lines = ["smm will perform these actions:", ""]
@@ -176,9 +171,6 @@ def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
                 lines += choice.lines(action, verbose, escape)
             elif action.kind is Kind.CONFLICT:
                 lines += _conflict(action, escape)
-            lines += [
-                f"      [{_LEVEL[check.level]}]{escape(_check_line(check))}[/]" for check in about
-            ]
         sections.append(lines)
     unchanged = plan.count(Kind.NOOP)
     if unchanged:
@@ -207,11 +199,9 @@ def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
                 for p in balances
             ]
         )
-    said = {id(check) for about in attached.values() for check in about}
     checks = [
         f"[{_LEVEL[check.level]}]{escape(str(check))}[/]"
         for check in (*plan.warnings, *plan.errors)
-        if id(check) not in said
     ]
     if checks:
         sections.append(checks)
