@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 
 from bench.apply import smm, start_sim, stop_sim, write_project
+from bench.faultpoints import ACTIONS, POINTS
 from bench.postgres import database
 
 FAULTS = ("none", "rate_limit", "server_error", "html", "bad_json", "drop_before", "drop_after")
@@ -200,6 +201,54 @@ def trial(
     tally.by_fault[fault] = tally.by_fault.get(fault, 0) + 1
 
 
+def fault_points(state: str | None = None, nth: int = 3) -> dict[str, Any]:
+    """A kill and a failure at each step of placing an order (``bench.faultpoints``), each
+    hit on every run: the apply that comes next, alone, orders nothing twice; then the
+    usual repair and checks."""
+    tally = Tally()
+    missed: list[str] = []
+    sim, url = start_sim(5, ["--seed", "1"])
+    try:
+        for index, (point, action) in enumerate((p, a) for p in POINTS for a in ACTIONS):
+            name = f"fp{index}"
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                schema = f"?schema=faultpoint_{index}"
+                env = project(folder, url, name, None if state is None else state + schema)
+                marker = folder / "fault-point-hit"
+                hook = [sys.executable, "-m", "bench.faultpoints", point, action, str(nth)]
+                subprocess.run(
+                    [*hook, str(marker), "--", "apply", "--auto-approve", "--parallelism", "4"],
+                    cwd=folder,
+                    env=env,
+                    capture_output=True,
+                    check=False,
+                    timeout=600,
+                )
+                if not marker.exists():
+                    missed.append(f"{point}/{action}")
+                tally.killed_mid_apply += 1
+                settle(url)
+                smm(folder, env, "apply", "--auto-approve")  # the tool alone, first
+                check(folder, env, url, name, Tally())  # (unrecorded ones are in doubt)
+                links = [o["link"] for o in sim_orders(url) if f"/{name}/" in (o["link"] or "")]
+                tally.duplicates += len(links) - len(set(links))
+                repair(folder, env, url, name, tally)
+            tally.trials += 1
+            tally.by_fault[f"{point}/{action}"] = 1
+    finally:
+        stop_sim(sim)
+    return {
+        "name": "fault points",
+        "trials": tally.trials,
+        "points_missed": missed,
+        "duplicates": tally.duplicates,
+        "unrecorded_panel_orders": tally.unrecorded,
+        "corrupt_state_files": tally.corrupt,
+        "ok": tally.ok and not missed,
+    }
+
+
 def lose_database(state: str, how: str) -> None:
     """The database goes away under the apply: the server restarts, or every connection
     to the database ends.  Either way it answers again before this returns."""
@@ -333,11 +382,15 @@ def harness(
 
 def run() -> dict[str, Any]:
     sqlite = harness(trials_per_fault=15, concurrent_rounds=3)
+    points = fault_points()
     with database() as state:
         postgres = harness(trials_per_fault=15, concurrent_rounds=3, state=state, lose="restart")
+        pg_points = fault_points(state)
     return {
         "name": "crash-and-fault harness, SQLite and PostgreSQL",
         "sqlite": sqlite,
         "postgresql": postgres,
-        "ok": sqlite["ok"] and postgres["ok"],
+        "fault_points": points,
+        "fault_points_postgresql": pg_points,
+        "ok": sqlite["ok"] and postgres["ok"] and points["ok"] and pg_points["ok"],
     }

@@ -19,6 +19,7 @@ from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import SimEndpoint
+from runner.state.sqlite import SQLiteStore
 from tests.hostile import HostilePanel
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,9 +142,14 @@ def write_campaign(name: str, orders: list[str], extra: str = "", panel: str = "
     return path
 
 
-def followers(n: int, start: int = 0, service: int = 1, quantity: int = 100) -> list[str]:
+def followers(
+    n: int, start: int = 0, service: int = 1, quantity: int = 100, step: int = 0
+) -> list[str]:
+    """``n`` follower orders; with ``step``, each ``step`` more than the one before (so no
+    two look alike: they may be in flight together)."""
     return [
-        f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, quantity: {quantity}}}"
+        f"{{id: o{i}, service: {service}, link: https://instagram.com/u{i}, "
+        f"quantity: {quantity + step * i}}}"
         for i in range(start, start + n)
     ]
 
@@ -178,3 +184,23 @@ def typed(*args: str, env: dict[str, str] | None = None, stdin: str | None = Non
         timeout=120,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+class StoreClock:
+    """The SQLite state's clock, moved forward by the test (the store's ``clock_offset``,
+    the seam a shared state's server clock uses): a settle time passes without a wait.
+    Everything smm stamps or compares with the state is on this clock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+        self.offset = 0.0
+        monkeypatch.setattr(SQLiteStore, "clock_offset", 0.0)
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+        self._monkeypatch.setattr(SQLiteStore, "clock_offset", self.offset)
+
+
+@pytest.fixture
+def store_clock(monkeypatch: pytest.MonkeyPatch) -> StoreClock:
+    return StoreClock(monkeypatch)

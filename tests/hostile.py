@@ -7,7 +7,10 @@ one, else the common script); once a script runs out, its last reply repeats (so
 (``delay``), trickle its body (or its head too) one byte at a time, close the connection
 before or after the headers, carry a ``Content-Encoding: gzip`` body that is valid,
 broken or truncated, or be a huge body generated on the fly (never held in memory).
-Every request is recorded: its path, headers and form fields.
+A reply can also be ``gated``: it waits until the test opens the gate (``hold``/``release``),
+to hold requests at the panel while the test looks; and ``numbered``: ``{n}`` in its body
+becomes the request's ordinal (distinct order ids from one scripted reply).  Every request
+is recorded: its path, headers and form fields; ``wait_for_requests`` waits on them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import socket
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -41,6 +44,8 @@ class Reply:
     huge: int | None = None  # a body of this many bytes of ``filler``, generated
     declare_length: bool = True  # send Content-Length (else the body ends at close)
     filler: bytes = b" "
+    gated: bool = False  # wait for the panel's gate to open before answering
+    numbered: bool = False  # "{n}" in the body: the request's ordinal (1, 2, ...)
 
 
 @dataclass
@@ -74,9 +79,14 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[-1] for k, v in parse_qs(body.decode("latin-1"), True).items()}
         panel = self.server.panel
         self.request_record = Request(self.path, dict(self.headers.items()), body, form)
-        panel.record(self.request_record)
+        ordinal = panel.record(self.request_record)
         try:
-            self._answer(panel.next_reply(form.get("action")), panel.stopped)
+            reply = panel.next_reply(form.get("action"))
+            if reply.gated:
+                panel.gate.wait()
+            if reply.numbered:
+                reply = replace(reply, body=reply.body.replace(b"{n}", str(ordinal).encode()))
+            self._answer(reply, panel.stopped)
         except OSError:  # the client went away: that is its right
             self.close_connection = True
 
@@ -177,7 +187,9 @@ class HostilePanel:
     """The server, its script and its record.  Use as a context manager (or the fixture)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self.gate = threading.Event()  # open unless a test holds it
+        self.gate.set()
         self._scripts: dict[str | None, list[Reply]] = {}
         self._last: dict[str | None, Reply] = {}
         self.requests: list[Request] = []
@@ -230,9 +242,28 @@ class HostilePanel:
                     return self._last[script]
         return Reply(500, b"no reply scripted", (("Content-Type", "text/plain"),))
 
-    def record(self, request: Request) -> None:
+    def record(self, request: Request) -> int:
         with self._lock:
             self.requests.append(request)
+            self._lock.notify_all()
+            return len(self.requests)
+
+    def wait_for_requests(self, count: int, timeout: float, action: str | None = None) -> bool:
+        """True once ``count`` requests (of ``action``, if given) have arrived; False at
+        ``timeout``."""
+
+        def arrived() -> bool:
+            return sum(action is None or r.action == action for r in self.requests) >= count
+
+        with self._lock:
+            return self._lock.wait_for(arrived, timeout)
+
+    def hold(self) -> None:
+        """Gated replies wait from now on, until ``release``."""
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
 
     def actions(self) -> list[str | None]:
         with self._lock:
@@ -244,6 +275,7 @@ class HostilePanel:
 
     def __exit__(self, *exc: object) -> None:
         self.stopped.set()
+        self.gate.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

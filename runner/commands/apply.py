@@ -18,6 +18,10 @@ from runner.commands.output import err, out
 from runner.commands.scope import reconcile_option, target_options
 from runner.workflows.context import Context
 
+# Each panel's connection pool (runner.panel.http.MAX_CONNECTIONS; a test checks): above
+# it, orders would wait for a connection while counted as sent.
+MAX_PARALLELISM = 64
+
 
 @click.command(
     epilog=examples(
@@ -31,8 +35,8 @@ from runner.workflows.context import Context
     "--parallelism",
     default=8,
     show_default=True,
-    type=click.IntRange(1, 64),
-    help="Orders placed at once (each panel's rate_limit still applies).",
+    type=click.IntRange(1, MAX_PARALLELISM),
+    help=f"Orders placed at once, at most {MAX_PARALLELISM} (each panel's rate_limit applies).",
 )
 @lock_timeout_option
 @reconcile_option

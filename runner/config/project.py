@@ -23,6 +23,10 @@ PROJECT_FILE = "smm.yaml"
 DEFAULT_STATE = ".smm/state.db"
 # The panel client's default (runner.panel.http.DEFAULT_MAX_ANSWER_BYTES; a test checks).
 DEFAULT_MAX_ANSWER_MB = 32
+# Without settle_seconds: how long after giving up on an answer a real panel is assumed
+# to have surely finished the request (at least this, and at least 4 timeouts).  A panel
+# that creates an order later than that could be ordered from twice; say so in smm.yaml.
+DEFAULT_SETTLE = 120.0
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,21 @@ class PanelConfig:
     location: Location | None = None
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_MB * 2**20
     decimals: int | None = None  # how the panel rounds money (decimals:, or sim://?decimals=)
+    # Look-alike orders (same service, units, charge) that may be in flight at once.
+    identical_in_flight: int = 1
+    # "request_id": the panel honours an idempotency key on add.
+    idempotency: str | None = None
 
     @property
     def settle(self) -> float:
-        """Seconds after giving up on an answer until the request is surely finished."""
-        return self.timeout if self.settle_seconds is None else self.settle_seconds
+        """Seconds after giving up on an answer until the request is surely finished: the
+        configured time, else a conservative default (the built-in simulator finishes a
+        request before it answers: its timeout is enough)."""
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        if self.is_sim:
+            return self.timeout
+        return max(DEFAULT_SETTLE, 4 * self.timeout)
 
     @property
     def is_sim(self) -> bool:
@@ -158,6 +172,8 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
             location=doc.location(("panels", name), key=True),
             max_answer_bytes=max(1, int(answer_mb * 2**20)),
             decimals=raw.get("decimals", _sim_decimals(raw["url"])),
+            identical_in_flight=int(raw.get("identical_in_flight", 1)),
+            idempotency=raw.get("idempotency"),
         )
         if not panels[name].is_sim:
             problem = url_problem(raw["url"])

@@ -21,21 +21,21 @@ import datetime as _dt
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 
 from runner.api import ordertypes
-from runner.api.models import ItemError
-from runner.errors import Halted, NotSent, OutcomeUnknown, PanelError, PanelRejected
+from runner.errors import Halted, NotSent, OutcomeUnknown, PanelRejected
+from runner.execution import batches
+from runner.execution.claims import Claims
+from runner.execution.pacer import Kind as AlikeKind
 from runner.execution.pacer import Pacer
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
+from runner.panel.identity import request_id
 from runner.plans.plan import Action, Kind, Plan
 from runner.state import (
-    CancelRecord,
     Evidence,
-    RefillRecord,
     StateError,
     StateStore,
     Transaction,
@@ -69,6 +69,9 @@ class Executor:
         stop: threading.Event | None = None,
         settle: Mapping[str, float] | None = None,
         bound_after: Mapping[str, _dt.datetime] | None = None,
+        identical_in_flight: Mapping[str, int] | None = None,
+        lost_alikes: Mapping[AlikeKind, Iterable[_dt.datetime]] | None = None,
+        claims: Claims | None = None,
     ) -> None:
         self.store = store
         self.clients = clients
@@ -94,6 +97,12 @@ class Executor:
         self.settle = {p: s + store.clock_margin for p, s in (settle or {}).items()}
         self.bound_after = dict(bound_after or {})
         self.held_seconds = 0.0
+        # Look-alikes (runner.execution.pacer): how many of a kind may be out at once per
+        # panel, and the lost answers of earlier applies they must not overlap.
+        self.identical_in_flight = dict(identical_in_flight or {})
+        self.lost_alikes = dict(lost_alikes or {})
+        # The addresses that own each order id: an id answered twice is a contradiction.
+        self.claims = claims or Claims()
 
     def _record(self, write: Callable[[Transaction], None]) -> None:
         """Committed, durably, before this returns."""
@@ -183,23 +192,26 @@ class Executor:
             self.bound_after,
             self.stop,
             self.on_notice,
+            identical_in_flight=self.identical_in_flight,
+            lost_alikes=self.lost_alikes,
         )
-        creates = pacer.order(creates)
 
         def prepare() -> None:
             try:
-                for action in creates:
-                    if not self.stop.is_set():
-                        pacer.before(action)
+                for action in pacer.turns():
                     if self.stop.is_set():
                         results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     try:
-                        self._begin(action)
+                        begun = self._begin(action, pacer.marks(action))
                     except BaseException as exc:
                         self.stop.set()
                         pacer.ended(action, lost=False)
                         results.put(exc)
+                        continue
+                    if not begun:  # stopped meanwhile: nothing recorded
+                        pacer.ended(action, lost=False)
+                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
                         continue
                     ready.put(action)
             finally:
@@ -249,14 +261,19 @@ class Executor:
         if error is not None:
             raise error
 
-    def _begin(self, action: Action) -> None:
-        """Record ``submitting`` and commit: from here on the order may be placed."""
+    def _begin(self, action: Action, marks: Mapping[str, str]) -> bool:
+        """Record ``submitting`` and commit: from here on the order may be placed.  The
+        order joins ``queued`` as its record is queued, under the lock, so a second Ctrl-C
+        at any moment withdraws it (its withdrawal is written after it); False, with
+        nothing recorded, once stopping.  ``marks``: what the pacer keeps of the send
+        order (the look-alike this one was sent after)."""
         fingerprint = action.fingerprint
         assert action.service is not None and fingerprint is not None
         with self._lock:
             known_below = self.known_ids.get(action.panel)
-        self._record(
-            lambda tx: tx.begin_submit(
+
+        def write(tx: Transaction) -> None:
+            tx.begin_submit(
                 action.address,
                 action.campaign,
                 action.panel,
@@ -265,14 +282,25 @@ class Executor:
                     **(action.spec or {}),
                     "units": action.units,
                     "service_type": action.service_type,
+                    **self.clients[action.panel].marks(action.address, fingerprint),
+                    **marks,
                 },
                 action.cost,
                 self.apply_id,
                 known_below,
             )
-        )
+
         with self._lock:
+            if self.stop.is_set():
+                return False
+            receipt = self._running().write(write, wait=False)
             self.queued.add(action.address)
+        if not receipt.committed():
+            with self._lock:
+                self.queued.discard(action.address)
+            assert receipt.error is not None
+            raise receipt.error
+        return True
 
     def _send(self, action: Action) -> Sent:
         """Send ``add`` for an action whose ``submitting`` is committed; record the
@@ -328,8 +356,12 @@ class Executor:
         assert action.service is not None
         sent_at = self._stamp()
         try:
+            assert action.fingerprint is not None
             order_id = self.clients[action.panel].add(
-                action.service, wire_params(action), self._on_wire(action)
+                action.service,
+                wire_params(action),
+                self._on_wire(action),
+                request_id=request_id(action.address, action.fingerprint),
             )
         except Halted:
             # Never on the wire (or only refused before it, 429): surely not placed.
@@ -363,6 +395,14 @@ class Executor:
             self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
         seen = Evidence(sent_at, self._stamp())
+        owner = self.claims.claim(action.panel, order_id, action.address)
+        if owner is not None:
+            reason = (
+                f"the panel answered order {order_id}, which is {owner}'s: the answer "
+                "cannot be trusted, the order may or may not exist"
+            )
+            receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
+            return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         with self._lock:
             self.known_ids[action.panel] = max(order_id, self.known_ids.get(action.panel, 0))
         # Lost to a crash or a power cut, this write would leave `submitting`, read as in
@@ -371,79 +411,10 @@ class Executor:
         placed = Outcome(action.address, Result.PLACED, "", order_id, action.cost, action.currency)
         return placed, receipt
 
-    # --- refills and cancels ----------------------------------------------------------
-
-    def _by_panel(self, actions: list[Action]) -> dict[str, dict[int, Action]]:
-        groups: dict[str, dict[int, Action]] = {}
-        for action in actions:
-            assert action.order_id is not None
-            groups.setdefault(action.panel, {})[action.order_id] = action
-        return groups
+    # --- refills and cancels (runner.execution.batches) ---------------------------------
 
     def refills(self, actions: list[Action]) -> list[Outcome]:
-        return self._batch(
-            actions,
-            "refill",
-            lambda client, ids: client.refill_many(ids),
-            ok=lambda at, a, refill: (
-                RefillRecord(at, refill),
-                Outcome(a.address, Result.REFILL_REQUESTED, f"refill {refill}", a.order_id),
-            ),
-            failed=lambda at, a, message: (
-                RefillRecord(at, None, message),
-                Outcome(a.address, Result.REFILL_FAILED, message, a.order_id),
-            ),
-        )
+        return batches.refills(actions, self.clients, self._stamp, self._record)
 
     def cancels(self, actions: list[Action]) -> list[Outcome]:
-        return self._batch(
-            actions,
-            "cancel",
-            lambda client, ids: client.cancel(ids),
-            ok=lambda at, a, _: (
-                CancelRecord(at, True),
-                Outcome(a.address, Result.CANCEL_REQUESTED, "", a.order_id),
-            ),
-            failed=lambda at, a, message: (
-                CancelRecord(at, False, message),
-                Outcome(a.address, Result.CANCEL_FAILED, message, a.order_id),
-            ),
-        )
-
-    def _batch(
-        self,
-        actions: list[Action],
-        method: str,
-        call: Callable[[PanelClient, list[int]], Mapping[int, Any]],
-        ok: Callable[[str, Action, Any], tuple[Any, Outcome]],
-        failed: Callable[[str, Action, str], tuple[Any, Outcome]],
-    ) -> list[Outcome]:
-        """One batched call per panel (the client sends 100 ids a request); every answer,
-        success or per-item error, is recorded in one transaction per panel."""
-        outcomes = []
-        for panel, by_id in self._by_panel(actions).items():
-            at = self._stamp()
-            try:
-                answers = call(self.clients[panel], list(by_id))
-            except PanelError as exc:
-                answers = {i: ItemError(exc.detail) for i in by_id}
-            records = []
-            for order_id, action in by_id.items():
-                answer = answers[order_id]
-                if isinstance(answer, ItemError) or answer is False:
-                    message = answer.message if isinstance(answer, ItemError) else "refused"
-                    record, outcome = failed(at, action, message)
-                else:
-                    record, outcome = ok(at, action, answer)
-                records.append((action.address, record))
-                outcomes.append(outcome)
-            self._record(_writer(method, records))
-        return outcomes
-
-
-def _writer(method: str, records: list[tuple[str, Any]]) -> Callable[[Transaction], None]:
-    def write(tx: Any) -> None:
-        for address, record in records:
-            getattr(tx, method)(address, record)
-
-    return write
+        return batches.cancels(actions, self.clients, self._stamp, self._record)

@@ -5,32 +5,33 @@ no way to look an order up, but it leaves evidence:
 
 - ``status`` with many ids answers for the account's own orders and says ``Incorrect
   order ID`` for any other id (other customers', or none);
-- order ids are global and grow with time: an order a request created has an id above
-  every own order whose answer had arrived before the request was sent, and below every
-  own order sent after the request surely finished on the panel (it gave up, then a
-  settle time passed);
+- order ids grow with time, so each in-doubt order has a window of ids that holds its
+  order if it exists (``runner.execution.windows``);
 - a fresh order's ``charge`` is its cost (as the panel rounds it) and ``remains`` is at
-  most its units.
+  most its units;
+- look-alikes (same service, same charge) are never in flight together on one panel:
+  each was sent after the previous one's request had ended, so their ids follow their
+  send order (``runner.execution.matching`` weighs that).
 
-So for an in-doubt order D, the ids between those two bounds (its window) hold D's order
-if it exists.  Probing them (100 a call) finds the account's own orders there; those no
-record claims are candidates:
+Probing the windows (100 ids a call) finds the account's own orders there; those no
+record claims are candidates, each the order of some in-doubt request.  Orders in doubt
+that could share a candidate are weighed together:
 
-- exactly one candidate fits D, and no other doubtful order could be it -> it is D's
-  order: import it (the evidence goes into the event);
-- a window bounded on both sides, fully probed, holds no unclaimed own order -> D was
-  never placed: it is proven absent and placed again;
-- anything else (no upper bound yet, a budget that ran out, two identical doubtful
-  orders for two candidates, a candidate that does not fit) -> it stays in doubt, with
-  what was found and the one command that settles it.
+- in every way of giving the candidates to them (each to one that fits it, in send
+  order), D owns the same candidate, and D's window is closed and fully probed -> it is
+  D's order: import it (the evidence goes into the event);
+- D's window, closed and fully probed, holds no unclaimed own order, or D owns nothing
+  in every way of giving the candidates out -> D was never placed: proven absent;
+- anything else (an open window: never imported from, since an order placed by hand
+  would look the same; a budget that ran out; look-alikes sent together; a candidate
+  that does not fit; ids that went down) -> it stays in doubt, with the reason.
 
 A candidate another record claims is never imported; nothing is retried without a
-bounded, fully probed window.
+closed, fully probed window.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,63 +39,19 @@ from decimal import Decimal
 from typing import Any
 
 from runner.api.models import ItemError, OrderInfo, OrderStatus
-from runner.clock import parse_moment
-from runner.money import charge_fits
+from runner.execution.matching import TooMany, outcomes
+from runner.execution.windows import BATCH, Window, fits, windows
 from runner.state import OrderRecord, Phase
 
-BATCH = 100
+__all__ = ["Decision", "Verdict", "Window", "decide", "fits", "probe_plan", "rounding", "windows"]
 
 
 class Verdict(enum.StrEnum):
     IMPORT = "import"
     ABSENT = "absent"
     UNDECIDED = "undecided"
-
-
-# Ids probed next to a known bound when the other bound is unknown: the request's order,
-# if it exists, was created moments before (or after) that own order.
-NEAR = 4 * BATCH
-
-
-@dataclass(frozen=True)
-class Window:
-    """The ids that hold an in-doubt order's order, if it exists: ``low < id < high``."""
-
-    address: str
-    low: int | None  # None: no own order's answer had arrived before it was sent
-    high: int | None  # None: no own order was sent after this request surely ended
-    settled: bool  # whether the request has surely finished on the panel
-
-    @property
-    def bounded(self) -> bool:
-        return self.low is not None and self.high is not None
-
-    @property
-    def size(self) -> int | None:
-        if self.low is None or self.high is None:
-            return None
-        return max(0, self.high - self.low - 1)
-
-    def contains(self, order_id: int) -> bool:
-        return (self.low is None or order_id > self.low) and (
-            self.high is None or order_id < self.high
-        )
-
-    def ids(self, limit: int) -> range:
-        """The whole window when it is bounded and fits ``limit``; else the ids next to
-        its known bound (where a candidate can be found, though absence cannot be)."""
-        if self.low is not None and self.high is not None:
-            if self.high - self.low - 1 <= limit:
-                return range(self.low + 1, self.high)
-            return range(self.low + 1, self.low + 1 + min(NEAR, limit))
-        if self.low is not None:
-            return range(self.low + 1, self.low + 1 + min(NEAR, limit))
-        if self.high is not None:
-            return range(max(1, self.high - min(NEAR, limit)), self.high)
-        return range(0)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"low": self.low, "high": self.high}
+    # Sent to a panel that honours idempotency keys: sent again with the same key.
+    RESEND = "resend"
 
 
 @dataclass(frozen=True)
@@ -118,80 +75,6 @@ class Decision:
         }
 
 
-_time = parse_moment
-
-
-def _sent_lower(record: OrderRecord) -> _dt.datetime | None:
-    """A moment no later than the request left: when it was sent, else when it was
-    recorded as about to be (``submitting`` is committed before sending)."""
-    return _time(record.evidence.sent_at) or _time(record.created_at)
-
-
-def windows(
-    doubtful: Sequence[OrderRecord],
-    records: Iterable[OrderRecord],
-    settle: float,
-    now: _dt.datetime,
-    margin: float = 0.0,
-) -> dict[str, Window]:
-    """Each in-doubt order's window, from the records of the same panel.
-
-    ``margin``: how far the clocks that wrote the times may disagree (runners sharing a
-    state); every comparison of two times keeps that much room, and none trusts a tie."""
-    placed = [r for r in records if r.phase is Phase.PLACED and r.order_id is not None]
-    slack = _dt.timedelta(seconds=margin)
-    result: dict[str, Window] = {}
-    for record in doubtful:
-        low = record.evidence.known_below
-        sent = _sent_lower(record)
-        if sent is not None:
-            # Own orders whose answer (to an add: an import has none) arrived before this
-            # request left are older.
-            for other in placed:
-                answered = _time(other.evidence.gave_up_at)
-                if answered is not None and answered + slack < sent and other.order_id:
-                    low = max(low or 0, other.order_id)
-        gave_up = _time(record.evidence.gave_up_at)
-        high = None
-        settled = gave_up is not None and now >= gave_up + _dt.timedelta(seconds=settle)
-        if gave_up is not None:
-            # Own orders sent after this request surely ended are newer.  A recorded
-            # send time is taken just before the request leaves, never after.
-            after = gave_up + _dt.timedelta(seconds=settle) + slack
-            later = [
-                o.order_id
-                for o in placed
-                if o.order_id is not None
-                and (s := _time(o.evidence.sent_at)) is not None
-                and s > after
-            ]
-            if later:
-                high = min(later)
-        result[record.address] = Window(record.address, low, high, settled)
-    return result
-
-
-def fits(record: OrderRecord, info: OrderInfo, slack: Decimal | None = None) -> bool:
-    """Could this status be the order of ``record``: its charge is the order's cost (as
-    the panel rounds it; lower when refunded; up to it for a subscription's worst case)
-    and it has no more left to deliver than it ordered (all of it while pending)."""
-    cost = record.estimated_cost
-    units = record.spec.get("units")
-    if cost is not None and info.charge is None:
-        return False  # nothing to compare: it cannot be told to be this order
-    if info.charge is not None and cost is not None:
-        refunded = info.status in (OrderStatus.PARTIAL, OrderStatus.CANCELED, OrderStatus.REFUNDED)
-        open_ended = record.spec.get("service_type") == "Subscriptions"
-        if not charge_fits(info.charge, cost, refunded=refunded, at_most=open_ended, slack=slack):
-            return False
-    if info.remains is not None and isinstance(units, int):
-        if info.remains > units:
-            return False
-        if info.status is OrderStatus.PENDING and info.remains != units:
-            return False
-    return True
-
-
 def decide(
     doubtful: Sequence[OrderRecord],
     spans: Mapping[str, Window],
@@ -203,79 +86,137 @@ def decide(
     probed.  A window is known whole only when every id in it was answered for, each one
     by the panel itself (an id missing from the answer, or an entry that cannot be read,
     proves nothing), and the own orders at its two ends were answered as own orders (a
-    panel that does not answer for its known orders proves nothing either).
-
-    Imports come first and settle one another: an order imported claims its id, which
-    may leave another doubtful order a single candidate (or none) in the next pass."""
-    claimed = set(claimed)
-    own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo)}
+    panel that does not answer for its known orders proves nothing either)."""
+    taken = set(claimed)
+    own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo) and i not in taken}
     complete = {d.address for d in doubtful if _whole(spans[d.address], probed)}
-    found: dict[str, Decision] = {}
-    open_ = [d for d in doubtful]
-    while True:
-        unclaimed = {i: info for i, info in own.items() if i not in claimed}
-        suitors = _suitors(open_, spans, unclaimed, slack)
-        progress = False
-        for record in open_:
-            span = spans[record.address]
-            if not span.settled:
-                continue
-            matching = [
-                i
-                for i in unclaimed
-                if span.contains(i) and fits(record, unclaimed[i], slack) and i not in claimed
-            ]
-            if len(matching) == 1 and suitors[matching[0]] == [record.address]:
-                order_id = matching[0]
-                info = unclaimed[order_id]
-                found[record.address] = Decision(
-                    record.address,
-                    Verdict.IMPORT,
-                    f"order {order_id} is the only unclaimed own order that fits, in its window",
-                    order_id=order_id,
-                    window=span,
-                    evidence=_evidence(record, span, complete, unclaimed)
-                    | {"charge": None if info.charge is None else str(info.charge)},
-                    found=info,
-                )
-                claimed.add(order_id)
-                progress = True
-        open_ = [d for d in open_ if d.address not in found]
-        if not progress:
-            break
-    unclaimed = {i: info for i, info in own.items() if i not in claimed}
-    suitors = _suitors(open_, spans, unclaimed, slack)
-    by_address = {d.address: d for d in doubtful}
+    could = {
+        d.address: {i for i in own if spans[d.address].contains(i) and fits(d, own[i], slack)}
+        for d in doubtful
+        if spans[d.address].contradiction is None
+    }
     decisions = []
-    for record in doubtful:
-        if record.address in found:
-            decisions.append(found[record.address])
-            continue
+    for group in _groups(doubtful, could):
+        decisions += _weigh(group, spans, own, could, complete)
+    order = {d.address: n for n, d in enumerate(doubtful)}
+    return sorted(decisions, key=lambda d: order[d.address])
+
+
+def _groups(
+    doubtful: Sequence[OrderRecord], could: Mapping[str, set[int]]
+) -> list[list[OrderRecord]]:
+    """The in-doubt orders that could own a common candidate, together (in send order)."""
+    parent = {d.address: d.address for d in doubtful}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    owner_of: dict[int, str] = {}
+    for d in doubtful:
+        for i in could.get(d.address, ()):
+            if i in owner_of:
+                parent[root(d.address)] = root(owner_of[i])
+            else:
+                owner_of[i] = d.address
+    groups: dict[str, list[OrderRecord]] = {}
+    for d in doubtful:
+        groups.setdefault(root(d.address), []).append(d)
+    return list(groups.values())
+
+
+def _weigh(
+    group: list[OrderRecord],
+    spans: Mapping[str, Window],
+    own: Mapping[int, OrderInfo],
+    could: Mapping[str, set[int]],
+    complete: set[str],
+) -> list[Decision]:
+    addresses = [d.address for d in group]
+    candidates = set().union(*(could.get(a, set()) for a in addresses))
+    sound = all(
+        spans[a].settled and spans[a].bounded and a in complete and a in could for a in addresses
+    )
+    found: dict[str, set[int | None]] | None = None
+    if sound:
+        before = {(a, b) for a in addresses for b in addresses if spans[a].before(spans[b])}
+        for mid in addresses:  # sent after one sent after: the order is transitive
+            before |= {(a, c) for a, b in before if b == mid for m, c in before if m == mid}
+        try:
+            found = outcomes(addresses, candidates, could, before)
+        except TooMany:
+            found = None
+    decisions = []
+    for record in group:
         span = spans[record.address]
-        evidence = _evidence(record, span, complete, unclaimed)
-        mine = [i for i in unclaimed if span.contains(i)]
-        matching = [i for i in mine if fits(record, unclaimed[i], slack)]
+        evidence = _evidence(record, span, complete, own)
+        mine = [i for i in own if span.contains(i)]
+        owns = None if found is None else found[record.address]
         if not span.settled:
             verdict, reason = (
                 Verdict.UNDECIDED,
-                "its request may still be in the panel (waiting for the settle time)",
+                "its request may still be in the panel (waiting for the settle time, "
+                f"{span.settle:g} s after smm gave up on it)",
             )
+        elif span.contradiction is not None:
+            verdict, reason = Verdict.UNDECIDED, span.contradiction
         elif span.bounded and record.address in complete and not mine:
             verdict = Verdict.ABSENT
-            reason = f"no own order between {span.low} and {span.high}: it was never placed"
+            reason = _absent(span)
+        elif owns is not None and len(owns) == 1 and None not in owns:
+            (order_id,) = owns
+            assert order_id is not None
+            info = own[order_id]
+            rivals = len(group) - 1
+            reason = (
+                f"order {order_id} is the only unclaimed own order that fits, in its window"
+                if not rivals
+                else f"order {order_id} is its order in the send order of {len(group)} "
+                "look-alikes in doubt"
+            )
+            decisions.append(
+                Decision(
+                    record.address,
+                    Verdict.IMPORT,
+                    reason,
+                    order_id=order_id,
+                    window=span,
+                    evidence=evidence
+                    | {"charge": None if info.charge is None else str(info.charge)},
+                    found=info,
+                )
+            )
+            continue
+        elif owns == {None} and set(mine) <= candidates:
+            verdict = Verdict.ABSENT
+            reason = (
+                f"its look-alikes in doubt own every fitting order in its window "
+                f"({', '.join(map(str, sorted(set(mine))))}), in the order they were sent: "
+                "it was never placed"
+            )
         else:
             verdict = Verdict.UNDECIDED
-            reason = _why_undecided(record, span, complete, matching, mine, suitors, by_address)
+            reason = _why_undecided(record, span, complete, group, could, owns, mine)
         decisions.append(Decision(record.address, verdict, reason, window=span, evidence=evidence))
     return decisions
 
 
+def _absent(span: Window) -> str:
+    return (
+        f"no own order between {span.low} and {span.high} (sent after it surely ended, "
+        f"assuming the panel finishes a request within {span.settle:g} s of smm giving "
+        "up on it): it was never placed"
+    )
+
+
 def _whole(span: Window, probed: Mapping[int, OrderInfo | ItemError]) -> bool:
     """Whether the panel answered for every id of the window, and for its two ends."""
-    if span.low is None or span.high is None:
+    if span.low is None or span.high is None or span.contradiction is not None:
         return False
-    if span.high - span.low - 1 <= 0:
-        return True  # two own orders in a row: nothing can be between them
+    if span.high <= span.low:
+        return False
     for end in (span.low, span.high):
         if not isinstance(probed.get(end), OrderInfo):
             return False
@@ -284,19 +225,6 @@ def _whole(span: Window, probed: Mapping[int, OrderInfo | ItemError]) -> bool:
         if answer is None or (isinstance(answer, ItemError) and not answer.said):
             return False
     return True
-
-
-def _suitors(
-    open_: Sequence[OrderRecord],
-    spans: Mapping[str, Window],
-    unclaimed: Mapping[int, OrderInfo],
-    slack: Decimal | None,
-) -> dict[int, list[str]]:
-    """Which doubtful orders each unclaimed own order could be."""
-    return {
-        i: [d.address for d in open_ if spans[d.address].contains(i) and fits(d, info, slack)]
-        for i, info in unclaimed.items()
-    }
 
 
 def _evidence(
@@ -313,28 +241,49 @@ def _why_undecided(
     record: OrderRecord,
     span: Window,
     complete: set[str],
-    matching: list[int],
+    group: list[OrderRecord],
+    could: Mapping[str, set[int]],
+    owns: set[int | None] | None,
     mine: list[int],
-    suitors: Mapping[int, list[str]],
-    by_address: Mapping[str, OrderRecord],
 ) -> str:
-    if len(matching) > 1 or (matching and len(suitors[matching[0]]) > 1):
-        rivals = sorted({a for i in matching for a in suitors[i]} - {record.address})
-        return (
-            f"orders {', '.join(map(str, matching))} fit it"
-            + (f", and also {', '.join(rivals)}" if rivals else "")
-            + ": which is which cannot be told"
-        )
-    if mine and not matching:
-        return f"own orders {', '.join(map(str, mine))} are in its window but do not fit it"
+    matching = sorted(could.get(record.address, set()))
+    rivals = sorted(d.address for d in group if d.address != record.address)
     if span.high is None:
-        return "no own order was sent after it surely ended, so its window has no end yet"
+        return (
+            "no own order was sent after it surely ended, so its window has no end yet "
+            "(never imported from: the next order placed on this panel closes it)"
+        )
     if span.low is None:
         return "no own order was known before it was sent, so its window has no start"
     if record.address not in complete:
         return (
             "its whole window could not be checked (the probe budget ran out, or the panel "
             "did not answer for every id in it)"
+        )
+    if mine and not matching:
+        return f"own orders {', '.join(map(str, mine))} are in its window but do not fit it"
+    if any(d.address not in complete or not span.bounded for d in group):
+        return (
+            f"look-alikes in doubt ({', '.join(rivals)}) could own the same orders, and "
+            "not all of their windows are closed and checked"
+        )
+    if owns is not None and not owns:
+        return (
+            f"orders {', '.join(map(str, matching))} fit it"
+            + (f", and also {', '.join(rivals)}" if rivals else "")
+            + ": more fitting orders than orders in doubt, which is whose cannot be told"
+        )
+    if matching and owns is not None and None in owns:
+        return (
+            f"orders {', '.join(map(str, matching))} fit it, and also "
+            f"{', '.join(rivals)}: look-alikes lost in a row made fewer orders than "
+            "requests, and which of them made none cannot be told"
+        )
+    if matching:
+        return (
+            f"orders {', '.join(map(str, matching))} fit it"
+            + (f", and also {', '.join(rivals)}" if rivals else "")
+            + ": which is which cannot be told (look-alikes sent together)"
         )
     return "the evidence does not settle it"
 
@@ -375,7 +324,7 @@ def probe_plan(spans: Mapping[str, Window], budget_calls: int) -> list[int]:
         if not span.settled:
             continue
         wanted = set(span.ids(max(0, limit - len(chosen) - 2)))
-        if span.bounded and span.size and len(wanted) == span.size:
+        if span.bounded and len(wanted) == span.size:
             wanted |= {span.low or 0, span.high or 0}
         if len(chosen | wanted) > limit:
             continue

@@ -40,7 +40,7 @@ def size_text(limit: int) -> str:
 
 
 def late(seconds: float) -> str:
-    return f"timed out: no complete answer within {seconds:g} s"
+    return f"timed out: no complete answer within {round(seconds, 2):g} s"
 
 
 def too_large(limit: int) -> BadAnswer:

@@ -33,7 +33,13 @@ from runner.api.models import (
 from runner.errors import (
     UnexpectedResponse,
 )
-from runner.panel.http import DEFAULT_MAX_ANSWER_BYTES, PanelConnection, RetryPolicy
+from runner.panel.http import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    MAX_CONNECTIONS,
+    PanelConnection,
+    RetryPolicy,
+)
+from runner.panel.identity import account_of, request_id
 
 log = logging.getLogger("runner.panel")
 
@@ -78,10 +84,15 @@ class PanelClient:
         sleep: Callable[[float], None] = time.sleep,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        max_connections: int = MAX_CONNECTIONS,
+        idempotent: bool = False,
     ) -> None:
         self.name = name
         self.url = url
         self.display_url = display_url or url
+        self.account = account_of(self.display_url, key)
+        # ``idempotency: request_id``: every add carries its order's stable key.
+        self.idempotent = idempotent
         self._http = PanelConnection(
             name,
             url,
@@ -93,6 +104,7 @@ class PanelClient:
             sleep=sleep,
             max_answer_bytes=max_answer_bytes,
             clock=clock,
+            max_connections=max_connections,
         )
 
     @property
@@ -158,9 +170,12 @@ class PanelClient:
         service: int,
         params: Mapping[str, ParamValue],
         on_wire: Callable[[], AbstractContextManager[object]] = nullcontext,
+        request_id: str | None = None,
     ) -> int:
         """Place an order; returns the panel's order id.  ``on_wire`` is entered around
-        each attempt once its turn has come, just before it goes out.
+        each attempt once its turn has come, just before it goes out.  ``request_id``
+        goes with it to a panel declared idempotent (a repeated key answers with the
+        order already made), and to no other.
 
         Raises ``PanelRejected`` (refused: no order), ``NotSent`` (surely no order, after
         retries; ``Halted`` when stopped before it went out) or ``OutcomeUnknown`` (there
@@ -169,8 +184,18 @@ class PanelClient:
         form = {"service": str(service)}
         for name, value in params.items():
             form[name] = encode_param(value)
+        if request_id is not None and self.idempotent:
+            form["request_id"] = request_id
         body = self._http.call("add", form, write_once=True, on_wire=on_wire)
         return self._placement(body)
+
+    def marks(self, address: str, fingerprint: str) -> dict[str, str]:
+        """What an order's record keeps of how it was sent: the account, and the
+        idempotency key when the add carries one."""
+        marks = {"account": self.account}
+        if self.idempotent:
+            marks["request_id"] = request_id(address, fingerprint)
+        return marks
 
     def _placement(self, body: object) -> int:
         """The order id of an ``add`` answer that is no refusal (``http`` took those), or

@@ -4,9 +4,9 @@ failure into the error tree of ``runner.errors``.
 Each attempt has one deadline (the panel's ``timeout``, over the whole request) and reads
 at most ``max_answer_bytes`` of answer, which ``runner.panel.answer`` parses and scrubs; it
 ends in a JSON value or a ``PanelError``.  Reads and the naturally idempotent writes
-(refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` with exponential backoff and
-jitter, honouring ``Retry-After``; ``add`` retries only on ``NotSent``, because a repeated
-``add`` places (and charges) a second order.
+(refill, cancel) retry on ``NotSent`` and ``OutcomeUnknown`` (``runner.panel.retry``: within
+twice the timeout in all, honouring ``Retry-After``); ``add`` retries only on ``NotSent``,
+because a repeated ``add`` places (and charges) a second order.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import tenacity
 
 from runner import __version__
 from runner.api.models import error_text
@@ -40,7 +37,17 @@ from runner.errors import (
 )
 from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
 from runner.panel.ratelimit import Throttle
-from runner.panel.transport import Deadline, DeadlineTransport
+from runner.panel.retry import Budget, RetryPolicy, retry_after, with_retries
+from runner.panel.transport import Deadline, DeadlineTransport, Slots
+
+__all__ = [
+    "DEFAULT_MAX_ANSWER_BYTES",
+    "MAX_CONNECTIONS",
+    "PanelConnection",
+    "RetryPolicy",
+    "Secret",
+    "check_url",
+]
 
 log = logging.getLogger("runner.panel")
 
@@ -62,19 +69,24 @@ class Secret:
     __str__ = __repr__
 
 
+class _Halt(threading.Event):
+    """An event that, once set, also wakes the requests waiting for a connection."""
+
+    def __init__(self, slots: Slots) -> None:
+        super().__init__()
+        self._slots = slots
+
+    def set(self) -> None:
+        super().set()
+        self._slots.wake()
+
+
 USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/)"
 # Room for a catalog of tens of thousands of services; smm.yaml's max_answer_mb changes it.
 DEFAULT_MAX_ANSWER_BYTES = 32 * 2**20
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounds for retries: attempts and total time; backoff base and cap in seconds."""
-
-    attempts: int = 5
-    max_time: float = 60.0
-    initial: float = 0.5
-    max_wait: float = 10.0
+# Requests to one panel out at once (the connection pool's size): apply's --parallelism is
+# at most this, so none of its orders waits for a connection.
+MAX_CONNECTIONS = 64
 
 
 def check_url(url: str, panel: str | None = None) -> None:
@@ -106,27 +118,6 @@ def check_url(url: str, panel: str | None = None) -> None:
     raise ConfigError(f"{who}panel URL {url!r:.120} is not an http(s) URL")
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        reset = headers.get("x-ratelimit-reset", "").strip()
-        if reset.isascii() and reset.isdigit() and len(reset) < 16:
-            seconds = float(reset)
-            # Some panels send an epoch timestamp, others seconds to wait.
-            return max(0.0, seconds - time.time()) if seconds > 1e9 else seconds
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-        return seconds if seconds >= 0 else 0.0  # and NaN is no hint at all
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, OverflowError, IndexError):
-        return None
-
-
 class PanelConnection:
     """The HTTP side of one panel's client.  Thread-safe."""
 
@@ -143,6 +134,7 @@ class PanelConnection:
         sleep: Callable[[float], None],
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if transport is None:
             check_url(url, name)
@@ -153,8 +145,11 @@ class PanelConnection:
         self._key = Secret(key)
         self.retry = retry
         self._sleep = sleep
-        # Set, every wait (the throttle's, a retry's) ends at once and nothing more is sent.
-        self.halted = threading.Event()
+        # A request waits for one of these before it goes (and before ``on_wire``).
+        self.slots = Slots(max_connections)
+        # Set, every wait (the throttle's, a retry's, a connection's) ends at once and
+        # nothing more is sent.
+        self.halted: threading.Event = _Halt(self.slots)
         self.throttle = Throttle(rate_limit, clock=clock, sleep=self._pause)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
@@ -166,7 +161,10 @@ class PanelConnection:
             # Plain http is only allowed to loopback (check_url): no TLS there, so no
             # certificate store to load (~50 ms at start-up).
             verify=urlsplit(url).scheme == "https",
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=min(16, max_connections),
+            ),
         )
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -190,7 +188,9 @@ class PanelConnection:
         with self._count:
             return dict(self.calls)
 
-    def _exchange(self, form: Mapping[str, str]) -> tuple[int, httpx.Headers, bytes]:
+    def _exchange(
+        self, form: Mapping[str, str], seconds: float
+    ) -> tuple[int, httpx.Headers, bytes]:
         """One request: status, headers and the body (bounded in size, within the deadline;
         not read for a 429, which says all it has to say in its status)."""
         request = httpx.Request(
@@ -200,7 +200,7 @@ class PanelConnection:
             headers=self._headers,
             extensions={"timeout": self._timeout},
         )
-        with self._deadline.within(self.timeout) as until:
+        with self._deadline.within(seconds) as until:
             response = self._transport.handle_request(request)
             try:
                 body = b""
@@ -225,25 +225,47 @@ class PanelConnection:
         params: Mapping[str, str],
         placing: bool,
         on_wire: Callable[[], AbstractContextManager[object]],
+        budget: Budget,
     ) -> Any:
-        """One HTTP request, classified, inside ``on_wire`` (entered once the request's
-        turn has come, just before it goes out).  Never puts the request body in a
-        message."""
+        """One HTTP request, classified, inside ``on_wire`` (entered once the request has
+        a connection and its turn has come, just before it goes out).  Never puts the
+        request body in a message."""
+        if not self.slots.take(self.halted):
+            raise Halted(self.name, f"{action}: stopped before it was sent")
+        try:
+            return self._attempt_in_slot(action, params, placing, on_wire, budget)
+        finally:
+            self.slots.give()
+
+    def _attempt_in_slot(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        placing: bool,
+        on_wire: Callable[[], AbstractContextManager[object]],
+        budget: Budget,
+    ) -> Any:
         sent = self.throttle.acquire()
         if self.halted.is_set():
             raise Halted(self.name, f"{action}: stopped before it was sent")
         with on_wire():
-            return self._exchange_classified(action, params, placing, sent)
+            started = time.monotonic()
+            try:
+                return self._exchange_classified(
+                    action, params, placing, sent, budget.attempt_seconds()
+                )
+            finally:
+                budget.spend(time.monotonic() - started)
 
     def _exchange_classified(
-        self, action: str, params: Mapping[str, str], placing: bool, sent: float
+        self, action: str, params: Mapping[str, str], placing: bool, sent: float, seconds: float
     ) -> Any:
         with self._count:
             self.calls[action] = self.calls.get(action, 0) + 1
         form = {"key": self._key.reveal(), "action": action, **params}
         started = time.monotonic()
         try:
-            status, headers, raw = self._exchange(form)
+            status, headers, raw = self._exchange(form, seconds)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             log.debug("%s %s: connection not made (%s)", self.name, action, type(exc).__name__)
             raise NotSent(self.name, f"{action}: could not connect ({_describe(exc)})") from None
@@ -266,7 +288,7 @@ class PanelConnection:
         log.debug("%s %s -> HTTP %d in %.0f ms", self.name, action, status, elapsed * 1000)
         if status == 429 or (status == 503 and "retry-after" in headers):
             # The panel's own limit: every sender of this panel holds and slows down.
-            self.throttle.limited(sent, _retry_after(headers))
+            self.throttle.limited(sent, retry_after(headers))
         else:
             self.throttle.answered(sent, elapsed)
         return self._classify(action, status, headers, raw, placing)
@@ -275,7 +297,7 @@ class PanelConnection:
         self, action: str, status: int, headers: httpx.Headers, raw: bytes, placing: bool
     ) -> Any:
         if status == 429:
-            raise NotSent(self.name, f"{action}: rate limited (HTTP 429)", _retry_after(headers))
+            raise NotSent(self.name, f"{action}: rate limited (HTTP 429)", retry_after(headers))
         try:
             body = parse_json(raw, self._key.reveal())
         except BadAnswer as exc:
@@ -286,13 +308,13 @@ class PanelConnection:
             raise OutcomeUnknown(
                 self.name,
                 f"{action}: HTTP {status} with {exc.message} instead of JSON",
-                _retry_after(headers),
+                retry_after(headers),
             ) from None
         refusal = _refusal(body, placing=placing)
         if refusal is not None and (200 <= status < 300 or 400 <= status < 500):
             raise PanelRejected(self.name, refusal, status)
         if not 200 <= status < 300:
-            raise OutcomeUnknown(self.name, f"{action}: HTTP {status}", _retry_after(headers))
+            raise OutcomeUnknown(self.name, f"{action}: HTTP {status}", retry_after(headers))
         return body
 
     def call(
@@ -306,52 +328,15 @@ class PanelConnection:
         retryable: tuple[type[PanelError], ...] = (
             (NotSent,) if write_once else (NotSent, OutcomeUnknown)
         )
-        policy = self.retry
-        backoff = tenacity.wait_exponential(
-            multiplier=policy.initial, max=policy.max_wait
-        ) + tenacity.wait_random(0, policy.initial)
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            hint = getattr(exc, "retry_after", None)
-            if hint is not None and self.throttle.holding() > 0:
-                return 0.0  # the throttle holds every sender of this panel, this one too
-            if hint is not None:
-                return float(min(hint, policy.max_time))
-            return float(backoff(state))
-
-        def sleep(seconds: float) -> None:
-            if seconds > 0:
-                self._pause(seconds)
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log.debug("%s %s: retry %d after: %s", self.name, action, state.attempt_number, exc)
-
-        limits = tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(
-            policy.max_time
+        return with_retries(
+            lambda budget: self._attempt(action, params, write_once, on_wire, budget),
+            policy=self.retry,
+            budget=Budget(self.timeout),
+            retryable=retryable,
+            pause=self._pause,
+            holding=self.throttle.holding,
+            what=f"{self.name} {action}",
         )
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            # A panel that asks for more patience than the budget has: stop now, not later.
-            exc = state.outcome.exception() if state.outcome else None
-            hint = getattr(exc, "retry_after", None)
-            elapsed = state.seconds_since_start or 0.0
-            return limits(state) or (hint is not None and elapsed + hint > policy.max_time)
-
-        retrying = tenacity.Retrying(
-            stop=stop,
-            wait=wait,
-            retry=tenacity.retry_if_exception(
-                lambda e: (
-                    isinstance(e, retryable) and not isinstance(e, UnexpectedResponse | Halted)
-                )
-            ),
-            reraise=True,
-            sleep=sleep,
-            before_sleep=before_sleep,
-        )
-        return retrying(self._attempt, action, params, write_once, on_wire)
 
 
 def _refusal(body: object, *, placing: bool) -> str | None:

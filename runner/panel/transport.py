@@ -118,3 +118,45 @@ class DeadlineTransport(httpx.HTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=_Backend(deadline),
         )
+
+
+class Slots:
+    """At most ``count`` requests inside the transport at once, so its pool (as large)
+    never makes a request wait for a connection there: a request waits here instead,
+    before it may be sent (and before anyone counts it as sent)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._free = count
+        self._waiting = 0
+        self._cond = threading.Condition()
+
+    def take(self, stop: threading.Event) -> bool:
+        """Wait for a free slot; False, with none taken, once ``stop`` is set."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.notify_all()
+            try:
+                while self._free == 0 and not stop.is_set():
+                    self._cond.wait()
+                if stop.is_set():
+                    return False
+                self._free -= 1
+                return True
+            finally:
+                self._waiting -= 1
+
+    def give(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Every waiter looks at its ``stop`` again."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_for_waiters(self, count: int, timeout: float) -> bool:
+        """True once ``count`` requests wait for a slot (for tests and diagnostics)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._waiting >= count, timeout)

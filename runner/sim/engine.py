@@ -193,6 +193,12 @@ class SimPanel:
         return {"balance": format(self._balance(owner, now), "f"), "currency": self.currency}
 
     def _action_add(self, owner: str, form: Mapping[str, str], now: float) -> Any:
+        # An idempotency key seen before answers with the order it made (nothing new).
+        key = form.get("request_id", "").strip()[:128]
+        if key:
+            made = self.store.meta(f"request_id:{owner}:{key}")
+            if made is not None:
+                return {"order": int(made)}
         new = check_add(form, now, self.services.now())
         service, link = new.service, new.link
         charge = rounded(service.price(new.total), self.decimals)
@@ -203,7 +209,7 @@ class SimPanel:
         ident = self.store.next_id("next_order")
         rng = random.Random(f"{self.seed}:order:{ident}")
         partial = rng.uniform(0.3, 0.95) if rng.random() < self.partial_rate else None
-        params = {k: v for k, v in form.items() if k not in ("key", "action")}
+        params = {k: v for k, v in form.items() if k not in ("key", "action", "request_id")}
         self._insert(
             owner,
             ident,
@@ -223,6 +229,8 @@ class SimPanel:
             },
         )
         self.accounts.add(owner, -charge)
+        if key:
+            self.store.set_meta(f"request_id:{owner}:{key}", str(ident))
         return {"order": ident}
 
     def _active_on_link(self, owner: str, service: int, link: str, now: float) -> bool:

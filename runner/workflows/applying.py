@@ -38,8 +38,10 @@ from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 from runner.workflows.failingover import fail_over, noted
 
-# A balance asked for less than this long ago is not asked again before ordering.
+# A balance asked for less than this long ago is not asked again before ordering; it ages
+# on ``monotonic``, the clock of ``PanelFacts.fetched_at`` (a test moves it).
 BALANCE_FRESH_SECONDS = 10.0
+monotonic = time.monotonic
 
 
 class ApplyView(Protocol):
@@ -196,6 +198,7 @@ class Run:
             on_notice=self.view.notice,
             settle=settle,
             bound_after=unbounded_doubts(self.store, self.names, settle),
+            **reconciliation.pacing(self.ctx, self.store, self.names, settle),
         )
         self.view.started(plan)
         started = time.perf_counter()
@@ -227,7 +230,7 @@ class Run:
                 _settled(o, settled[o.address]) if o.address in settled else o
                 for o in report.outcomes
             ]
-            again = {d.address for d in found.of(Verdict.ABSENT)} & mine
+            again = {d.address for d in found.of(Verdict.ABSENT) + found.of(Verdict.RESEND)} & mine
             if not again or not paths:
                 break
             planned = planning.build(
@@ -260,6 +263,10 @@ def _settled(outcome: Outcome, decision: Decision) -> Outcome:
             result=Result.PLACED,
             order_id=decision.order_id,
             message=f"found on the panel: {decision.reason}",
+        )
+    if decision.verdict is Verdict.RESEND:
+        return dataclasses.replace(
+            outcome, result=Result.NOT_SENT, message="in doubt: sent again with its request_id"
         )
     return dataclasses.replace(
         outcome, result=Result.NOT_SENT, message=f"proven absent: {decision.reason}"
@@ -357,7 +364,7 @@ def recheck_balance(
 ) -> None:
     """The balance may have moved since the plan was made (a saved plan, a slow answer to
     the prompt, another tool spending): ask again unless it was asked a moment ago."""
-    if fetched_at is not None and time.monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
+    if fetched_at is not None and monotonic() - fetched_at < BALANCE_FRESH_SECONDS:
         return
     costs: dict[str, Decimal] = {}
     for action in plan.of_kind(Kind.CREATE):

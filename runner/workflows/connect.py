@@ -25,6 +25,7 @@ def open_client(
             rate_limit=panel.rate_limit,
             retry=retry,
             max_answer_bytes=panel.max_answer_bytes,
+            idempotent=panel.idempotency == "request_id",
         )
     from runner.sim.catalog import DEFAULT_DECIMALS, shape_for
     from runner.sim.engine import SimPanel
@@ -73,6 +74,7 @@ def open_client(
         max_answer_bytes=panel.max_answer_bytes,
         transport=SimTransport(SimEndpoint(engine, faults, limiter)),
         display_url=panel.url,
+        idempotent=panel.idempotency == "request_id",
     )
 
 

@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from runner.api.models import ItemError, OrderInfo
+from runner.clock import parse_moment
 from runner.errors import SmmError
+from runner.execution.claims import Claims
+from runner.execution.pacer import Kind, kind_of
 from runner.execution.reconciler import Decision, Verdict, decide, probe_plan, rounding, windows
 from runner.panel.client import PanelClient
+from runner.panel.identity import account_of, request_id
 from runner.state import (
     LastStatus,
     OrderRecord,
@@ -59,6 +63,9 @@ class Reconciled:
             elif d.verdict is Verdict.ABSENT:
                 done = "would place again" if self.dry_run else "placed again"
                 lines.append(f"{d.address}: proven absent, {done} ({d.reason})")
+            elif d.verdict is Verdict.RESEND:
+                done = "will be sent again" if self.dry_run else "sent again"
+                lines.append(f"{d.address}: {done} with the same request_id ({d.reason})")
             else:
                 lines.append(f"{d.address}: still in doubt: {d.reason}")
         lines += [f"reconcile: {e}" for e in self.errors]
@@ -70,6 +77,7 @@ class Reconciled:
             "calls": self.calls,
             "imported": len(self.of(Verdict.IMPORT)),
             "absent": len(self.of(Verdict.ABSENT)),
+            "resend": len(self.of(Verdict.RESEND)),
             "undecided": len(self.of(Verdict.UNDECIDED)),
             "decisions": [d.to_json() for d in self.decisions],
             "errors": self.errors,
@@ -117,6 +125,24 @@ def _panel(
     # Times in the state are on the store's clock; so is "now" here.
     now = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=store.clock_offset)
     margin = store.clock_margin
+    # Ids of one account say nothing about another's: only this account's records count
+    # (those recorded before accounts were, too).
+    account = account_of(config.url, config.key())
+
+    def same(record: OrderRecord) -> bool:
+        return record.spec.get("account") in (None, account)
+
+    keyed = config.idempotency == "request_id"
+    early = [
+        _elsewhere(r) if not same(r) else _resend(r, now, config.settle) if keyed else None
+        for r in mine
+    ]
+    decided = [d for d in early if d is not None]
+    done = {d.address for d in decided}
+    mine = [r for r in mine if r.address not in done]
+    if not mine:
+        return decided
+    everything = {a: r for a, r in everything.items() if same(r)}
     on_panel = [r for r in everything.values() if r.panel == panel]
     # Every order whose outcome is unknown may be the owner of a candidate, whichever
     # campaign (or runner) it belongs to: all of them are suitors.
@@ -136,7 +162,7 @@ def _panel(
             result.calls += client.calls.get("status", 0) - before
     # Read again after probing: an order another runner placed meanwhile is claimed now,
     # or its `submitting` record (committed before its add) makes it a suitor.
-    again = store.records()
+    again = {a: r for a, r in store.records().items() if same(r)}
     claimed = {r.order_id for r in again.values() if r.panel == panel and r.order_id}
     suitors = [r for r in again.values() if r.panel == panel and r.phase in ACTIVE]
     spans = windows(
@@ -145,7 +171,37 @@ def _panel(
     slack = rounding([r for r in again.values() if r.panel == panel], probed)
     decisions = decide(suitors, spans, probed, claimed, slack)
     wanted = {r.address for r in mine}
-    return [d for d in decisions if d.address in wanted]
+    return decided + [d for d in decisions if d.address in wanted]
+
+
+def _elsewhere(record: OrderRecord) -> Decision:
+    return Decision(
+        record.address,
+        Verdict.UNDECIDED,
+        "it was sent to another account (the panel's URL or key changed since): this "
+        "one's ids say nothing about it",
+    )
+
+
+def _resend(record: OrderRecord, now: _dt.datetime, settle: float) -> Decision | None:
+    """An add that carried its idempotency key is repaired by sending it again, once the
+    lost request surely ended (never two requests with one key at once)."""
+    if record.spec.get("request_id") != request_id(record.address, record.fingerprint):
+        return None
+    gave_up = parse_moment(record.evidence.gave_up_at or record.updated_at)
+    if gave_up is None or now < gave_up + _dt.timedelta(seconds=settle):
+        return Decision(
+            record.address,
+            Verdict.UNDECIDED,
+            "its add carried an idempotency key: it is sent again once the lost request "
+            f"surely ended ({settle:g} s after smm gave up on it)",
+        )
+    return Decision(
+        record.address,
+        Verdict.RESEND,
+        "its add carried an idempotency key: the panel answers the same key with the "
+        "order already made, or makes it",
+    )
 
 
 def record(store: StateStore, reconciled: Reconciled) -> None:
@@ -174,6 +230,9 @@ def record(store: StateStore, reconciled: Reconciled) -> None:
                 )
                 if decision.found is not None:
                     tx.status(current.address, LastStatus.answered(decision.found, at))
+            elif decision.verdict is Verdict.RESEND:
+                tx.retry(current.address, "in doubt: sent again with the same request_id")
+                tx.event(current.address, "reconciled", {"verdict": "resend", **evidence})
             else:
                 tx.retry(current.address, f"proven absent by reconcile: {decision.reason}")
                 tx.event(current.address, "reconciled", {"verdict": "absent", **evidence})
@@ -196,6 +255,12 @@ def as_if_recorded(
         elif decision.verdict is Verdict.ABSENT:
             out[decision.address] = dataclasses.replace(
                 record, phase=Phase.REJECTED, error=f"proven absent: {decision.reason}"
+            )
+        elif decision.verdict is Verdict.RESEND:
+            out[decision.address] = dataclasses.replace(
+                record,
+                phase=Phase.REJECTED,
+                error="in doubt: will be sent again with the same request_id",
             )
         else:
             out[decision.address] = dataclasses.replace(
@@ -225,3 +290,34 @@ def run(
         found = reconcile(ctx, store, names)
         record(store, found)
         return found
+
+
+def pacing(
+    ctx: Context, store: StateReader, names: Collection[str], settle: Mapping[str, float]
+) -> dict[str, Any]:
+    """What the executor's pacer needs from the state and smm.yaml: how many look-alikes
+    may be out at once per panel, when the lost answers of each kind recorded so far
+    surely ended (on this machine's clock, never later than a settle time from now),
+    and which address owns each known order id."""
+    now = _dt.datetime.now(_dt.UTC)
+    lost: dict[Kind, list[_dt.datetime]] = {}
+    known = []
+    for record in store.records(set(names)).values():
+        if record.order_id is not None:
+            known.append((record.panel, record.order_id, record.address))
+        if record.phase is not Phase.IN_DOUBT or record.panel not in settle:
+            continue
+        moment = parse_moment(record.evidence.gave_up_at or record.updated_at)
+        if moment is None:
+            continue
+        wait = _dt.timedelta(seconds=settle[record.panel] + store.clock_margin)
+        moment = min(moment - _dt.timedelta(seconds=store.clock_offset) + wait, now + wait)
+        spec = record.spec
+        kind = kind_of(record.panel, spec.get("service"), spec.get("units"), record.estimated_cost)
+        lost.setdefault(kind, []).append(moment)
+    limits = {
+        name: ctx.project.panels[name].identical_in_flight
+        for name in settle
+        if name in ctx.project.panels
+    }
+    return {"identical_in_flight": limits, "lost_alikes": lost, "claims": Claims(known)}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.server import BackgroundServer
 from runner.sim.wire import Reply, SimEndpoint, _json
-from tests.conftest import Runner, Sim, http_project, write_campaign
+from tests.conftest import Runner, Sim, StoreClock, http_project, write_campaign
 
 Lie = Callable[[list[int], dict[str, Any]], object]
 
@@ -55,14 +54,14 @@ def distinct(n: int) -> list[str]:
     ]
 
 
-def lose_one(run: Runner, sim: Sim) -> int:
+def lose_one(run: Runner, sim: Sim, clock: StoreClock) -> int:
     """o0's add is processed by the panel but its answer is lost; returns its real id."""
     write_campaign("seed", ["{id: s, service: 1, link: https://instagram.com/seed, quantity: 500}"])
     assert run("apply", "--auto-approve", "campaigns/seed.yaml").code == 0
     write_campaign("c", distinct(3))
     sim.faults.queue("drop_after", action="add")
     run("apply", "--auto-approve", "--parallelism", "1", "--no-reconcile", "campaigns/c.yaml")
-    time.sleep(0.4)
+    clock.advance(1.0)  # past the settle time (0.3 s)
     state = json.loads(run("state", "export").out)
     phases = {o["address"]: o["phase"] for o in state["orders"]}
     assert phases["c/o0"] == "in_doubt"
@@ -117,10 +116,10 @@ def list_shape(ids: list[int], honest: dict[str, Any]) -> object:
     "lie", [empty_object, other_shape, empty_error, comma_charge, no_status_field, list_shape]
 )
 def test_a_status_answer_that_says_nothing_proves_nothing(
-    run: Runner, liar: tuple[Sim, LyingEndpoint], lie: Lie
+    run: Runner, liar: tuple[Sim, LyingEndpoint], lie: Lie, store_clock: StoreClock
 ) -> None:
     sim, endpoint = liar
-    lose_one(run, sim)
+    lose_one(run, sim, store_clock)
     endpoint.lie = lie
     result = run("apply", "--auto-approve")
     endpoint.lie = None

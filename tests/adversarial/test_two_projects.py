@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, Sim, http_project, write_campaign
+from tests.conftest import Runner, Sim, StoreClock, http_project, write_campaign
 
 
 @pytest.mark.xfail(
@@ -19,7 +18,11 @@ from tests.conftest import Runner, Sim, http_project, write_campaign
     "that its state does not claim as a candidate; one account, one state",
 )
 def test_another_projects_order_is_imported_as_ours(
-    run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    run: Runner,
+    sim: Sim,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    store_clock: StoreClock,
 ) -> None:
     a = Path.cwd()
     b = tmp_path / "b"
@@ -38,7 +41,7 @@ def test_another_projects_order_is_imported_as_ours(
     write_campaign("x", ["{id: o, service: 1, link: https://instagram.com/theirs, quantity: 100}"])
     assert run("apply", "--auto-approve", "campaigns/x.yaml").code == 0
     os.chdir(a)
-    time.sleep(0.4)
+    store_clock.advance(1.0)  # past the settle time (0.3 s)
     write_campaign("d", ["{id: o, service: 1, link: https://instagram.com/later, quantity: 300}"])
     assert run("apply", "--auto-approve", "--no-reconcile", "campaigns/d.yaml").code == 0
     (decision,) = json.loads(run("reconcile", "--json").out)["decisions"]

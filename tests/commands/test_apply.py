@@ -10,13 +10,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from runner.execution.executor import LOOKAHEAD
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.limiter import Limiter
@@ -237,6 +240,81 @@ def _spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[
     )
 
 
+class Watched:
+    """A running smm whose output is read as it comes, so that a test waits for what it
+    says (an event) rather than for a fixed time."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._cond = threading.Condition()
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, into), daemon=True)
+            for stream, into in ((proc.stdout, self.out), (proc.stderr, self.err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, into: list[str]) -> None:
+        for line in stream:
+            with self._cond:
+                into.append(line)
+                self._cond.notify_all()
+
+    def said(self, text: str, timeout: float = 30) -> bool:
+        """True once ``text`` is in a line of its output (False at ``timeout``)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: any(text in line for line in self.out + self.err), timeout
+            )
+
+    def interrupt(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+
+    def interrupt_twice(self) -> None:
+        """Ctrl-C, and again once the first was taken (two signals at once are one)."""
+        self.interrupt()
+        assert self.said("Interrupted: starting nothing new"), self.err
+        self.interrupt()
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str]:
+        code = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        return code, "".join(self.out), "".join(self.err)
+
+
+def submitting(state: Path) -> int:
+    """Records in `submitting` in the state a running apply writes."""
+    import sqlite3
+
+    if not state.exists():
+        return 0
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        return int(
+            db.execute("SELECT count(*) FROM orders WHERE phase = 'submitting'").fetchone()[0]
+        )
+    except sqlite3.Error:
+        return 0
+    finally:
+        db.close()
+
+
+def until(condition: Callable[[], bool], timeout: float = 30) -> bool:
+    """Look at ``condition`` until it holds (True) or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "SIM_KEY": SECRET_KEY}
 
@@ -315,17 +393,13 @@ def test_second_ctrl_c_leaves_in_flight_in_doubt(run: Runner, project: Sim) -> N
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 3000
     project.faults.actions = frozenset({"add"})
-    write_campaign("c", followers(3))  # the last is held back until the others end
-    proc = _spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env())
-    deadline = time.time() + 20
-    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 2:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    # the last two are held back until the others end; no two alike, so two go out together
+    write_campaign("c", followers(4, step=10))
+    proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "2"], Path.cwd(), _env()))
+    assert until(lambda: project.endpoint.by_action.get("add", 0) >= 1 + 2)  # both in flight
+    proc.interrupt_twice()
+    code, _out, err = proc.finish()
+    assert code == 130, err
     recorded = phases(run)
     del recorded["known/o9"]
     assert recorded == {"c/o0": ("in_doubt", None), "c/o1": ("in_doubt", None)}
@@ -339,18 +413,15 @@ def test_second_ctrl_c_withdraws_what_no_sender_took(run: Runner, project: Sim) 
     assert run("apply", "--auto-approve").code == 0
     project.faults.latency_ms = 4000
     project.faults.actions = frozenset({"add"})
-    write_campaign("c", followers(6))
-    known = project.endpoint.by_action.get("add", 0)  # known/o9's add
-    proc = _spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env())
-    deadline = time.time() + 20
-    while time.time() < deadline and project.endpoint.by_action.get("add", 0) <= known:
-        time.sleep(0.05)
-    time.sleep(0.5)  # the lookahead is recorded `submitting` behind the one sender
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
+    write_campaign("c", followers(6, step=10))  # none alike: recorded ahead of the sender
+    proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "1"], Path.cwd(), _env()))
+    assert until(lambda: project.endpoint.by_action.get("add", 0) >= 1 + 1)  # one in flight
+    # The lookahead is recorded `submitting` behind the one sender: the one in flight,
+    # LOOKAHEAD handed over, and one more waiting to be (its record committed too).
+    assert until(lambda: submitting(Path(".smm/state.db")) >= 1 + LOOKAHEAD + 1)
+    proc.interrupt_twice()
+    code, _out, err = proc.finish()
+    assert code == 130, err
     recorded = phases(run)
     del recorded["known/o9"]
     ((sent, phase),) = recorded.items()  # only the order in flight is recorded
@@ -513,16 +584,13 @@ def test_ctrl_c_while_the_panels_limit_holds_the_senders_stops_at_once(
     sent), none is in doubt, and the next apply places them, each once."""
     project.endpoint.limiter = Limiter(3, 60.0)
     write_campaign("c", followers(12))
-    proc = _spawn(["apply", "--auto-approve", "--parallelism", "4"], Path.cwd(), _env())
-    deadline = time.time() + 30
-    while time.time() < deadline and project.endpoint.limited < 2:
-        time.sleep(0.02)
-    time.sleep(0.3)
+    proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "4"], Path.cwd(), _env()))
+    assert until(lambda: project.endpoint.limited >= 2)  # the senders hold (Retry-After)
     interrupted = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    proc.interrupt()
+    code, out, err = proc.finish()
     assert time.monotonic() - interrupted < 5  # not the 20 s the panel asked to wait
-    assert proc.returncode == 130, out + err
+    assert code == 130, out + err
     recorded = phases(run)
     held = {o["order"] for o in project.orders()}
     assert 1 <= len(held) <= 3  # (plan and the balance check took tokens too)
@@ -537,22 +605,20 @@ def test_second_ctrl_c_while_held_by_the_panels_limit_leaves_none_in_doubt(
     run: Runner, project: Sim
 ) -> None:
     """Orders a sender took but that wait for the panel's turn (a 429 behind them) were
-    never sent: a second Ctrl-C withdraws them rather than leaving them in doubt."""
+    never sent: Ctrl-C withdraws them rather than leaving them in doubt; only what the
+    senders had on the wire may be in doubt, and no record is left `submitting`."""
     project.endpoint.limiter = Limiter(3, 1.0)
     write_campaign("c", followers(40))
-    proc = _spawn(["apply", "--auto-approve", "--parallelism", "8"], Path.cwd(), _env())
-    deadline = time.time() + 30
-    while time.time() < deadline and project.endpoint.by_action.get("add", 0) < 10:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    proc = Watched(_spawn(["apply", "--auto-approve", "--parallelism", "8"], Path.cwd(), _env()))
+    assert until(lambda: project.endpoint.by_action.get("add", 0) >= 10)
+    proc.interrupt_twice()
+    code, _out, err = proc.finish()
+    assert code == 130, err
     recorded = phases(run)
     held = {o["order"] for o in project.orders()}
+    assert [a for a, (p, _) in recorded.items() if p == "submitting"] == []
     doubtful = [a for a, (p, _) in recorded.items() if p == "in_doubt"]
-    assert len(doubtful) <= 1  # at most one could be on the wire (no latency)
+    assert len(doubtful) <= 8, err  # at most one request per sender was on the wire
     assert {oid for _, oid in recorded.values() if oid} <= held
     project.endpoint.limiter = None
     result = run("apply", "--auto-approve")

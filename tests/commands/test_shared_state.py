@@ -27,7 +27,10 @@ def folder(root: Path, name: str, sim: Sim, campaigns: dict[str, int]) -> Path:
     links start at the given offset."""
     work = root / name
     (work / "campaigns").mkdir(parents=True)
-    (work / "smm.yaml").write_text(f"panels:\n  demo:\n    url: {sim.url}\n    key_env: SIM_KEY\n")
+    # The simulator ends a request when it answers: a short settle time is enough.
+    (work / "smm.yaml").write_text(
+        f"panels:\n  demo:\n    url: {sim.url}\n    key_env: SIM_KEY\n    settle_seconds: 0.3\n"
+    )
     for campaign, start in campaigns.items():
         orders = "".join(f"  - {o}\n" for o in followers(ORDERS, start=start))
         (work / "campaigns" / f"{campaign}.yaml").write_text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.crash import harness
+from bench.crash import fault_points, harness
 
 
 def test_kill_minus_nine_under_every_fault_orders_nothing_twice() -> None:
@@ -26,4 +26,17 @@ def test_on_postgresql_too_and_losing_the_database_mid_apply(pg_database: str) -
     assert result["unrecorded_panel_orders"] == 0
     assert result["corrupt_state_files"] == 0
     assert result["concurrent_starts_ok"] == result["concurrent_starts"] == 2
+    assert result["ok"] is True
+
+
+def test_a_kill_or_a_failure_at_every_step_of_placing_an_order() -> None:
+    """Each step (submitting committed, on the wire, answered, outcome queued, outcome
+    committed), killed and failed: every point is reached on every run, and neither the
+    next apply alone nor the repair ever orders twice."""
+    result = fault_points()
+    assert result["points_missed"] == []
+    assert result["trials"] == 10
+    assert result["duplicates"] == 0
+    assert result["unrecorded_panel_orders"] == 0
+    assert result["corrupt_state_files"] == 0
     assert result["ok"] is True
