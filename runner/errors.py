@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,7 +195,8 @@ def report_bug(exc: BaseException) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {_dt.datetime.now(_dt.UTC).isoformat()} smm {' '.join(sys.argv[1:])}\n")
+            command = redact(" ".join(sys.argv[1:]))
+            fh.write(f"--- {_dt.datetime.now(_dt.UTC).isoformat()} smm {command}\n")
             fh.write(text)
     except OSError:
         where = "(could not write the crash log)"
@@ -214,8 +217,32 @@ def register_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
+# Maskers of what is recognisably a secret though not its exact text (a key echoed in
+# another case, base64, cut short, split): one per secret, registered by its owner.
+_MASKERS: dict[str, Callable[[str], str]] = {}
+
+
+def register_masker(name: str, masker: Callable[[str], str]) -> None:
+    """Apply ``masker`` to every text ``redact`` cleans (``name``: one per secret)."""
+    _MASKERS[name] = masker
+
+
+# A URL's credentials, whoever's they are and however short: the password of
+# ``scheme://user:password@``, and query parameters named like a secret (``password=``,
+# ``sslpassword=``, ``passfile=``, ``sslkey=``, ``api_key=``, ``token=``...).
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_-]*(?:pass|secret|token|key)[a-z0-9_-]*|sslcert)=)[^&\s#;]*"
+)
+
+
 def redact(text: str) -> str:
+    if "://" in text:
+        text = _URL_PASSWORD.sub(r"\1***@", text)
+        text = _QUERY_SECRET.sub(r"\1***", text)
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, "***")
+    for masker in list(_MASKERS.values()):
+        text = masker(text)
     return text

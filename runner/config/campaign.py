@@ -16,18 +16,21 @@ from pathlib import Path
 
 from runner.config import expand, rules
 from runner.config.checker import TYPE_FIELDS, Checker
+
+# Which files are campaign files (files.py); still importable from here.
+from runner.config.files import DEFAULT_PATH as DEFAULT_PATH
+from runner.config.files import SUFFIXES as SUFFIXES
+from runner.config.files import discover as discover
+from runner.config.files import display_path as display_path
 from runner.config.project import find as find_project
 from runner.config.rules import KnownPanels
 from runner.config.schema import Problem, validate
 from runner.config.specs import CampaignSpec, OrderSpec
 from runner.config.yamldoc import MAX_FILE_BYTES, Document
 from runner.config.yamldoc import load as load_yaml
-from runner.errors import Location, NoFiles, YamlError
+from runner.errors import Location, YamlError
 
 __all__ = ["TYPE_FIELDS", "CampaignSpec", "Loaded", "OrderSpec", "load", "parse"]
-
-DEFAULT_PATH = Path("campaigns")
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -41,32 +44,6 @@ class Loaded:
     @property
     def orders(self) -> list[OrderSpec]:
         return [o for c in self.campaigns for o in c.orders]
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    cwd = cwd or Path.cwd()
-    try:
-        rel = os.path.relpath(path, cwd)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") and path.is_absolute() else rel
-
-
-def discover(paths: Sequence[Path]) -> list[Path]:
-    """Campaign files under ``paths`` (files as given, folders searched), sorted."""
-    found: list[Path] = []
-    for path in paths or [DEFAULT_PATH]:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise NoFiles(f"{path}: no such file or folder")
-    if not found:
-        raise NoFiles(
-            f"no campaign files (*.yaml) in {', '.join(map(str, paths or [DEFAULT_PATH]))}"
-        )
-    return list(dict.fromkeys(found))
 
 
 def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:

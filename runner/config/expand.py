@@ -17,7 +17,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from runner.config.lists import Item, Items, ListError
 from runner.config.schema import Problem, format_path, schema, validate
 from runner.config.yamldoc import Document, JsonPath
 from runner.errors import Location
+from runner.money import NumberError, read_number
 from runner.printable import has_control
 
 ID_LIMIT = 63
@@ -316,9 +316,9 @@ class _Fill:
             report(item.location, "", f"{self.field} '{text[:40]}' is not true or false")
             return _BAD
         try:
-            return Decimal(text)
-        except InvalidOperation:
-            report(item.location, "", f"{self.field} '{text[:40]}' is not a number")
+            return read_number(text.strip())  # the one parser of numbers in files
+        except NumberError as exc:
+            report(item.location, "", f"{self.field} '{text[:40]}' is not a number ({exc})")
             return _BAD
 
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import os
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.config.files import not_a_file
 from runner.config.yamldoc import Document, JsonPath
 from runner.errors import Location
+from runner.money import NumberError, read_integer
 
 MAX_ITEMS = 200_000
 MAX_LIST_BYTES = 64 * 1024 * 1024
 MAX_CELL_CHARS = 10_000
-MAX_INTEGER_DIGITS = 19
 
 
 class ListError(Exception):
@@ -61,17 +61,17 @@ class Items:
 
 
 def parse_integer(text: str, low: int, high: int) -> int | None:
-    """A whole number written in a file (``1500``, ``+7``, ``-2``; no spaces inside, no
-    ``1e3``, no ``1_000``) within ``low..high``; None when it is not one.  Bounded before
-    conversion: a thousand-digit cell costs nothing."""
+    """A whole number written in a list or a mass-order line (``1500``, ``+7``, ``-2``;
+    no ``1e3``, no ``1_000``, no leading zeros) within ``low..high``; None when it is not
+    one.  The one parser of numbers in files (``money.read_integer``, bounded before
+    conversion), with the ``+`` a spreadsheet may write."""
     body = text.strip()
-    digits = body[1:] if body[:1] in "+-" else body
-    if not digits or len(digits) > MAX_INTEGER_DIGITS or not digits.isascii():
+    if body[:2] != "+-" and body.startswith("+"):
+        body = body[1:]
+    try:
+        return read_integer(body, low=low, high=high)
+    except NumberError:
         return None
-    if not digits.isdigit():
-        return None
-    value = int(body)
-    return value if low <= value <= high else None
 
 
 def read(doc: Document, path: JsonPath, spec: object, root: Path) -> Items | None:
@@ -131,9 +131,10 @@ def _inside(path: Path, top: Path) -> bool:
 
 def _read_bytes(path: Path, shown: str, where: Location) -> bytes:
     try:
+        problem = not_a_file(path)  # never opens a FIFO or a device
+        if problem is not None and problem != "no such file":  # (that: stat says below)
+            raise ListError(f"for_each: {shown} is {problem}", where)
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ListError(f"for_each: {shown} is not a regular file", where)
         if info.st_size > MAX_LIST_BYTES:
             raise ListError(
                 f"for_each: {shown} is too large ({info.st_size // (1024 * 1024)} MiB; the "

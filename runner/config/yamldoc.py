@@ -9,16 +9,18 @@ binary float), timestamps stay strings, and every value and key keeps its line/c
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from runner.config.files import not_a_file
 from runner.errors import Location, YamlError
+from runner.money import NumberError, read_number
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -28,8 +30,17 @@ except ImportError:  # pragma: no cover - libyaml is present on supported instal
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
-_PLAIN_TAGS = frozenset(
-    {"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"})
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_STR = "tag:yaml.org,2002:str"
+# Plain (unquoted) text YAML 1.1 leaves a string that is still a number to a reader:
+# 09, 0X1F, 0o17, 1e3 (an exponent without a sign), .5e3, 1,000.
+_NUMBERISH = re.compile(
+    r"[-+]?(?:0[0-9_]+(?:\.[0-9_]*)?"  # leading zeros: 09, 00.5
+    r"|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"  # other bases
+    r"|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+"  # exponents
+    r"|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)",  # thousands separators
+    re.ASCII,
 )
 
 JsonPath = tuple[str | int, ...]
@@ -111,13 +122,11 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
-        if tag == "tag:yaml.org,2002:float":
-            try:
-                return Decimal(node.value.replace("_", ""))
-            except InvalidOperation:
-                # .inf / .nan: meaningless for smm; the text makes the schema report it.
-                return node.value
-        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"):
+        if tag in _NUMBER_TAGS or (
+            tag == _STR and not node.style and _NUMBERISH.fullmatch(node.value)
+        ):
+            return self.number(node)
+        if tag in ("tag:yaml.org,2002:timestamp", _STR):
             return node.value
         if tag not in _PLAIN_TAGS:
             raise self.fail(f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed", node)
@@ -125,6 +134,17 @@ class _Builder:
             return self.scalars.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise self.fail(f"cannot read this value ({exc})", node) from None
+
+    def number(self, node: yaml.ScalarNode) -> Any:
+        """A number as a person writes one (``money.read_number``): YAML 1.1's other forms
+        (0100 is 64, 1:30 is 90, 0x10, 1_000, +12, .5, 1e3...) are errors naming the
+        plain number probably meant, and the digits are bounded before conversion."""
+        if node.value.lower().lstrip("+-") in (".inf", ".nan"):
+            return node.value  # meaningless for smm: the text makes the schema report it
+        try:
+            return read_number(node.value)
+        except NumberError as exc:
+            raise self.fail(str(exc), node) from None
 
     def mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -138,7 +158,8 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail("mapping keys must be plain strings", key_node)
-            key = self.scalar(key_node)
+            # A key is a name: "010:" is the text 010, never the number 8.
+            key = key_node.value if key_node.tag in _NUMBER_TAGS else self.scalar(key_node)
             # Keys repeat in every order of a file: one string each, not one per order.
             key = sys.intern(key if isinstance(key, str) else str(key_node.value))
             if key in result:
@@ -201,8 +222,12 @@ def loads(text: str, file: str = "<string>") -> Document:
 
 
 def load(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """Load one YAML file, refusing files over ``max_bytes`` before reading them."""
+    """Load one YAML file, refusing files over ``max_bytes`` before reading them, and
+    anything that is not a regular file before opening it."""
     file = display if display is not None else str(path)
+    problem = not_a_file(path)
+    if problem is not None:
+        raise YamlError(problem, Location(file, 1, 1))
     try:
         size = path.stat().st_size
         if size > max_bytes:

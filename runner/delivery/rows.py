@@ -14,6 +14,7 @@ from typing import Any
 from runner.api.models import OrderStatus, RefillStatus
 from runner.clock import parse_moment
 from runner.state import OrderRecord, Phase, RefillRecord
+from runner.state.spend import charge_differs
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,9 @@ def row_of(record: OrderRecord, now: _dt.datetime, currency: str | None = None) 
         note = record.error or ""
     elif record.phase is Phase.PLACED and last is not None and last.error:
         note = f"panel: {last.error}"
+    elif record.phase is Phase.PLACED and last is not None:
+        # the panel's charge is not our estimate beyond a rounding: say which one counts
+        note = charge_differs(record.estimated_cost, last.charge, last.status, record.spec) or ""
     if record.cancel is not None:
         note = (note + "; " if note else "") + (
             "cancel requested" if record.cancel.ok else f"cancel refused: {record.cancel.error}"

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+from runner.panel.echo import finder, mask_echoes
+
 MIN_KEY = 8  # characters: shorter is no real API key (see Scrubber)
 MAX_DEPTH = 32  # panel answers are 3 levels deep; deeper is an attack on the stack
 _NUMBER_CHARS = 100  # a longer JSON number is kept as its text: no value needs it
@@ -217,6 +219,7 @@ class Scrubber:
         # Most texts hold none of these: one search clears them (a catalog has 100,000s).
         risky = [_CONTROL.pattern, "[%&\\\\]", *map(re.escape, self.forms)]
         self._risky = re.compile("|".join(risky))
+        self._echoes = finder(self.key)
         self._seen: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
@@ -229,7 +232,7 @@ class Scrubber:
         return clean
 
     def _clean(self, text: str) -> str:
-        if text.isascii() and not self._risky.search(text):
+        if text.isascii() and not self._risky.search(text) and not self._echoes.holds(text):
             return text
         if self.key:
             text = self._without_key(text)
@@ -247,13 +250,14 @@ class Scrubber:
             if form in text:
                 text = text.replace(form, "***")
         # An encoded echo the forms above do not cover: decode, and if the key shows,
-        # keep the decoded text with the key removed.
+        # keep the decoded text with the key removed; what is recognisably the key (in
+        # another case, base64, cut short, split: ``echo``) is masked too.
         for _ in range(3):
             decoded = _decodings(text)
-            exposed = next((d for d in decoded if self.key in d), None)
+            exposed = next((d for d in decoded if self._echoes.holds(d)), None)
             if exposed is None:
-                return text
-            text = exposed.replace(self.key, "***")
+                return mask_echoes(text, self.key)
+            text = mask_echoes(exposed.replace(self.key, "***"), self.key)
         return "***"
 
 

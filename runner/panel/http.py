@@ -11,6 +11,8 @@ because a repeated ``add`` places (and charges) a second order.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import threading
 import time
@@ -33,9 +35,11 @@ from runner.errors import (
     PanelRejected,
     UnexpectedResponse,
     redact,
+    register_masker,
     register_secret,
 )
-from runner.panel.answer import BadAnswer, key_forms, late, parse_json, read_body
+from runner.panel.answer import MIN_KEY, BadAnswer, key_forms, late, parse_json, read_body
+from runner.panel.echo import mask_echoes
 from runner.panel.ratelimit import Throttle
 from runner.panel.retry import Budget, RetryPolicy, retry_after, with_retries
 from runner.panel.transport import Deadline, DeadlineTransport, Slots
@@ -140,6 +144,9 @@ class PanelConnection:
             check_url(url, name)
         for form in key_forms(key):  # the key as a panel might echo it, too
             register_secret(form)
+        if len(key) >= MIN_KEY:  # and what is recognisably the key, in any message
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            register_masker(digest, functools.partial(mask_echoes, key=key))
         self.name = name
         self.url = url
         self._key = Secret(key)

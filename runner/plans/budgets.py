@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from runner.config.campaign import CampaignSpec
 from runner.money import format_amount
-from runner.plans.facts import PanelFacts, recorded_charge
+from runner.plans.facts import PanelFacts, charge_note, recorded_charge
 from runner.plans.plan import Action, CampaignCost, Check, Kind
 from runner.plans.selection import Exchange
 from runner.state import OrderRecord
@@ -85,3 +85,29 @@ def campaign_cost(
             )
         )
     return CampaignCost(campaign.name, cost, campaign.budget, charged, unit), checks
+
+
+CHARGE_NOTES = 5  # orders per campaign whose charge differs, named one by one
+
+
+def charge_warnings(
+    campaign: str, records: Iterable[OrderRecord], facts: Mapping[str, PanelFacts]
+) -> list[Check]:
+    """A warning for each recorded order whose charge is not our estimate beyond a
+    rounding (``facts.charge_note``): the first few by address, then one line for the
+    rest (a panel that answers "0" while pending does so for every order)."""
+    notes = [
+        (r.address, note)
+        for r in records
+        if (note := charge_note(r, facts.get(r.panel))) is not None
+    ]
+    shown = [Check("warning", f"{a}: {n}", None, a) for a, n in notes[:CHARGE_NOTES]]
+    if len(notes) > CHARGE_NOTES:
+        shown.append(
+            Check(
+                "warning",
+                f"campaign {campaign}: {len(notes) - CHARGE_NOTES} more not named here (smm "
+                "status shows every order whose charge is not the estimate)",
+            )
+        )
+    return shown

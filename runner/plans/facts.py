@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from runner.api.models import Balance, ItemError, OrderInfo, OrderStatus, Service
 from runner.state import OrderRecord, Phase
+from runner.state.spend import charge_differs, counted
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,33 @@ def current_status(record: OrderRecord, facts: PanelFacts | None) -> OrderStatus
     return None
 
 
+def _fresh(record: OrderRecord, facts: PanelFacts | None) -> OrderInfo | None:
+    """The status the panel answered a moment ago for a placed order, with a charge."""
+    if record.phase is Phase.REJECTED or record.order_id is None or facts is None:
+        return None
+    fresh = facts.statuses.get(record.order_id)
+    return fresh if isinstance(fresh, OrderInfo) and fresh.charge is not None else None
+
+
 def recorded_charge(record: OrderRecord, facts: PanelFacts | None) -> Decimal:
-    """What a recorded order has spent: ``OrderRecord.spent`` (the one definition, shared
-    with status and report), with the charge the panel answered a moment ago if newer."""
-    if record.phase is not Phase.REJECTED and record.order_id is not None and facts is not None:
-        fresh = facts.statuses.get(record.order_id)
-        if isinstance(fresh, OrderInfo) and fresh.charge is not None:
-            return fresh.charge
-    return record.spent
+    """What a recorded order counts against its budget: ``OrderRecord.spent`` (the one
+    rule, ``state.spend``, shared with status and report: the charge once the order is
+    finished, before that the larger of charge and estimate), from the status the panel
+    answered a moment ago when it answered one."""
+    fresh = _fresh(record, facts)
+    if fresh is None:
+        return record.spent
+    return counted(record.estimated_cost, fresh.charge, str(fresh.status))
+
+
+def charge_note(record: OrderRecord, facts: PanelFacts | None) -> str | None:
+    """Where the panel's charge and our estimate differ by more than a rounding (None
+    where they agree, or nothing was charged yet).  May read the record's spec: call it
+    before planning releases it."""
+    fresh = _fresh(record, facts)
+    if fresh is not None:
+        return charge_differs(record.estimated_cost, fresh.charge, str(fresh.status), record.spec)
+    last = record.last
+    if record.phase is Phase.REJECTED or last is None:
+        return None
+    return charge_differs(record.estimated_cost, last.charge, last.status, record.spec)

@@ -16,7 +16,7 @@ from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
 from runner.plans import crosschecks, repeats
-from runner.plans.budgets import campaign_cost
+from runner.plans.budgets import campaign_cost, charge_warnings
 from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
 from runner.plans.plan import (
@@ -70,6 +70,9 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
+            # Before the orders: planning an unchanged order releases its recorded spec.
+            records = self.of_campaign.get(campaign.name, ())
+            self.checks += charge_warnings(campaign.name, records, self.facts)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
             for spec in campaign.orders:
                 self.actions.append(self.order(spec, waiting, campaign))

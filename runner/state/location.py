@@ -7,14 +7,20 @@ shown: ``display`` hides it, and only ``url`` (given to the driver) carries it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, register_secret
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_SCHEMA = "smm"
+# libpq's parameters that carry a credential or say where one is kept; any other whose
+# name says secret (``is_credential``) is masked too.
+CREDENTIALS = frozenset({"password", "sslpassword", "passfile", "sslkey", "sslcert"})
+MIN_SECRET = 4  # shorter values are masked in the URL, not in every text ("x" is in "max")
+_CONNINFO = re.compile(r"\s*[a-z_]+\s*=\s*\S", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -31,21 +37,39 @@ class StateLocation:
 
     @property
     def display(self) -> str:
-        """Fit to print: the path, or the URL with any password replaced by ``***`` (and
-        its schema, when not the default)."""
+        """Fit to print: the path, or the URL with every credential it carries replaced by
+        ``***`` (the password in ``user:password@``, and ``password``, ``sslpassword``,
+        ``passfile``, ``sslkey`` or any parameter named like a secret in its query), and
+        its schema, when not the default."""
         if self.path is not None:
             return str(self.path)
         assert self.url is not None
         parts = urlsplit(self.url)
+        netloc = parts.netloc
         if parts.password is not None:
-            user = parts.username or ""
-            host = parts.hostname or ""
-            port = f":{parts.port}" if parts.port else ""
-            parts = parts._replace(netloc=f"{user}:***@{host}{port}")
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}"
+        query = [
+            (name, "***" if is_credential(name) else value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ]
         if self.schema != DEFAULT_SCHEMA:
-            query = "&".join(q for q in (parts.query, f"schema={self.schema}") if q)
-            parts = parts._replace(query=query)
-        return urlunsplit(parts)
+            query.append(("schema", self.schema))
+        return _unsplit(parts.scheme, netloc, parts.path, urlencode(query, safe="*/"))
+
+    @property
+    def credentials(self) -> list[str]:
+        """Every secret the URL carries, as written and decoded: what no message may show."""
+        if self.url is None:
+            return []
+        parts = urlsplit(self.url)
+        found = []
+        if parts.password:
+            found += [parts.password, unquote(parts.password)]
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if is_credential(name) and value:
+                found += [value, quote(value, safe=""), quote_plus(value, safe="")]
+        return sorted(set(found), key=len, reverse=True)
 
     def __str__(self) -> str:
         return self.display
@@ -66,6 +90,12 @@ def parse(text: str, root: Path) -> StateLocation:
     if not scheme:
         if not text:
             raise ConfigError("the state location is empty")
+        if _CONNINFO.match(text):
+            # Never echoed: "host=... password=..." would be shown as a file name.
+            raise ConfigError(
+                "the state location looks like a libpq key=value string: write it as a "
+                "postgresql:// URL"
+            )
         return StateLocation(path=(root / text).resolve())
     if scheme not in SCHEMES:
         raise ConfigError(
@@ -81,5 +111,21 @@ def parse(text: str, root: Path) -> StateLocation:
     schema = query.pop("schema", [DEFAULT_SCHEMA])[-1]
     if not schema.isidentifier() or not schema.isascii():
         raise ConfigError(f"state URL: schema {schema!r} is not a plain SQL identifier")
-    url = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
-    return StateLocation(url=url, schema=schema.lower())
+    url = _unsplit(parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True))
+    location = StateLocation(url=url, schema=schema.lower())
+    for secret in location.credentials:
+        if len(secret) >= MIN_SECRET:
+            register_secret(secret)  # masked in every message, log and crash log too
+    return location
+
+
+def is_credential(name: str) -> bool:
+    """Whether a libpq URL parameter carries a credential (or where one is kept)."""
+    name = name.lower()
+    return name in CREDENTIALS or any(word in name for word in ("pass", "secret", "token", "key"))
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str) -> str:
+    """A URL from its parts, keeping the ``//`` of an empty host (``postgresql:///db``:
+    the local socket), which ``urlunsplit`` drops."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")

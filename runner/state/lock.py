@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from runner.errors import LockHeld
+from runner.errors import LockHeld, StateError, redact
+from runner.money import json_int
 
 # How long a process that found the lock taken waits for the holder to write its name.
 _NAME_GRACE = 1.0
@@ -41,7 +42,7 @@ def lock_path(state_path: Path) -> Path:
 
 def read_holder(path: Path) -> Holder | None:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(), parse_int=json_int)
         return Holder(
             str(data["host"]), int(data["pid"]), str(data["command"]), str(data["started"])
         )
@@ -55,8 +56,17 @@ class StateLock:
         self._fh: IO[str] | None = None
 
     def acquire(self, timeout: float = 0.0) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+        except OSError as exc:
+            # A read-only state folder: readers still work (open_readonly); a writer
+            # stops here, before anything, in one line.
+            raise StateError(
+                f"cannot write the state {self.path.with_suffix('')}: "
+                f"{exc.strerror or exc} (its folder is not writable: smm plan, status "
+                "and report can still read it)"
+            ) from None
         start = time.monotonic()
         deadline = start + timeout
         while True:
@@ -82,7 +92,7 @@ class StateLock:
         holder = Holder(
             socket.gethostname(),
             os.getpid(),
-            " ".join(["smm", *sys.argv[1:]])[:200],
+            redact(" ".join(["smm", *sys.argv[1:]]))[:200],
             _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
         fh.seek(0)

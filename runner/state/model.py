@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runner.state.spend import counted, counts_charge
+
 if TYPE_CHECKING:
     from runner.api.models import OrderInfo
 
@@ -204,14 +206,24 @@ class OrderRecord:
 
     @property
     def spent(self) -> Decimal:
-        """What the order costs as far as is known: the panel's reported charge, else the
-        estimate made when it was placed; nothing for an order that was never placed.
-        ``plan``, ``status`` and ``report`` all count spend with this one definition."""
+        """What the order counts against its budget (``state.spend.counted``): the panel's
+        charge once finished; before, the larger of it and the estimate made when placing;
+        nothing for an order that was never placed.  ``plan``, ``status`` and ``report``
+        all count spend with this one definition."""
         if self.phase is Phase.REJECTED:
             return Decimal(0)
-        if self.last is not None and self.last.charge is not None:
-            return self.last.charge
-        return self.estimated_cost or Decimal(0)
+        last = self.last
+        if last is None:
+            return counted(self.estimated_cost, None, None)
+        return counted(self.estimated_cost, last.charge, last.status)
+
+    @property
+    def spent_is_charge(self) -> bool:
+        """Whether ``spent`` is the panel's reported charge (else our estimate)."""
+        last = self.last
+        if self.phase is Phase.REJECTED or last is None:
+            return False
+        return counts_charge(self.estimated_cost, last.charge, last.status)
 
     @property
     def refills_made(self) -> int:

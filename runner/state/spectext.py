@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from runner.errors import StateError
+from runner.money import json_int
 
 
 class StoredSpec(Mapping[str, Any]):
@@ -32,7 +33,7 @@ class StoredSpec(Mapping[str, Any]):
             if self._text is None:
                 raise RuntimeError(f"the spec of {self._address!r} was read after its release")
             try:
-                value = json.loads(self._text)
+                value = json.loads(self._text, parse_int=json_int)
             except (ValueError, TypeError, RecursionError) as exc:
                 raise self._damaged(exc) from None
             if not isinstance(value, dict):

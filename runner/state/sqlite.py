@@ -147,6 +147,44 @@ def _new_state(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection.  A WAL state in a folder smm may not write (a read-only
+    checkout, a CI cache) cannot make its shared-memory file: it is then read as an
+    immutable file, which is exact when its journal holds nothing (every smm that wrote
+    it closed cleanly); a journal with content is an error, not a stale reading."""
+    uri = path.resolve().as_uri()
+    options: dict[str, Any] = {
+        "uri": True,
+        "check_same_thread": False,
+        "isolation_level": None,
+        "timeout": 30.0,
+    }
+    db: sqlite3.Connection = sqlite3.connect(f"{uri}?mode=ro", **options)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        # What SQLite says when it cannot make the shared-memory file beside the state.
+        if not any(w in str(exc) for w in ("readonly", "read-only", "unable to open")):
+            raise
+        failure = exc
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StateError(
+            f"state store {path}: its journal ({wal.name}) holds writes not yet in the "
+            "file, and its folder is not writable: open it once with write access (any "
+            "smm command) to fold them in"
+        )
+    immutable: sqlite3.Connection = sqlite3.connect(f"{uri}?mode=ro&immutable=1", **options)
+    try:
+        immutable.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        immutable.close()
+        raise failure from None
+    return immutable
+
+
 class SQLiteStore(SQLReads):
     _db: sqlite3.Connection
 
@@ -161,10 +199,7 @@ class SQLiteStore(SQLReads):
                 self.created = True
             self._identity = self._stat()
             if readonly:
-                uri = f"{path.resolve().as_uri()}?mode=ro"
-                self._db = sqlite3.connect(
-                    uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30.0
-                )
+                self._db = _open_readonly(path)
             else:
                 self._db = sqlite3.connect(
                     str(path), check_same_thread=False, isolation_level=None, timeout=30.0

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from runner.errors import StateError
-from runner.money import parse_amount
+from runner.money import json_int, parse_amount, read_integer
 from runner.state.model import (
     BalanceSeen,
     CancelRecord,
@@ -166,10 +166,11 @@ class SQLReads:
         with _damaged("serial"):
             meta = {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
             campaigns = {
-                r["name"]: _int(int(r["serial"])) or 0
+                r["name"]: read_integer(str(r["serial"]), low=0)
                 for r in self._rows("SELECT * FROM campaigns")
             }
-            return StateInfo(meta.get("lineage"), int(meta.get("serial", 0)), campaigns)
+            serial = read_integer(str(meta.get("serial", 0)), low=0)
+            return StateInfo(meta.get("lineage"), serial, campaigns)
 
     def _to_record(self, row: Any, refills: list[RefillRecord]) -> OrderRecord:
         try:
@@ -266,7 +267,12 @@ class SQLReads:
             rows = self._rows("SELECT * FROM events WHERE address = ? ORDER BY id", (address,))
         with _damaged("history of events"):
             return [
-                Event(r["at"], r["address"], r["kind"], _object(json.loads(r["detail"])))
+                Event(
+                    r["at"],
+                    r["address"],
+                    r["kind"],
+                    _object(json.loads(r["detail"], parse_int=json_int)),
+                )
                 for r in rows
             ]
 
@@ -355,3 +361,8 @@ def restore_rows(db: Connection, dump: Dump) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('serial', ?)", (str(dump.serial),))
     for name, serial in sorted(dump.campaigns.items()):
         db.execute("INSERT INTO campaigns (name, serial) VALUES (?, ?)", (name, serial))
+
+
+def _detail(text: str) -> dict[str, Any]:
+    """An event's detail (JSON text): its integers bounded before conversion."""
+    return _object(json.loads(text, parse_int=json_int))

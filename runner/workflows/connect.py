@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from runner.config.project import PanelConfig, Project
 from runner.errors import ConfigError
+from runner.money import read_integer
 from runner.panel.client import PanelClient
 from runner.panel.http import RetryPolicy
 
@@ -52,17 +54,24 @@ def open_client(
         engine = SimPanel(
             sim_path(project, name),
             speed=float(option("speed", "60")),
-            seed=int(option("seed", "0")),
+            seed=read_integer(option("seed", "0")),
             balance=Decimal(option("balance", "250.00")),
             partial_rate=float(option("partial_rate", "0")),
             quirks=option("quirks", "0") not in ("0", "", "false", "no"),
             others_rate=float(option("others_rate", str(DEFAULT_RATE))),
-            decimals=int(option("decimals", str(DEFAULT_DECIMALS))),
+            decimals=read_integer(option("decimals", str(DEFAULT_DECIMALS))),
             catalog=option("catalog", shape_for(name)),
         )
     except (ValueError, InvalidOperation) as exc:
         raise ConfigError(
             f"panel {panel.name}: bad sim:// option ({exc})", panel.location
+        ) from None
+    except (sqlite3.Error, OSError) as exc:
+        # The simulator writes as it answers (its orders move on): a read-only folder.
+        raise ConfigError(
+            f"panel {panel.name}: the simulated panel cannot keep its data in "
+            f"{sim_path(project, name)} ({exc})",
+            panel.location,
         ) from None
     return PanelClient(
         panel.name,

@@ -14,6 +14,7 @@ from typing import Any
 
 from runner.config.campaign import DEFAULT_PATH, CampaignSpec, OrderSpec
 from runner.errors import ConfigError, PlanFileError
+from runner.money import json_int
 from runner.panel.client import PanelClient
 from runner.plans import drift, moves, planner
 from runner.plans.facts import PanelFacts
@@ -325,7 +326,7 @@ def load_saved(path: Path) -> Plan:
     try:
         if path.stat().st_size > MAX_PLAN_BYTES:
             raise ValueError(f"larger than {MAX_PLAN_BYTES // 2**20} MiB")
-        return Plan.from_json(json.loads(path.read_bytes()))
+        return Plan.from_json(json.loads(path.read_bytes(), parse_int=json_int))
     except OSError as exc:
         raise PlanFileError(f"{path}: cannot read it ({exc.strerror})") from None
     except (ValueError, RecursionError) as exc:

@@ -27,6 +27,11 @@ DAMAGE = {
     "event detail not JSON": "UPDATE events SET detail = '{bad'",
     "balance not a number": "UPDATE balances SET amount = 'zz'",
     "remains not a number": "UPDATE history SET remains = 'many'",
+    # 5,000 digits: past Python's integer-string limit, bounded before any conversion
+    "a huge integer in a spec": 'UPDATE orders SET spec = \'{"units": ' + "9" * 5000 + "}'",
+    "a huge integer in an event": 'UPDATE events SET detail = \'{"n": ' + "9" * 5000 + "}'",
+    "a huge serial": "UPDATE meta SET value = '" + "9" * 5000 + "' WHERE key = 'serial'",
+    "a huge campaign serial": "UPDATE campaigns SET serial = '" + "9" * 5000 + "'",
 }
 
 COMMANDS = [

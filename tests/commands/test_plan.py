@@ -11,13 +11,16 @@ import pytest
 from runner.panel import client as client_module
 from runner.panel.http import RetryPolicy
 from tests.conftest import (
+    SECRET_KEY,
     Runner,
     Sim,
     copy_examples,
     followers,
     http_project,
     write_campaign,
+    write_project,
 )
+from tests.hostile import HostilePanel
 
 EXAMPLE_COSTS = {
     "demo-launch/followers": "0.27",
@@ -264,3 +267,32 @@ def test_a_conflict_shows_what_changed_and_the_ways_out(run: Runner) -> None:
     assert action["changes"] == [{"field": "quantity", "old": 100, "new": 200}]
     markdown = run("plan", "--format", "markdown").out
     assert "- `c/o0`: quantity: 100 → 200" in markdown and "Ways out: revert the file" in markdown
+
+
+def test_plan_never_passes_while_an_order_is_in_doubt(
+    hostile: HostilePanel, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An add whose answer was lost (a 502 once the request may have left) leaves an
+    order that may or may not exist; while the panel gives no evidence, every form of
+    `smm plan` exits 1 (never 0, never 2: a pipeline must not pass over it), names the
+    command that settles it, and saves no plan."""
+    monkeypatch.setenv("HP_KEY", SECRET_KEY)
+    write_project(Path.cwd(), {"hp": {"url": hostile.url, "key_env": "HP_KEY"}})
+    services = [
+        {"service": 1, "name": "F", "type": "Default", "rate": "0.90", "min": 10, "max": 1000}
+    ]
+    hostile.reply(services, action="services")
+    hostile.reply({"balance": "100", "currency": "USD"}, action="balance")
+    hostile.reply(body="<html>Bad gateway</html>", status=502, action="add")
+    hostile.reply(body="<html>Bad gateway</html>", status=502, action="status")
+    write_campaign("c", [followers(1)[0]], panel="hp")
+    applied = run("apply", "--auto-approve")
+    assert applied.code == 1
+    phases = {o["address"]: o["phase"] for o in json.loads(run("state", "export").out)["orders"]}
+    assert phases == {"c/o0": "in_doubt"}
+    for extra in ([], ["--detailed-exitcode"], ["--json"], ["--no-refresh"], ["-o", "p.json"]):
+        result = run("plan", *extra)
+        assert result.code == 1, (extra, result.out, result.err)
+        assert "smm state retry c/o0" in result.err, extra
+    assert not Path("p.json").exists()
+    assert hostile.actions().count("add") == 1

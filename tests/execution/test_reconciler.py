@@ -104,6 +104,20 @@ def test_every_verdict() -> None:
     assert verdicts([d], span, partial, claimed) == {"c/d": Verdict.IMPORT}
 
 
+def test_more_left_to_deliver_than_ordered_is_never_this_order() -> None:
+    """Past Pending (where any remains but the whole quantity already fails), an order
+    with more left than ours ordered cannot be ours, whatever its charge says."""
+    d = record("c/d", units=100)
+    span = {"c/d": Window("c/d", 100, 200, True)}
+    gone = {i: ItemError("Incorrect order ID") for i in range(101, 200)}
+    for status in ("In progress", "Processing", "Partial", "Completed", "Canceled"):
+        charge = "0.09" if status in ("In progress", "Processing", "Completed") else "0.05"
+        over = {**gone, **ENDS, 150: info(charge, 101, status)}
+        assert verdicts([d], span, over, [100, 200]) == {"c/d": Verdict.UNDECIDED}, status
+        within = {**gone, **ENDS, 150: info(charge, 100, status)}
+        assert verdicts([d], span, within, [100, 200]) == {"c/d": Verdict.IMPORT}, status
+
+
 def test_an_answer_that_says_nothing_proves_nothing() -> None:
     """Ids missing from the answer, unreadable entries, or a panel that does not answer
     for the own orders at the window's ends: no absence can be proven."""

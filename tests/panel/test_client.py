@@ -360,7 +360,10 @@ def test_variants_of_the_wire_format() -> None:
         ]
     ).refill_status_many([1, 2])
     assert statuses == {1: RefillStatus.COMPLETED, 2: ItemError("Refill not found")}
-    assert _mock({"error": "Bad link"}, status=422).add(1, {}) if False else True
+    # a refusal is the panel's word, kept with its HTTP status (never an order id of 0)
+    with pytest.raises(PanelRejected) as refused:
+        _mock({"error": "Bad link"}, status=422).add(1, {})
+    assert refused.value.http_status == 422 and refused.value.reason == "Bad link"
     with pytest.raises(PanelRejected, match="Bad link"):
         _mock({"error": "Bad link"}, status=422).add(1, {"link": "x"})
     with pytest.raises(UnexpectedResponse):

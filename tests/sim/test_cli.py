@@ -122,7 +122,16 @@ def test_sim_url_decimals_and_others_rate(run: Runner) -> None:
 
 
 @pytest.mark.parametrize(
-    "option", ["decimals=x", "decimals=20", "others_rate=-2", "limit=3", "limit=1/fortnight"]
+    "option",
+    [
+        "decimals=x",
+        "decimals=20",
+        "decimals=010",
+        "seed=" + "9" * 5000,
+        "others_rate=-2",
+        "limit=3",
+        "limit=1/fortnight",
+    ],
 )
 def test_bad_sim_url_options_are_one_line(run: Runner, option: str) -> None:
     sim_project(option)

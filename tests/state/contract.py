@@ -64,6 +64,35 @@ def check_never_submits_twice(new_store: NewStore) -> None:
     assert record is not None and record.phase is Phase.PLACED and record.order_id == 7
 
 
+def check_refuses_to_submit_over_every_live_phase(new_store: NewStore) -> None:
+    """The last guard against a second order: whatever the planner decided, the store
+    refuses to begin a submit over a record that is submitting, placed or in doubt (the
+    order may exist); only a rejected one is submitted again."""
+    store = new_store()
+    submit(store, "c/submitting")
+    submit(store, "c/placed", 7)
+    submit(store, "c/doubt")
+    submit(store, "c/rejected")
+    with store.transaction() as tx:
+        tx.in_doubt("c/doubt", "read timeout", Evidence("t0", None, 5))
+        tx.rejected("c/rejected", "Bad link")
+    before = {a: (r.phase, r.order_id) for a, r in store.records().items()}
+    assert {a: p for a, (p, _) in before.items()} == {
+        "c/submitting": Phase.SUBMITTING,
+        "c/placed": Phase.PLACED,
+        "c/doubt": Phase.IN_DOUBT,
+        "c/rejected": Phase.REJECTED,
+    }
+    for address in ("c/submitting", "c/placed", "c/doubt"):
+        with pytest.raises(StateError, match="refusing to submit"), store.transaction() as tx:
+            tx.begin_submit(address, "c", "demo", "fp2", {}, None, "run2")
+    assert {a: (r.phase, r.order_id) for a, r in store.records().items()} == before
+    with store.transaction() as tx:
+        tx.begin_submit("c/rejected", "c", "demo", "fp2", {}, None, "run2")
+    again = store.record("c/rejected")
+    assert again is not None and again.phase is Phase.SUBMITTING
+
+
 def check_savepoint_undoes_a_part(new_store: NewStore) -> None:
     store = new_store()
     submit(store, "c/a", 7)
@@ -196,6 +225,7 @@ CHECKS = [
     check_lineage_and_serials,
     check_failed_batch_leaves_nothing,
     check_never_submits_twice,
+    check_refuses_to_submit_over_every_live_phase,
     check_savepoint_undoes_a_part,
     check_history_keeps_changes_only,
     check_balances_keep_changes_only,

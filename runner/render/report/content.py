@@ -283,7 +283,7 @@ def _spend(
 ) -> Spend:
     spent = sum((r.spent for r in records), Decimal(0))
     charged = sum(
-        (r.spent for r in records if r.last is not None and r.last.charge is not None),
+        (r.spent for r in records if r.spent_is_charge),
         Decimal(0),
     )
     panels = sorted({r.panel for r in records} | set(desired.panels.get(name, ())))
@@ -328,7 +328,7 @@ def build(
                 record.panel,
                 None if link is None else str(link),
                 record.spent,
-                record.last is not None and record.last.charge is not None,
+                record.spent_is_charge,
                 points,
                 tuple(record.refills),
                 drops(points),

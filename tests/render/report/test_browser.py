@@ -52,7 +52,7 @@ def test_report_of_a_simulated_campaign(
         # spend: the state's, split into the panel's charges and our estimates
         spent = sum((r.spent for r in records.values()), Decimal(0))
         charged = sum(
-            (r.spent for r in records.values() if r.last and r.last.charge is not None),
+            (r.spent for r in records.values() if r.spent_is_charge),
             Decimal(0),
         )
         row = page.locator('#spend tr[data-campaign="launch"]')

@@ -71,7 +71,7 @@ def test_a_curve_is_the_observations_and_drops_are_falls_after_completion() -> N
 
 
 def test_spend_is_the_shared_definition_split_into_charges_and_estimates() -> None:
-    charged = LastStatus("In progress", 500, 0, Decimal("0.45"), "USD", "t1")
+    charged = LastStatus("Partial", 500, 0, Decimal("0.45"), "USD", "t1")
     uncharged = LastStatus("Pending", 1000, 0, None, None, "t1")
     records = {
         r.address: r
@@ -100,7 +100,7 @@ def test_spend_is_the_shared_definition_split_into_charges_and_estimates() -> No
     }
     assert report.by_status == {
         "IN DOUBT": 1,
-        "In progress": 1,
+        "Partial": 1,
         "Pending": 1,
         "REJECTED": 1,
     }
