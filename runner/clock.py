@@ -16,3 +16,14 @@ def parse_moment(text: str | None) -> _dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=_dt.UTC)
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> _dt.timedelta | None:
+    """A duration as campaign files write it (``30m``, ``12h``, ``7d``, ``2w``); ``None``
+    for anything else (the schema says what the form must be)."""
+    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
+        return None
+    return _dt.timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])

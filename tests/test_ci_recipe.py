@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO, SECRET_KEY, Sim, followers
+from tests.notify.receiver import Receiver, receiver
 
 SCRIPT = REPO / "examples" / "github-actions" / "smm-ci.sh"
 
@@ -263,3 +266,92 @@ def test_a_plan_another_campaign_made_stale_is_made_again(
     assert ("is stale" in said) == ("planning again" in said)
     assert "Apply complete: 2 orders placed" in said
     assert len(sim.orders()) == 5
+
+
+# --- the scheduled workflow --------------------------------------------------------------
+
+SCHEDULED = REPO / "examples" / "github-actions" / "smm-scheduled.yml"
+
+
+@pytest.fixture
+def hook() -> Iterator[Receiver]:
+    """A notification receiver on 127.0.0.1 (tests/notify/receiver.py)."""
+    with receiver() as listening:
+        yield listening
+
+
+def test_scheduled_workflow_tops_up_and_tells_once(
+    clocked: tuple[Sim, list[float]], tmp_path: Path, hook: Receiver
+) -> None:
+    """Every scheduled run: the state back, refresh, apply what the outcome calls for,
+    the state saved.  A Partial order is topped up once, however often the job runs."""
+    sim, clock = clocked
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    seed = tmp_path / "seed"
+    (seed / "campaigns").mkdir(parents=True)
+    git(seed, "init", "-q", "-b", "main")
+    (seed / "smm.yaml").write_text(
+        f"panels:\n  shop:\n    url: {sim.url}\n    key_env: SIM_KEY\n"
+        f"notify:\n  - url: json://127.0.0.1:{hook.port}/x\n    events: [partial]\n"
+    )
+    (seed / "campaigns" / "launch.yaml").write_text(
+        "campaign: launch\npanel: shop\norders:\n"
+        "  - {id: f, service: 1, link: https://instagram.com/a, quantity: 1000, "
+        "on_partial: reorder}\n"
+        "  - {id: g, service: 1, link: https://instagram.com/b, quantity: 1000}\n"
+    )
+    git(seed, "add", ".")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "campaigns")
+    git(seed, "push", "-q", str(origin), "main")
+    sim.panel.partial_rate = 1.0
+    first = checkout(origin, tmp_path / "run1")
+    for name in ("state-pull", "main", "state-push"):
+        assert step(first, name).returncode == 0
+    sim.panel.partial_rate = 0.0
+    clock[0] += 3600
+
+    summary = tmp_path / "summary.md"
+    second = checkout(origin, tmp_path / "run2")
+    assert step(second, "state-pull").returncode == 0
+    result = step(second, "scheduled", summary)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply complete: 1 order placed" in result.stdout
+    # launch/g ended short with no top-up asked for: the summary says who must look
+    assert "### Needs a person" in summary.read_text()
+    assert "- launch/g: ended Partial" in summary.read_text()
+    assert "launch/f" not in summary.read_text()
+    assert step(second, "state-push").returncode == 0
+    assert len(sim.orders()) == 3
+
+    clock[0] += 3600
+    third = checkout(origin, tmp_path / "run3")
+    assert step(third, "state-pull").returncode == 0
+    result = step(third, "scheduled")
+    assert result.returncode == 0 and "No changes." in result.stdout
+    assert len(sim.orders()) == 3
+    # Told once, run after run: what was sent travels with the state.
+    assert sorted(hook.titles) == ["smm: launch/f ended Partial", "smm: launch/g ended Partial"]
+
+
+def test_scheduled_workflow_file_wires_the_steps() -> None:
+    workflow = yaml.safe_load(SCHEDULED.read_text())
+    assert workflow[True]["schedule"] == [{"cron": "*/30 * * * *"}]  # YAML 1.1: on -> True
+    assert "workflow_dispatch" in workflow[True]
+    assert workflow["concurrency"] == {"group": "smm-apply", "cancel-in-progress": False}
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    script = "bash examples/github-actions/smm-ci.sh "
+    runs = [s.get("run", "") for s in steps]
+    assert [r.removeprefix(script) for r in runs if r.startswith(script)] == [
+        "state-pull",
+        "scheduled",
+        "report",
+        "state-push",
+    ]
+    assert "pip install 'smm-runner[report,notify]'" in runs[0:3]
+    at = runs.index(script + "report")
+    assert steps[at]["if"] == steps[at + 1]["if"] == steps[-1]["if"] == "always()"
+    assert steps[at + 1]["with"]["path"] == "smm-report.html"
+    secrets = steps[runs.index(script + "scheduled")]["env"]
+    assert all(v.startswith("${{ secrets.") for v in secrets.values())

@@ -12,6 +12,9 @@
 #   smm-ci.sh main [PATHS]   validate, save a plan of PATHS (default campaigns/), apply exactly
 #                            that plan; planned again if another campaign's apply moved the
 #                            state meanwhile
+#   smm-ci.sh scheduled      refresh the statuses (notifying receivers of what needs a
+#                            person; listed in the job summary too), then as main: plan
+#                            and apply the top-ups, refills and repeats that came due
 #   smm-ci.sh report         refresh the statuses, write smm-report.html (the run's artifact)
 #                            and add its spend table to the job summary
 #   smm-ci.sh state-push     commit .smm/state.db on top of the state state-pull restored and
@@ -112,6 +115,19 @@ case "${1:-}" in
       exit "$code"
     done
     ;;
+  scheduled)
+    shift
+    need_pulled
+    code=0
+    $SMM refresh --detailed-exitcode "$@" > refresh.txt || code=$?
+    cat refresh.txt
+    # 0: all on track; 2: something needs a person (told through notify:); 1: failed.
+    if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then exit "$code"; fi
+    if [ "$code" -eq 2 ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      { echo "### Needs a person"; echo; sed -n 's/^  /- /p' refresh.txt; } >> "$GITHUB_STEP_SUMMARY"
+    fi
+    exec bash "$0" main "$@"
+    ;;
   report)
     need_pulled
     $SMM report --refresh -o smm-report.html --format markdown > report.md
@@ -139,7 +155,7 @@ case "${1:-}" in
     echo "State saved to branch $STATE_BRANCH."
     ;;
   *)
-    echo "usage: smm-ci.sh state-pull|pr|campaigns|main [PATHS]|report|state-push" >&2
+    echo "usage: smm-ci.sh state-pull|pr|campaigns|main [PATHS]|scheduled [PATHS]|report|state-push" >&2
     exit 1
     ;;
 esac

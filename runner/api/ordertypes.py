@@ -15,7 +15,21 @@ from runner.api.models import ServiceType
 
 LIST_FIELDS = frozenset({"comments", "usernames", "hashtags", "keywords", "groups"})
 # Fields of every order, whatever its type; the rest belong to order types.
-COMMON_FIELDS = frozenset({"id", "type", "panel", "service", "refills", "cancel", "note"})
+COMMON_FIELDS = frozenset(
+    {
+        "id",
+        "type",
+        "panel",
+        "service",
+        "refills",
+        "cancel",
+        "note",
+        # What to do about the outcome (runner.plans.topups, runner.plans.refills):
+        "on_partial",
+        "max_topups",
+        "auto_refill",
+    }
+)
 
 
 @dataclass(frozen=True)

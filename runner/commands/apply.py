@@ -59,7 +59,7 @@ def apply(
     from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
     from runner.execution.results import Result
     from runner.plans.plan import Kind
-    from runner.printable import md
+    from runner.printable import clean, md
     from runner.render import apply as render
     from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run
@@ -80,6 +80,8 @@ def apply(
         allow_over_limits=allow_over_limits,
     )
     report = applied.report
+    for warning in applied.warnings:
+        err(f"warning: {clean(warning)}")
     doubts = applied.plan.count(Kind.IN_DOUBT)
     if doubts:
         for line in plan_render.in_doubt_lines(applied.plan):

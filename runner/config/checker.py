@@ -13,6 +13,7 @@ from runner.api.ordertypes import BY_SLUG, COMMON_FIELDS, ORDER_TYPES, OrderType
 from runner.config import expand, schedule
 from runner.config import moved as renames
 from runner.config import rules as rules
+from runner.config.outcome import Outcome
 from runner.config.rules import KnownPanels
 from runner.config.safety import Safety
 from runner.config.schema import Problem, format_path
@@ -242,6 +243,7 @@ class Checker:
             params=params,
             refills=merged.get("refills", 0),
             cancel=merged.get("cancel", False),
+            outcome=Outcome.of(merged),
             location=self.doc.location(path),
             field_names=names,
             field_positions=positions,

@@ -6,6 +6,7 @@ Without one, a built-in default offers the ``demo`` panel on ``sim://demo``.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from runner.clock import parse_duration
+from runner.config import receivers
+from runner.config.receivers import Receiver
 from runner.config.safety import Safety
 from runner.config.yamldoc import Document
 from runner.config.yamldoc import load as load_yaml
@@ -87,6 +91,8 @@ class Project:
     file: Path | None
     state: str = DEFAULT_STATE  # a path relative to root, or a postgresql:// URL
     panels: dict[str, PanelConfig] = field(default_factory=dict)
+    notify: tuple[Receiver, ...] = ()
+    stuck_after: _dt.timedelta = _dt.timedelta(hours=24)  # Pending longer: a person looks
     currency: str | None = None  # the project currency (selectors' max_rate is in it)
     exchange: dict[str, Decimal] = field(default_factory=dict)  # of it per unit of others
     safety: Safety | None = None
@@ -188,6 +194,10 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
                 "environment variable holding its API key)",
                 doc.location(("panels", name), key=True),
             )
+    notify = tuple(
+        receivers.parse(raw, i, doc.location(("notify", i, "url")))
+        for i, raw in enumerate(data.get("notify") or ())
+    )
     if data.get("exchange") and not data.get("currency"):
         raise ConfigError(
             "exchange: needs currency: (the project currency its rates convert into)",
@@ -198,6 +208,8 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
         file=file,
         state=str(data.get("state", DEFAULT_STATE)),
         panels=panels,
+        notify=notify,
+        stuck_after=parse_duration(str(data.get("stuck_after", "24h"))) or Project.stuck_after,
         currency=data.get("currency"),
         exchange={str(k): Decimal(str(v)) for k, v in (data.get("exchange") or {}).items()},
         safety=Safety.read(data.get("safety"), doc.location(("safety",), key=True)),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from runner.api.ordertypes import LIST_FIELDS, OrderType
+from runner.clock import parse_duration
 from runner.config.schema import Problem, format_path
 from runner.config.yamldoc import Document, JsonPath
 from runner.printable import has_control
@@ -119,6 +120,30 @@ def consistency(
     refills = merged.get("refills")
     if merged.get("cancel") is True and _int(refills) and refills > 0:
         found.append(("cancel", "an order cannot ask for both cancel and refills"))
+    found += outcome_problems(merged)
+    return found
+
+
+def outcome_problems(merged: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``on_partial``, ``max_topups`` and ``auto_refill`` (runner.plans.topups, refills)."""
+    found: list[tuple[str, str]] = []
+    if merged.get("on_partial") == "reorder" and "quantity" not in merged:
+        found.append(("on_partial", "on_partial: reorder needs an order with a quantity"))
+    if "max_topups" in merged and merged.get("on_partial") != "reorder":
+        found.append(("max_topups", "max_topups needs on_partial: reorder"))
+    if merged.get("on_partial") == "reorder" and merged.get("cancel") is True:
+        found.append(("on_partial", "an order cannot ask for both cancel and on_partial: reorder"))
+    schedule = merged.get("auto_refill")
+    if isinstance(schedule, Mapping):
+        every, window = schedule.get("every"), schedule.get("for")
+        if isinstance(every, str) and isinstance(window, str):
+            step, span = parse_duration(every), parse_duration(window)
+            if step is not None and span is not None and step > span:
+                found.append(
+                    ("auto_refill", f"auto_refill every {every} is longer than for {window}")
+                )
+        if merged.get("cancel") is True:
+            found.append(("auto_refill", "an order cannot ask for both cancel and auto_refill"))
     return found
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from runner.api.models import ServiceType
 from runner.config.moved import Moved
+from runner.config.outcome import NO_OUTCOME, Outcome
 from runner.config.safety import Safety
 from runner.config.schedule import Repeat
 from runner.config.selector import Selector
@@ -30,6 +31,7 @@ class OrderSpec:
     params: tuple[tuple[str, Any], ...]  # the type's fields, lists as tuples, sorted
     refills: int = 0
     cancel: bool = False
+    outcome: Outcome = NO_OUTCOME  # top-ups, scheduled refills
     location: Location = field(default=Location("<none>", 1, 1), compare=False)
     # Where each field was written, the file being the order's: the names (one tuple
     # shared by the orders with the same fields), then line and column of each in turn.

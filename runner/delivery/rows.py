@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from runner.api.models import OrderStatus, RefillStatus
 from runner.clock import parse_moment
 from runner.state import OrderRecord, Phase, RefillRecord
+from runner.state.addresses import base_address
 from runner.state.spend import charge_differs
 
 
@@ -40,6 +41,11 @@ class Row:
     created_at: str = ""
     age_seconds: int | None = None
     service_type: str | None = None
+    # Top-ups (runner.plans.topups): an order's own, and its delivery counted with them;
+    # a top-up names the order it tops up.
+    topups: tuple[str, ...] = ()
+    delivered_in_all: int | None = None
+    topup_of: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Numbers as numbers, times as ISO 8601, money as exact decimal strings."""
@@ -59,7 +65,20 @@ class Row:
             "created_at": self.created_at,
             "age_seconds": self.age_seconds,
             "note": self.note,
+            **self.topup_json(),
         }
+
+    def topup_json(self) -> dict[str, Any]:
+        if self.topup_of is not None:
+            return {"topup_of": self.topup_of}
+        if not self.topups:
+            return {}
+        return {"topups": list(self.topups), "delivered_with_topups": self.delivered_in_all}
+
+    @property
+    def shown_delivered(self) -> int | None:
+        """What a table shows as delivered: with the top-ups, when there are some."""
+        return self.delivered if not self.topups else self.delivered_in_all
 
 
 @dataclass(frozen=True)
@@ -205,6 +224,33 @@ def row_of(record: OrderRecord, now: _dt.datetime, currency: str | None = None) 
     )
 
 
+def with_topups(rows: list[Row]) -> list[Row]:
+    """The rows, each order's delivery counted across it and its top-ups (a top-up's own
+    row says whose it is).  An order Completed counts as fully delivered."""
+    mine: dict[str, list[Row]] = {}
+    for r in rows:
+        found = base_address(r.address)
+        if found is not None:
+            mine.setdefault(found[0], []).append(r)
+    if not mine:
+        return rows
+    out = []
+    present = {r.address for r in rows}
+    for r in rows:
+        found = base_address(r.address)
+        if found is not None and found[0] in present:
+            r = replace(r, topup_of=found[0])
+        elif r.address in mine:
+            extra = sorted(mine[r.address], key=lambda t: t.address)
+            parts = [r, *extra]
+            total = None
+            if all(p.delivered is not None for p in parts):
+                total = sum(p.delivered or 0 for p in parts)
+            r = replace(r, topups=tuple(t.address for t in extra), delivered_in_all=total)
+        out.append(r)
+    return out
+
+
 @dataclass
 class Refreshed:
     """What one refresh learned: answers recorded, and what could not be asked."""
@@ -213,11 +259,23 @@ class Refreshed:
     refills: int = 0
     item_errors: int = 0
     panel_errors: list[str] = field(default_factory=list)
+    # After it: notifications sent and why some were not; what needs a person (None:
+    # not asked for).
+    notified: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    attention: list[str] | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "orders": self.orders,
             "refills": self.refills,
             "item_errors": self.item_errors,
             "panel_errors": self.panel_errors,
         }
+        if self.notified:
+            out["notified"] = self.notified
+        if self.warnings:
+            out["warnings"] = self.warnings
+        if self.attention is not None:
+            out["needs_a_person"] = self.attention
+        return out

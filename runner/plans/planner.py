@@ -15,7 +15,7 @@ from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
 from runner.errors import Location
 from runner.money import format_amount
-from runner.plans import crosschecks, repeats
+from runner.plans import crosschecks, outcomes, repeats, topups
 from runner.plans.budgets import campaign_cost, charge_warnings
 from runner.plans.facts import PanelFacts, current_status
 from runner.plans.fit import Misfit, fit
@@ -74,8 +74,10 @@ class _Planner:
             records = self.of_campaign.get(campaign.name, ())
             self.checks += charge_warnings(campaign.name, records, self.facts)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
+            later: list[Action] = []
             for spec in campaign.orders:
-                self.actions.append(self.order(spec, waiting, campaign))
+                later += outcomes.follow(self, spec, waiting, campaign)
+            outcomes.budgeted(self, campaign, later)
             cost, checks = campaign_cost(
                 campaign,
                 self.actions,
@@ -313,6 +315,7 @@ class _Planner:
             and address not in desired
             and address not in self.kept
             and self.in_scope(address)
+            and not topups.belongs(address, desired)
         ]
         del desired
         for address, record in sorted(gone):

@@ -80,6 +80,13 @@ def refreshed_text(result: Refreshed) -> list[str]:
         lines.append(f"Refresh incomplete: {failed} could not be asked; refreshed {done}.")
     else:
         lines.append(f"Refreshed {done}.")
+    if result.notified:
+        lines.append(f"Notified {plural(len(result.notified), 'event')}.")
+    if result.attention:
+        lines.append("Needs a person:")
+        lines += [f"  {clean(line)}" for line in result.attention]
+    elif result.attention is not None:
+        lines.append("Nothing needs a person.")
     return lines
 
 

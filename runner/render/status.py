@@ -27,7 +27,11 @@ _STYLE = {
 
 
 def _delivered(r: Row) -> str:
-    return "-" if r.delivered is None else f"{r.delivered}/{r.ordered}"
+    shown = r.shown_delivered
+    if shown is None:
+        return "-"
+    extra = f" (with {plural(len(r.topups), 'top-up')})" if r.topups else ""
+    return f"{shown}/{r.ordered}{extra}"
 
 
 def _currency(view: Overview, name: str) -> str | None:

@@ -23,7 +23,7 @@ from runner.errors import StateError
 from runner.state.location import StateLocation
 from runner.state.pgconn import PgConnection, cause
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The first half of the two-int advisory keys smm takes ("smm" and a purpose letter);
 # the second half is ``key32(schema)``.
@@ -87,7 +87,19 @@ CREATE TABLE lock_holders (
 )
 """
 
-MIGRATIONS: dict[int, str] = {2: _V2}
+# Version 3: the notifications claimed or sent (runner.notify), each event once.
+_V3 = """
+CREATE TABLE notices (
+  key TEXT COLLATE "C" PRIMARY KEY,
+  event TEXT NOT NULL,
+  claimed_at TEXT, claimed_by TEXT,
+  sent_at TEXT,
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+MIGRATIONS: dict[int, str] = {2: _V2, 3: _V3}
 FIRST = min(MIGRATIONS)
 
 

@@ -28,7 +28,7 @@ from runner.state.model import Dump
 from runner.state.sqlread import SQLReads, restore_rows
 from runner.state.sqlwrite import SQLTransaction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,7 +104,19 @@ CREATE TABLE balances (
 )
 """
 
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
+# Version 3: the notifications claimed or sent (runner.notify), each event once.
+_V3 = """
+CREATE TABLE notices (
+  key TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  claimed_at TEXT, claimed_by TEXT,
+  sent_at TEXT,
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3}
 
 
 def _statements(script: str) -> list[str]:

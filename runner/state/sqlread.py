@@ -67,6 +67,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("at", "address", "kind", "detail"),
     "history": ("address", "at", "status", "remains", "start_count", "charge", "currency"),
     "balances": ("panel", "at", "amount", "currency"),
+    "notices": ("key", "event", "claimed_at", "claimed_by", "sent_at", "error", "attempts"),
 }
 
 
@@ -333,10 +334,18 @@ class SQLReads:
             tables["events"],
             tables["history"],
             tables["balances"],
+            tables["notices"],
         )
 
 
-_ORDER = {"orders": "address", "refills": "id", "events": "id", "history": "id", "balances": "id"}
+_ORDER = {
+    "orders": "address",
+    "refills": "id",
+    "events": "id",
+    "history": "id",
+    "balances": "id",
+    "notices": "key",
+}
 
 
 def restore_rows(db: Connection, dump: Dump) -> None:
@@ -349,6 +358,7 @@ def restore_rows(db: Connection, dump: Dump) -> None:
         ("events", dump.events),
         ("history", dump.history),
         ("balances", dump.balances),
+        ("notices", dump.notices),
     ):
         names = COLUMNS[table]
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"

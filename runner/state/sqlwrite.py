@@ -98,6 +98,35 @@ class SQLTransaction:
             (self.at, address, kind, json.dumps(dict(detail), sort_keys=True, default=str)),
         )
 
+    # --- notifications (each sent once: a claim, then sent or released) ---------------
+
+    def claim_notice(self, key: str, event: str, holder: str, stale_before: str) -> bool:
+        taken = self.db.execute(
+            "INSERT INTO notices (key, event, claimed_at, claimed_by, attempts)"
+            " VALUES (?, ?, ?, ?, 1) ON CONFLICT (key) DO NOTHING",
+            (key, event, self.at, holder),
+        )
+        if taken.rowcount == 1:
+            return True
+        retaken = self.db.execute(
+            "UPDATE notices SET claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
+            " WHERE key = ? AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)",
+            (self.at, holder, key, stale_before),
+        )
+        return retaken.rowcount == 1
+
+    def notice_done(self, key: str, error: str | None = None) -> None:
+        if error is None:
+            self.db.execute(
+                "UPDATE notices SET sent_at = ?, error = NULL WHERE key = ?", (self.at, key)
+            )
+        else:
+            self.db.execute(
+                "UPDATE notices SET claimed_at = NULL, claimed_by = NULL, error = ?"
+                " WHERE key = ? AND sent_at IS NULL",
+                (error, key),
+            )
+
     def saw_services(self, panel: str, seen: Mapping[int, Mapping[str, Any]]) -> None:
         for ident, said in sorted(seen.items()):
             self.db.execute(

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
@@ -33,7 +33,7 @@ from runner.plans import moves
 from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
-from runner.workflows import campaigns, planning
+from runner.workflows import campaigns, followup, planning
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 from runner.workflows.failingover import fail_over, noted
@@ -71,6 +71,7 @@ class Applied:
 
     plan: Plan
     report: ApplyResult | None
+    warnings: list[str] = field(default_factory=list)  # notifications not sent
 
 
 def apply(
@@ -138,6 +139,9 @@ def apply(
                 applied = run.settle_lost_answers(applied, paths if saved is None else ())
             if not plan.errors and (applied.report is None or not applied.report.interrupted):
                 planning.remember(store, plan, planned.facts)  # what drift is measured from
+            if ctx.project.notify:  # (a saved plan's files are not read again)
+                files = None if saved else paths
+                followup.after_apply(ctx, store, names, files, applied.report, applied.warnings)
             return applied
         finally:
             planned.close()

@@ -1,9 +1,10 @@
 """``smm state migrate TARGET``: move the whole state to another store, SQLite or
 PostgreSQL, either way.
 
-Everything is copied (records, events, refills, history, balances, the lineage and every
-serial), so plans made before still apply after.  The source is locked for the copy (no
-apply may write to it meanwhile) and left as it was; the target must hold nothing yet.
+Everything is copied (records, events, refills, history, balances, the notifications
+sent, the lineage and every serial), so plans made before still apply after.  The source
+is locked for the copy (no apply may write to it meanwhile) and left as it was; the
+target must hold nothing yet.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ class Migrated:
             "refills": len(self.dump.refills),
             "observations": len(self.dump.history),
             "balances": len(self.dump.balances),
+            **({"notifications": len(self.dump.notices)} if self.dump.notices else {}),
         }
 
 
 def _holds_something(dump: Dump) -> bool:
-    rows = (dump.orders, dump.refills, dump.events, dump.history, dump.balances)
+    rows = (dump.orders, dump.refills, dump.events, dump.history, dump.balances, dump.notices)
     return dump.serial > 0 or any(rows)
 
 

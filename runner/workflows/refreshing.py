@@ -15,15 +15,30 @@ from runner.delivery.rows import Refreshed
 from runner.errors import SmmError
 from runner.panel.client import PanelClient
 from runner.state import LastStatus, OrderRecord, StateStore, Transaction, locked, now_iso
-from runner.workflows import campaigns
+from runner.workflows import campaigns, followup
 from runner.workflows.context import Context
 from runner.workflows.panelfacts import needs_refresh
 
 
-def refresh(ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0) -> Refreshed:
+def refresh(
+    ctx: Context, paths: Sequence[Path], lock_timeout: float = 0.0, attention: bool = False
+) -> Refreshed:
     """Refresh the recorded orders of the campaigns under ``paths`` (every campaign when
-    no campaign folder exists), under the state lock."""
-    return refresh_campaigns(ctx, campaigns.names_in(paths), lock_timeout)
+    no campaign folder exists), under the state lock; then notify the receivers of what
+    they have not heard yet, and (``attention``) say what needs a person."""
+    names = campaigns.names_in(paths)
+    with locked(ctx.state_location, names, lock_timeout) as store:
+        result = refresh_records(ctx, store, store.each_record(names))
+        if not ctx.project.notify and not attention:
+            return result
+        specs = followup.specs_under(paths, result.warnings)
+        records = store.records(names)
+        sent = followup.notify(ctx, store, records, specs)
+        result.notified += sent.sent
+        result.warnings += sent.warnings
+        if attention:
+            result.attention = followup.attention(ctx, store, records, specs)
+    return result
 
 
 def refresh_campaigns(ctx: Context, names: set[str] | None, lock_timeout: float) -> Refreshed:

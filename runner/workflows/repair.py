@@ -16,8 +16,11 @@ from runner.config.campaign import OrderSpec
 from runner.errors import SmmError
 from runner.money import charge_fits, format_amount
 from runner.plans.fit import fit
+from runner.plans.outcomes import topup_spec
+from runner.plans.topups import recorded_units
 from runner.render.words import plural
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
+from runner.state.addresses import base_address
 from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns
 from runner.workflows.context import Context
@@ -41,10 +44,18 @@ def import_order(
     someone else's order) unless ``force``."""
     loaded = campaigns.load(paths)
     spec = next((o for o in loaded.orders if o.address == address), None)
-    if spec is None:
+    topup = base_address(address)
+    if spec is None and topup is None:
         raise SmmError(f"{address}: no such order in the campaign files")
     with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         record = store.record(address)
+        if spec is None and topup is not None:  # a top-up: the order it tops up, resized
+            base = next((o for o in loaded.orders if o.address == topup[0]), None)
+            units = recorded_units(record) if record is not None else None
+            if base is None or units is None:
+                raise SmmError(f"{address}: no such order, nor a recorded top-up of one")
+            spec = topup_spec(base, topup[1], units)
+        assert spec is not None
         if record is not None and record.phase is Phase.PLACED and record.order_id != order_id:
             raise SmmError(
                 f"{address} is already recorded as order {record.order_id}; "

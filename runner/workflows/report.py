@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import campaign
+from runner.config.campaign import CampaignSpec
 from runner.errors import ReportError
 from runner.plans import drift
 from runner.plans.plan import Action, Kind
 from runner.render.report.content import Attention, Desired, Report, build
 from runner.state import BalanceSeen, OrderRecord, Phase, open_readonly
-from runner.workflows import campaigns, panelfacts
+from runner.workflows import campaigns, followup, panelfacts
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh_campaigns
 
@@ -32,11 +33,11 @@ class Written:
     not_refreshed: tuple[str, ...] = ()  # the panels a refresh could not ask, and why
 
 
-def _desired(paths: Sequence[Path]) -> Desired | None:
+def _desired(paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]:
     """The campaigns under ``paths``; None when none were named and the default folder
     does not exist (then every campaign in the state is shown, without budgets)."""
     if not paths and not campaign.DEFAULT_PATH.exists():
-        return None
+        return None, []
     loaded = campaigns.load(paths)
     return Desired(
         budgets={c.name: c.budget for c in loaded.campaigns},
@@ -44,7 +45,7 @@ def _desired(paths: Sequence[Path]) -> Desired | None:
         locations={o.address: f"{o.location.file}:{o.location.line}" for o in loaded.orders},
         orders={c.name: len(c.orders) for c in loaded.campaigns},
         panels={c.name: tuple(sorted({o.panel for o in c.orders})) for c in loaded.campaigns},
-    )
+    ), loaded.campaigns
 
 
 def gather(
@@ -57,7 +58,7 @@ def gather(
 ) -> Report:
     """The report of the campaigns under ``paths`` (every campaign in the state when no
     campaign folder exists), asking the panels first if ``refresh``."""
-    desired = _desired(paths)
+    desired, specs = _desired(paths)
     names = None if desired is None else set(desired.budgets)
     notes: list[str] = []
     if refresh:
@@ -72,8 +73,11 @@ def gather(
         balances = reader.balances()
         where = reader.where
         memory = reader.services_seen()
+        outcomes = dict(followup.reasons(ctx, reader, records, specs))
     finally:
         reader.close()
+    if desired is not None:
+        desired = dataclasses.replace(desired, outcomes=outcomes)
     report = build(
         records,
         history,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from runner.config import campaign
-from runner.delivery.rows import Overview, row_of
+from runner.delivery.rows import Overview, row_of, with_topups
 from runner.state import open_readonly
 from runner.workflows import campaigns
 from runner.workflows.context import Context
@@ -35,7 +35,9 @@ def overview(
     try:
         currencies = {seen.panel: seen.currency for seen in reader.balances() if seen.currency}
         # A row is all status shows of a record: the records are never all held.
-        rows = [row_of(r, now, currencies.get(r.panel)) for r in reader.each_record(names)]
+        rows = with_topups(
+            [row_of(r, now, currencies.get(r.panel)) for r in reader.each_record(names)]
+        )
     finally:
         reader.close()
     return Overview(rows, budgets, errors)

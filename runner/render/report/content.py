@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from runner.delivery.rows import Row, row_of
+from runner.delivery.rows import Row, row_of, with_topups
 from runner.money import exact
 from runner.state import BalanceSeen, Observation, OrderRecord, Phase, RefillRecord
 
@@ -193,6 +193,8 @@ class Desired:
     locations: Mapping[str, str] = field(default_factory=dict)  # address -> file:line
     orders: Mapping[str, int] = field(default_factory=dict)  # campaign -> orders in its file
     panels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # campaign -> panels
+    # address -> why its outcome needs a person (runner.plans.attention)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
 
 
 def curve(record: OrderRecord, history: Iterable[Observation]) -> tuple[Point, ...]:
@@ -237,6 +239,12 @@ def drops(points: Iterable[Point]) -> tuple[Drop, ...]:
         if point.delivered is not None:
             before = point.delivered
     return tuple(found)
+
+
+_OUTCOME_ADVICE = (
+    "Delivered short with no top-up to come, a refill rejected, or stuck: order what is "
+    "missing (on_partial: reorder does it), or take it up with the panel."
+)
 
 
 def _attention(record: OrderRecord, desired: Desired) -> Attention | None:
@@ -318,13 +326,14 @@ def build(
         by_address.setdefault(observation.address, []).append(observation)
     ordered = sorted(records.values(), key=lambda r: (r.campaign, r.address))
     views: list[OrderView] = []
-    for record in ordered:
+    rows = with_topups([row_of(r, now) for r in ordered])  # delivery counted with top-ups
+    for record, row in zip(ordered, rows, strict=True):
         points = curve(record, by_address.get(record.address, ()))
         params = record.spec.get("params")
         link = params.get("link") if isinstance(params, Mapping) else None
         views.append(
             OrderView(
-                row_of(record, now),
+                row,
                 record.panel,
                 None if link is None else str(link),
                 record.spent,
@@ -354,6 +363,12 @@ def build(
     )
     panels = sorted({p for c in campaigns for p in c.panels})
     attention = tuple(a for r in ordered if (a := _attention(r, desired)) is not None)
+    named = {a.address for a in attention}
+    attention += tuple(
+        Attention(address, "outcome", why, (), _OUTCOME_ADVICE)
+        for address, why in sorted(desired.outcomes.items())
+        if address not in named
+    )
     return Report(
         generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         state=state,

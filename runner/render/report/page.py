@@ -188,11 +188,13 @@ def _balances(report: Report, place: _Charts) -> str:
 def _order(view: OrderView, place: _Charts) -> str:
     row = view.row
     status = status_of(view)
-    delivered = "-" if row.delivered is None else str(row.delivered)
+    delivered = "-" if row.shown_delivered is None else str(row.shown_delivered)
     ordered = "-" if row.ordered is None else str(row.ordered)
     spent_is = "charge" if view.charged else "estimate"
+    topped = f" with {_e(', '.join(row.topups))}" if row.topups else ""
     facts = [
-        f'delivered <b data-k="delivered">{delivered}</b> / <b data-k="quantity">{ordered}</b>',
+        f'delivered <b data-k="delivered">{delivered}</b> / <b data-k="quantity">{ordered}</b>'
+        + topped,
         f'spent <b data-k="spent">{amount(view.spent)}</b> {_e(row.currency or "")} ({spent_is})',
         f"order {_e(row.order_id or '-')} on {_e(view.panel)}",
     ]
