@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from runner.api.models import ServiceType
+from runner.config.moved import Moved
 from runner.config.outcome import NO_OUTCOME, Outcome
 from runner.config.safety import Safety
 from runner.config.schedule import Repeat
@@ -130,4 +131,5 @@ class CampaignSpec:
     # The list files its for_each orders read (absolute paths): a spec kept from an
     # earlier run is good only while they, too, are unchanged.
     reads: tuple[str, ...] = field(default=(), compare=False)
+    moved: tuple[Moved, ...] = ()  # orders renamed (config/moved.py)
     safety: Safety | None = None

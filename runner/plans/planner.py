@@ -334,8 +334,8 @@ class _Planner:
             self.warning(
                 f"{address}: recorded in the state ({record.phase}"
                 + (f", order {record.order_id}" if record.order_id else "")
-                + f") but no longer in {campaign.file}; smm never deletes orders "
-                f"(use smm state forget {address} to drop the record)",
+                + f") but no longer in {campaign.file}; smm never deletes orders (renamed? "
+                f"say so with moved: in the file, or smm state mv {address} NEW_ADDRESS)",
                 campaign.location,
                 address,
             )

@@ -165,3 +165,39 @@ class PlainTable:
         if self.caption is not None:
             out.append(self.caption)
         return out
+
+
+def as_markdown(shown: object) -> str:
+    """What a command shows as text, as Markdown: a table (rich's, as ``table`` makes
+    them) as a Markdown table under its title, rich markup or lines as paragraphs.  Every
+    cell and line is escaped (``printable.md``)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from runner.printable import md
+
+    def plain(value: object) -> str:
+        if isinstance(value, Text):
+            return value.plain
+        return Text.from_markup(str(value)).plain
+
+    if isinstance(shown, PlainTable):
+        shown = shown.rich()
+    if isinstance(shown, Table):
+        lines = []
+        if shown.title:
+            lines += [f"**{md(plain(shown.title))}**", ""]
+        columns = shown.columns
+        lines.append("| " + " | ".join(md(plain(c.header)) for c in columns) + " |")
+        lines.append(
+            "|" + "|".join("---:" if c.justify == "right" else "---" for c in columns) + "|"
+        )
+        for row in zip(*(list(c.cells) for c in columns), strict=True):
+            lines.append("| " + " | ".join(md(plain(cell)) for cell in row) + " |")
+        if shown.caption:
+            lines += ["", md(plain(shown.caption))]
+        return "\n".join(lines)
+    if isinstance(shown, list):
+        return "\n\n".join(md(line) for line in shown)
+    text = plain(shown) if type(shown) is not str else shown
+    return "\n\n".join(md(line) for line in text.split("\n") if line.strip())

@@ -31,6 +31,7 @@ class Written:
     report: Report
     path: Path
     size: int  # bytes
+    not_refreshed: tuple[str, ...] = ()  # the panels a refresh could not ask, and why
 
 
 def _desired(ctx: Context, paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]:
@@ -49,7 +50,12 @@ def _desired(ctx: Context, paths: Sequence[Path]) -> tuple[Desired | None, list[
 
 
 def gather(
-    ctx: Context, paths: Sequence[Path], *, refresh: bool = False, lock_timeout: float = 10.0
+    ctx: Context,
+    paths: Sequence[Path],
+    *,
+    refresh: bool = False,
+    lock_timeout: float = 0.0,
+    errors: list[str] | None = None,
 ) -> Report:
     """The report of the campaigns under ``paths`` (every campaign in the state when no
     campaign folder exists), asking the panels first if ``refresh``."""
@@ -59,6 +65,8 @@ def gather(
     if refresh:
         refreshed = refresh_campaigns(ctx, names, lock_timeout)
         notes += [f"not refreshed: {error}" for error in refreshed.panel_errors]
+        if errors is not None:
+            errors += refreshed.panel_errors
     reader = open_readonly(ctx.state_location)
     try:
         records = reader.records(names)
@@ -132,12 +140,13 @@ def write(
     target: Path,
     *,
     refresh: bool = False,
-    lock_timeout: float = 10.0,
+    lock_timeout: float = 0.0,
 ) -> Written:
     """Gather the report and write its page to ``target`` (whole or not at all)."""
     from runner.render.report import page
 
-    report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout)
+    errors: list[str] = []
+    report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout, errors=errors)
     data = page(report).encode()
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -151,4 +160,4 @@ def write(
             raise
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return Written(report, target, len(data))
+    return Written(report, target, len(data), tuple(errors))
