@@ -1,7 +1,8 @@
 """The state store: what smm knows about every order it ever tried to place.
 
-``runner.state.model`` holds the values and the ``StateStore`` interface; this module
-opens a store (the embedded SQLite backend) and is the one way to write one: ``locked``.
+``runner.state.model`` holds the values and ``runner.state.interface`` the ``StateStore``
+interface; this module opens a store (the embedded SQLite backend) and is the one way
+to write one: ``locked``.
 Everything a caller needs is exported here, so no code reaches past the interface into
 a backend.
 """
@@ -16,6 +17,7 @@ from types import ModuleType
 
 from runner.errors import StateError
 from runner.state.empty import EmptyState
+from runner.state.interface import StateReader, StateStore, Transaction
 from runner.state.location import StateLocation
 from runner.state.model import (
     BalanceSeen,
@@ -29,9 +31,6 @@ from runner.state.model import (
     Phase,
     RefillRecord,
     StateInfo,
-    StateReader,
-    StateStore,
-    Transaction,
     now_iso,
 )
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from runner.errors import StateError
-from runner.state.model import StateStore, Transaction
+from runner.state.interface import StateStore, Transaction
 
 Write = Callable[[Transaction], None]
 

@@ -26,8 +26,9 @@ import psycopg
 from runner.errors import LockHeld, StateError
 from runner.state import model
 from runner.state.empty import EmptyState
+from runner.state.interface import StateReader
 from runner.state.location import StateLocation
-from runner.state.model import Dump, StateReader
+from runner.state.model import Dump
 from runner.state.pgconn import Adapter, PgConnection, cause, connect
 from runner.state.pglock import CampaignLocks, held
 from runner.state.pgschema import check_version, found_version, prepare

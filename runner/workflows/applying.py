@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import json
 import os
 import signal
 import threading
@@ -23,7 +22,7 @@ from typing import Protocol
 
 from runner.api.models import OrderInfo
 from runner.clock import parse_moment
-from runner.errors import EXIT_INTERRUPTED, SmmError, StalePlan
+from runner.errors import EXIT_INTERRUPTED, SmmError
 from runner.execution.executor import Executor
 from runner.execution.reconciler import Decision, Verdict
 from runner.execution.results import ApplyResult, Outcome, Result
@@ -33,7 +32,7 @@ from runner.plans import moves
 from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
-from runner.workflows import campaigns, followup, planning
+from runner.workflows import campaigns, followup, planning, savedplans
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
 from runner.workflows.failingover import fail_over, noted
@@ -104,7 +103,7 @@ def apply(
         with store.transaction() as tx:
             tx.abandon_submitting("an earlier apply stopped while sending it", campaigns=names)
         if saved is not None:
-            check_fresh(saved, store, paths[0])
+            savedplans.check_fresh(saved, store, paths[0])
             planned = planning.build(
                 ctx,
                 planning.project_paths(ctx, saved),
@@ -132,7 +131,7 @@ def apply(
             if saved is not None and not plan.errors:
                 # What runs is what planning gives now, once the saved plan is shown to be
                 # exactly that: nothing of a saved file is sent as it is.
-                check_same(saved, plan, paths[0])
+                savedplans.check_same(saved, plan, paths[0])
             run = Run(ctx, store, view, planned.clients, parallelism, names)
             applied = run.execute(plan, saved is not None, planned.made_at)
             if reconcile and applied.report is not None and not applied.report.interrupted:
@@ -298,69 +297,6 @@ def unbounded_doubts(
         if moment > after.get(record.panel, moment - _dt.timedelta(seconds=1)):
             after[record.panel] = moment
     return after
-
-
-def check_fresh(plan: Plan, store: StateStore, path: Path) -> None:
-    """A saved plan belongs to one state, and to the serials of the campaigns it covers."""
-    info = store.info()
-    if plan.lineage is None or plan.lineage != info.lineage:
-        raise StalePlan(
-            f"{path} was made against another state (lineage {plan.lineage or 'none'}, "
-            f"this one is {info.lineage}); run smm plan again against this state"
-        )
-    moved = {
-        name: (serial, info.campaigns.get(name, 0))
-        for name, serial in sorted(plan.serials.items())
-        if info.campaigns.get(name, 0) != serial
-    }
-    if moved:
-        what = ", ".join(f"{n} (serial {a} -> {b})" for n, (a, b) in moved.items())
-        raise StalePlan(
-            f"{path} is stale: since it was made, the state of {what} changed; run smm plan again"
-        )
-
-
-def _changes(plan: Plan) -> list[str]:
-    """Everything about the plan's changing actions that reaches a panel or a bill."""
-    return sorted(
-        json.dumps(
-            [
-                a.address,
-                str(a.kind),
-                a.panel,
-                a.fingerprint,
-                a.service,
-                a.service_type,
-                a.link,
-                a.units,
-                str(a.cost),
-                a.currency,
-                a.order_id,
-                a.spec,
-            ],
-            sort_keys=True,
-            default=str,
-        )
-        for a in plan.actions
-        if a.kind.changes
-    ) + [json.dumps(["move", m.source, m.target]) for m in plan.moves]
-
-
-def check_same(saved: Plan, fresh: Plan, path: Path) -> None:
-    """The saved plan must be what planning now produces: same actions, same rates."""
-    for panel, rates in sorted(saved.rates.items()):
-        for service, rate in sorted(rates.items()):
-            now = fresh.rates.get(panel, {}).get(service)
-            if now is not None and now != rate:
-                raise StalePlan(
-                    f"{path} is stale: service {service} on {panel} now costs {now} "
-                    f"(the plan used {rate}); run smm plan again"
-                )
-    if set(saved.serials) != set(fresh.serials) or _changes(saved) != _changes(fresh):
-        raise StalePlan(
-            f"{path} no longer matches what the campaign files and the state ask for "
-            "(or it was altered); run smm plan again"
-        )
 
 
 def recheck_balance(
