@@ -15,22 +15,31 @@ from pathlib import Path
 import click
 
 from runner import __version__
+from runner.commands.anywhere import global_options
 from runner.commands.apply import apply
 from runner.commands.importing import import_
+from runner.commands.init import init
+from runner.commands.options import examples
 from runner.commands.panels import balance, services
 from runner.commands.plan import plan
 from runner.commands.reconcile import reconcile
 from runner.commands.refresh import refresh
+from runner.commands.repairs import forget, import_order, mv, retry
 from runner.commands.report import report
+from runner.commands.show import show
 from runner.commands.sim import sim
 from runner.commands.state import state
 from runner.commands.status import status
 from runner.commands.validate import validate
 from runner.errors import EXIT_ERROR, exit_code
+from runner.money import show_decimals
 from runner.workflows.context import Context
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=examples("smm init          # a first project, on the simulated panel", "smm plan"),
+)
 @click.version_option(__version__, "--version", prog_name="smm", message="%(prog)s %(version)s")
 @click.option(
     "--config",
@@ -58,12 +67,15 @@ def cli(
 
     set_no_color(no_color)
     setup_logging(verbose)
+    show_decimals(None)  # until the project says how its panels round money
     ctx.obj = Context(config=config, state=state, verbose=verbose)
 
 
 for command in (
+    init,
     validate,
     plan,
+    show,
     apply,
     reconcile,
     refresh,
@@ -76,6 +88,9 @@ for command in (
     import_,
 ):
     cli.add_command(command)
+for repair in (import_order, retry, forget, mv):  # smm state import|retry|forget|mv
+    state.add_command(repair)
+global_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ knows what an amount may be and how to print one, whatever its size.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # No rate, charge, balance or budget smm accepts is larger than this (in any currency).
 MAX_AMOUNT = Decimal(10) ** 9
@@ -26,14 +26,31 @@ def exact(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
+# Panels charge, refund and answer money rounded to 5 decimals, halves away from zero (the
+# PHP panels' rule; the simulator's default).  Text shows every amount so, whatever it is
+# (a plan's cost, a charge, a spend, a balance): plan, apply and status agree to the cent
+# and beyond.  JSON keeps the exact value (``exact``).
+# A project whose panels say how they round (``decimals:`` in smm.yaml) is shown so.
+PANEL_DECIMALS = 5
+_shown = {"step": Decimal(1).scaleb(-PANEL_DECIMALS)}
+
+
+def show_decimals(decimals: int | None) -> None:
+    """Show amounts with ``decimals`` places at most from now on (None: the default)."""
+    places = PANEL_DECIMALS if decimals is None else max(2, min(int(decimals), 12))
+    _shown["step"] = Decimal(1).scaleb(-places)
+
+
 def format_amount(amount: Decimal | None) -> str:
-    """At least two decimals, and every significant digit beyond: 0.90, 0.012345.
-    Never raises: an amount too large or too odd to format is shown as it is."""
+    """At the panels' precision: at least two decimals, at most as many as the panels
+    charge with (``show_decimals``; by default ``PANEL_DECIMALS``: 0.90, 0.012345 ->
+    0.01235).  Never raises: an amount too large or too odd to format is shown as it is."""
     if amount is None:
         return "unbounded"
     try:
         if not amount.is_finite() or abs(amount.adjusted()) > 30:
             return str(amount)
+        amount = amount.quantize(_shown["step"], rounding=ROUND_HALF_UP)
         if amount == amount.quantize(Decimal("0.01")):
             return f"{amount.quantize(Decimal('0.01')):f}"
         return f"{amount.normalize():f}"

@@ -167,6 +167,25 @@ def clocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sim, list[float]]
     panel.close()
 
 
+def typed(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    """``smm ARGS`` as a user types it: a process of its own, in the working folder, with
+    the environment of the test (or ``env``), stdin a pipe (not a terminal)."""
+    import subprocess
+    import sys
+
+    environment = dict(os.environ if env is None else env)
+    environment["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "runner", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        input=stdin if stdin is not None else "",
+        timeout=120,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
 class StoreClock:
     """The SQLite state's clock, moved forward by the test (the store's ``clock_offset``,
     the seam a shared state's server clock uses): a settle time passes without a wait.

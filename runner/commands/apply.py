@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    err,
+    auto_approve_option,
+    examples,
     format_option,
     lock_timeout_option,
-    out,
     pass_context,
-    paths_argument,
-    reconcile_option,
-    target_options,
+    plan_or_paths_argument,
 )
+from runner.commands.output import err, out
+from runner.commands.scope import reconcile_option, target_options
 from runner.workflows.context import Context
 
 # Each panel's connection pool (runner.panel.http.MAX_CONNECTIONS; a test checks): above
@@ -23,9 +23,14 @@ from runner.workflows.context import Context
 MAX_PARALLELISM = 64
 
 
-@click.command()
-@paths_argument
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.command(
+    epilog=examples(
+        "smm apply                       # plan campaigns/, ask 'yes', place the orders",
+        "smm plan -o plan.json && smm apply plan.json   # exactly the plan you reviewed",
+    )
+)
+@plan_or_paths_argument
+@auto_approve_option
 @click.option(
     "--parallelism",
     default=8,
@@ -33,10 +38,10 @@ MAX_PARALLELISM = 64
     type=click.IntRange(1, MAX_PARALLELISM),
     help=f"Orders placed at once, at most {MAX_PARALLELISM} (each panel's rate_limit applies).",
 )
-@lock_timeout_option(what="another apply to finish")
+@lock_timeout_option
 @reconcile_option
 @target_options
-@format_option(("text", "json"))
+@format_option
 @pass_context
 def apply(
     ctx: Context,
@@ -54,11 +59,15 @@ def apply(
     from runner.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
     from runner.execution.results import Result
     from runner.plans.plan import Kind
-    from runner.printable import clean
+    from runner.printable import clean, md
     from runner.render import apply as render
     from runner.render import plan as plan_render
     from runner.workflows.applying import apply as run
+    from runner.workflows.planning import without_project
 
+    note = without_project(ctx, paths)
+    if note is not None:
+        err(note)
     view = TerminalView(output, auto_approve)
     applied = run(
         ctx,
@@ -80,11 +89,15 @@ def apply(
     if report is None:
         return EXIT_ERROR if applied.plan.errors or doubts else EXIT_OK
     if view.as_json:
-        view.emit(render.summary_event(report))
+        moved = [m.to_json() for m in applied.plan.moves]
+        view.emit(render.summary_event(report) | {"moved": moved})
     else:
         out("")
-        for line in render.summary(report, plan_render.currency(applied.plan)):
-            out(line)
+        summary = render.summary(
+            report, plan_render.currency(applied.plan), len(applied.plan.moves)
+        )
+        for line in summary:
+            out(f"**{md(line)}**" if view.markdown else line)
     if report.interrupted:
         stopped = report.failed or report.count(Result.SKIPPED)
         return EXIT_INTERRUPTED if stopped else EXIT_ERROR

@@ -7,10 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import click
-
-from runner.commands.options import out, show
-from runner.printable import clean
+from runner.commands.output import confirmer, out, show
+from runner.printable import clean, md
 
 if TYPE_CHECKING:
     from runner.execution.results import Outcome
@@ -24,6 +22,7 @@ class TerminalView:
 
     def __init__(self, output: str, auto_approve: bool) -> None:
         self.as_json = output == "json"
+        self.markdown = output == "markdown"  # the plan and outcomes for a CI job summary
         self.auto_approve = auto_approve
         self.progress: Progress | None = None
 
@@ -41,6 +40,9 @@ class TerminalView:
             elif not plan.has_changes:
                 self.emit({"event": "summary", "changes": 0, "ok": True})
             return
+        if self.markdown:
+            out(render.markdown(plan))
+            return
         show(render.text(plan))
         if not plan.errors and not plan.has_changes:
             out("No changes. Nothing to apply.")
@@ -48,26 +50,25 @@ class TerminalView:
     def reconciled(self, lines: Sequence[str]) -> None:
         if self.as_json:
             self.emit({"event": "reconciled", "lines": list(lines)})
+        elif self.markdown:
+            for line in lines:
+                out(f"- reconcile: {md(line)}")
         else:
             for line in lines:
                 out(f"  reconcile: {clean(line)}")
 
     def confirm(self, plan: Plan) -> None:
-        from runner.errors import Declined
         from runner.render.apply import prompt
 
-        if self.auto_approve:
-            return
-        if not sys.stdin.isatty():
-            raise Declined(
-                "no terminal to confirm on: pass --auto-approve to apply this plan without "
-                "asking, or save it (smm plan -o plan.json) and apply exactly it "
-                "(smm apply plan.json)"
-            )
-        out("")
-        answer = click.prompt(prompt(plan), default="", show_default=False, prompt_suffix=" ")
-        if answer.strip() != "yes":
-            raise Declined("apply cancelled: nothing was ordered")
+        ask = confirmer(
+            self.auto_approve,
+            " to apply this plan without asking, or save it (smm plan -o plan.json) and "
+            "apply exactly it (smm apply plan.json)",
+            declined="apply cancelled: nothing was ordered",
+        )
+        if not self.auto_approve and sys.stdin.isatty():
+            out("")
+        ask(prompt(plan))
 
     def started(self, plan: Plan) -> None:
         from runner.plans.plan import Kind
@@ -77,6 +78,9 @@ class TerminalView:
 
         if self.as_json:
             self.emit(start_event(plan))
+            return
+        if self.markdown:
+            out("")
             return
         out("")
         if sys.stderr.isatty():
@@ -92,6 +96,9 @@ class TerminalView:
             self.emit(outcome.to_json())
             return
         line = outcome_line(outcome)
+        if self.markdown:
+            out(f"- {md(line.strip())}")
+            return
         if self.progress is None:
             out(line)
             return

@@ -1,11 +1,12 @@
-"""What several commands share: options, the context, output, and the confirmation
-prompt."""
+"""The options commands share, each defined once, Terraform's spelling where it has one
+(old spellings are hidden aliases): ``--auto-approve`` (``-y``, ``--yes``), ``-o``/``--out``
+(``--output``), ``--lock-timeout`` (0 everywhere), ``--format text|json|markdown``.
+Printing and asking: ``output``; options allowed anywhere on the line: ``anywhere``."""
 
 from __future__ import annotations
 
 import functools
-import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,14 +16,33 @@ from runner.workflows.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "markdown")
+DEFAULT_PATHS = "campaigns/"
 
 
 # The ``smm`` group puts the run's Context in click's ``ctx.obj``; commands take it first.
 pass_context = click.make_pass_decorator(Context)
 
 
-def format_option(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
-    """``--format`` and its short form ``--json``; the command gets ``output``."""
+def _with_alias(name: str, option: Callable[[F], F], alias: Callable[[F], F]) -> Callable[[F], F]:
+    """``option`` (whose value is ``name``) and a hidden ``alias`` of it (a flag whose
+    value is ``<name>_alias``): the command gets ``name``, true when either was given."""
+
+    def decorate(func: F) -> F:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = kwargs.pop(f"{name}_alias")
+            if given not in (None, False):  # typed: it wins over the option's default
+                kwargs[name] = given
+            return func(*args, **kwargs)
+
+        wrapped: Any = functools.update_wrapper(wrapper, func)
+        return option(alias(wrapped))
+
+    return decorate
+
+
+def _format_option(default: str) -> Callable[[F], F]:
+    """``--format text|json|markdown`` and its short form ``--json``; the command gets
+    ``output``, and prints through ``emit``."""
 
     def decorate(func: F) -> F:
         def wrapper(*args: Any, fmt: str, as_json: bool, **kwargs: Any) -> Any:
@@ -35,8 +55,8 @@ def format_option(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
         return click.option(  # type: ignore[no-any-return]
             "--format",
             "fmt",
-            type=click.Choice(list(formats)),
-            default="text",
+            type=click.Choice(list(FORMATS)),
+            default=default,
             show_default=True,
             help="Output format.",
         )(wrapped)
@@ -44,85 +64,75 @@ def format_option(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
     return decorate
 
 
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+format_option = _format_option("text")
+# For a command whose output is data to keep (``state export``): JSON unless asked.
+data_format_option = _format_option("json")
 
 
-def lock_timeout_option(default: float = 0.0, what: str = "a running apply") -> Callable[[F], F]:
+def paths_argument(func: F) -> F:
+    """``[PATHS]...``: campaign files or folders, ``campaigns/`` when none is named."""
+    return click.argument(
+        "paths",
+        nargs=-1,
+        type=click.Path(path_type=Path),
+        metavar=f"[PATHS (default: {DEFAULT_PATHS})]...",
+    )(func)
+
+
+def plan_or_paths_argument(func: F) -> F:
+    """``apply``'s argument: a saved PLANFILE, or campaign PATHS."""
+    return click.argument(
+        "paths",
+        nargs=-1,
+        type=click.Path(path_type=Path),
+        metavar=f"[PLANFILE | PATHS (default: {DEFAULT_PATHS})...]",
+    )(func)
+
+
+def lock_timeout_option(func: F) -> F:
+    """``--lock-timeout``: the same default (0: fail at once) on every command."""
     return click.option(
         "--lock-timeout",
-        default=default,
-        show_default=bool(default),
+        default=0.0,
         type=click.FloatRange(0),
-        help=f"Seconds to wait for {what} (default: fail at once)."
-        if not default
-        else f"Seconds to wait for {what}.",
+        metavar="SECONDS",
+        help="Seconds to wait for the state lock another smm holds (default 0: fail at once "
+        "and name the holder).",
+    )(func)
+
+
+def auto_approve_option(func: F) -> F:
+    """``--auto-approve`` (hidden aliases ``-y``, ``--yes``): do not ask."""
+    return _with_alias(
+        "auto_approve",
+        click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation."),
+        click.option("-y", "--yes", "auto_approve_alias", is_flag=True, hidden=True),
+    )(func)
+
+
+def out_file_option(what: str, default: str | None = None) -> Callable[[F], F]:
+    """``-o``/``--out FILE`` (hidden alias ``--output``); the command gets ``out_file``."""
+    return _with_alias(
+        "out_file",
+        click.option(
+            "-o",
+            "--out",
+            "out_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=default,
+            show_default=default is not None,
+            metavar="FILE",
+            help=what,
+        ),
+        click.option(
+            "--output",
+            "out_file_alias",
+            type=click.Path(path_type=Path, dir_okay=False),
+            hidden=True,
+        ),
     )
 
 
-reconcile_option = click.option(
-    "--no-reconcile",
-    is_flag=True,
-    help="Do not look for lost orders on the panel first (smm reconcile does).",
-)
-
-
-def target_options(function: Any) -> Any:
-    """``--target`` (repeatable) and ``--allow-over-limits``, shared by plan and apply."""
-    function = click.option(
-        "--allow-over-limits",
-        is_flag=True,
-        help="Go ahead beyond the safety limits (safety: max_creates, max_spend).",
-    )(function)
-    return click.option(
-        "--target",
-        "targets",
-        multiple=True,
-        metavar="ADDRESS|CAMPAIGN",
-        help="Only this order address or campaign (repeatable); a saved plan keeps it.",
-    )(function)
-
-
-yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-
-
-def out(text: str = "") -> None:
-    """Plain text to stdout."""
-    from runner.render.console import out as write
-
-    write(text)
-
-
-def out_chunks(chunks: Iterable[str]) -> None:
-    """Plain text to stdout, written a piece at a time (long JSON)."""
-    from runner.render.console import out_chunks as write
-
-    write(chunks)
-
-
-def err(text: str) -> None:
-    """A line for the person, on stderr (stdout stays the data: JSON, Markdown)."""
-    print(text, file=sys.stderr, flush=True)
-
-
-def show(renderable: Any) -> None:
-    """Rich markup or a rich renderable to stdout."""
-    from runner.render.console import console
-
-    console().print(renderable)
-
-
-def confirmer(yes: bool) -> Callable[[str], None]:
-    """A confirmation prompt: returns on yes; raises ``Declined`` on no, and when there is
-    no terminal to ask on (pass --yes)."""
-
-    def confirm(question: str) -> None:
-        from runner.errors import Declined
-
-        if yes:
-            return
-        if not sys.stdin.isatty():
-            raise Declined("no terminal to confirm on: pass --yes")
-        if not click.confirm(question, default=False):
-            raise Declined("cancelled: the state is unchanged")
-
-    return confirm
+def examples(*lines: str) -> str:
+    """The epilog every command's --help ends with: real command lines, as typed."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)

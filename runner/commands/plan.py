@@ -7,28 +7,25 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    err,
+    examples,
     format_option,
-    out,
-    out_chunks,
+    out_file_option,
     pass_context,
     paths_argument,
-    reconcile_option,
-    show,
-    target_options,
 )
+from runner.commands.output import Markup, emit, err, out
+from runner.commands.scope import reconcile_option, target_options
 from runner.workflows.context import Context
 
 
-@click.command()
-@paths_argument
-@click.option(
-    "-o",
-    "--out",
-    "out_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the plan (JSON) for `smm apply PLANFILE`.",
+@click.command(
+    epilog=examples(
+        "smm plan                          # every campaign under campaigns/",
+        "smm plan campaigns/demo.yaml -o plan.json   # save it; then: smm apply plan.json",
+    )
 )
+@paths_argument
+@out_file_option("Save the plan (JSON) as FILE, for `smm show FILE` and `smm apply FILE`.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -43,7 +40,7 @@ from runner.workflows.context import Context
 )
 @reconcile_option
 @target_options
-@format_option()
+@format_option
 @pass_context
 def plan(
     ctx: Context,
@@ -64,6 +61,9 @@ def plan(
     from runner.render import plan as render
     from runner.workflows import planning
 
+    note = planning.without_project(ctx, paths)
+    if note is not None:
+        err(note)
     result = planning.plan(
         ctx,
         paths,
@@ -75,12 +75,12 @@ def plan(
         allow_over_limits=allow_over_limits,
         expand=expand,
     )
-    if output == "json":
-        out_chunks(render.json_chunks(result))
-    elif output == "markdown":
-        out(render.markdown(result))
-    else:
-        show(render.text(result, expand=expand, verbose=ctx.verbose > 0))
+    emit(
+        output,
+        text=lambda: Markup(render.text(result, expand=expand, verbose=ctx.verbose > 0)),
+        json=lambda: render.json_chunks(result),
+        markdown=lambda: render.markdown(result),
+    )
     if result.errors:
         return EXIT_ERROR
     if result.count(Kind.IN_DOUBT):

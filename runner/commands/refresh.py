@@ -8,20 +8,25 @@ from pathlib import Path
 import click
 
 from runner.commands.options import (
-    err,
+    examples,
     format_option,
     lock_timeout_option,
-    out,
     pass_context,
     paths_argument,
 )
+from runner.commands.output import emit, err
 from runner.workflows.context import Context
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "smm refresh",
+        "smm refresh campaigns/demo.yaml --json",
+    )
+)
 @paths_argument
-@format_option(("text", "json"))
-@lock_timeout_option()
+@format_option
+@lock_timeout_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -37,18 +42,18 @@ def refresh(
     detailed_exitcode: bool,
 ) -> int:
     """Record the current status of every unfinished order and open refill, and notify
-    the receivers of notify: in smm.yaml."""
+    the receivers of notify: in smm.yaml.
+
+    Exits 1 when a panel could not be asked (what it could not learn is on stderr)."""
     from runner.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
     from runner.printable import clean
-    from runner.render.state import refreshed_text
+    from runner.render.state import error_lines, refreshed_text
     from runner.workflows.refreshing import refresh as run
 
     result = run(ctx, paths, lock_timeout, attention=detailed_exitcode)
-    if output == "json":
-        out(json.dumps(result.to_json()))
-    else:
-        for line in refreshed_text(result):
-            out(line)
+    for line in error_lines(result.panel_errors):
+        err(line)
+    emit(output, text=lambda: refreshed_text(result), json=lambda: json.dumps(result.to_json()))
     for warning in result.warnings:
         err(f"warning: {clean(warning)}")
     if result.panel_errors:

@@ -8,21 +8,21 @@ from typing import Any
 
 import click
 
-from runner.commands.options import out, pass_context
+from runner.commands.options import examples, pass_context
+from runner.commands.output import out
 from runner.workflows.context import Context
 
-# Defaults shown in --help, kept here so that `smm --help` does not import the simulator
-# (a test holds them equal to the simulator's).
+# Defaults shown in --help, here so that --help imports no simulator (a test holds them).
 DEFAULT_OTHERS_RATE = 0.5
 DEFAULT_DECIMALS = 5
 
 
-@click.group()
+@click.group(epilog=examples("smm sim serve --port 8080", "smm sim reset demo"))
 def sim() -> None:
     """The built-in simulated panel."""
 
 
-@sim.command("serve")
+@sim.command("serve", epilog=examples("smm sim serve --port 8080 --fault drop_after=0.1"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any)."
@@ -122,7 +122,7 @@ def serve(**options: Any) -> None:
     )
 
 
-@sim.command("change")
+@sim.command("change", epilog=examples("smm sim change demo 3 --rate 0.20"))
 @click.argument("name")
 @click.argument("service", type=click.IntRange(1))
 @click.option("--rate", help="A new rate (per 1000, or per package).")
@@ -137,7 +137,7 @@ def change(ctx: Context, /, name: str, service: int, **changes: Any) -> None:
     out(simulator.change(ctx, name, service, **changes))
 
 
-@sim.command("reset")
+@sim.command("reset", epilog=examples("smm sim reset demo"))
 @click.argument("name")
 @pass_context
 def reset(ctx: Context, name: str) -> None:

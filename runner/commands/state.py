@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from runner.commands.options import (
-    confirmer,
+    data_format_option,
+    examples,
     format_option,
     lock_timeout_option,
-    out,
     pass_context,
-    show,
-    yes_option,
 )
+from runner.commands.output import emit, out
 from runner.workflows.context import Context
 
 
-@click.group()
+@click.group(epilog=examples("smm state list", "smm state show demo-launch/followers"))
 def state() -> None:
     """Inspect and repair the state (what smm knows about every order)."""
 
 
-@state.command("list")
-@format_option(("text", "json"))
+@state.command("list", epilog=examples("smm state list", "smm state list --json"))
+@format_option
 @pass_context
 def list_(ctx: Context, output: str) -> None:
     """Every recorded address with its phase, panel order id and last status."""
@@ -33,98 +31,64 @@ def list_(ctx: Context, output: str) -> None:
     from runner.workflows import stateview
 
     info, records = stateview.records(ctx)
-    if output == "json":
-        out(render.records_json(info, records))
-    elif not records:
-        out(f"No orders recorded in {ctx.state_location}.")
-    else:
-        show(render.records_table(info, records))
-
-
-@state.command("show")
-@click.argument("address")
-@pass_context
-def show_(ctx: Context, address: str) -> None:
-    """Everything recorded about ADDRESS (campaign/order), with its history, as JSON."""
-    from runner.workflows import stateview
-
-    out(json.dumps(stateview.show(ctx, address), indent=2))
-
-
-@state.command("export")
-@pass_context
-def export(ctx: Context) -> None:
-    """The whole state as JSON."""
-    from runner.workflows import stateview
-
-    out(json.dumps(stateview.export(ctx).to_json(), indent=2))
-
-
-@state.command("import")
-@click.argument("address")
-@click.argument("order_id", type=click.IntRange(1))
-@click.option(
-    "--campaigns",
-    "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    default=("campaigns",),
-    show_default=True,
-    help="Where ADDRESS is defined.",
-)
-@click.option(
-    "--force", is_flag=True, help="Import even if the order's charge does not fit the order."
-)
-@yes_option
-@lock_timeout_option()
-@pass_context
-def import_(
-    ctx: Context,
-    address: str,
-    order_id: int,
-    paths: tuple[Path, ...],
-    force: bool,
-    yes: bool,
-    lock_timeout: float,
-) -> None:
-    """Record panel order ORDER_ID (checked with the panel) as ADDRESS's order."""
-    from runner.workflows import repair
-
-    info = repair.import_order(
-        ctx, address, order_id, paths, confirmer(yes), lock_timeout, force=force
+    emit(
+        output,
+        text=lambda: (
+            render.records_table(info, records)
+            if records
+            else f"No orders recorded in {ctx.state_location}."
+        ),
+        json=lambda: render.records_json(info, records),
     )
-    out(f"{address}: recorded as order {order_id} ({info.status}).")
 
 
-@state.command("retry")
+@state.command(
+    "show",
+    epilog=examples(
+        "smm state show demo-launch/followers",
+        "smm state show demo-launch/followers --json",
+    ),
+)
 @click.argument("address")
-@yes_option
-@lock_timeout_option()
+@format_option
 @pass_context
-def retry(ctx: Context, address: str, yes: bool, lock_timeout: float) -> None:
-    """Declare an in-doubt ADDRESS as never placed, so the next apply places it."""
-    from runner.workflows import repair
+def show_(ctx: Context, address: str, output: str) -> None:
+    """Everything recorded about ADDRESS (campaign/order), with its events and history."""
+    from runner.render import state as render
+    from runner.workflows import stateview
 
-    repair.retry(ctx, address, confirmer(yes), lock_timeout)
-    out(f"{address}: marked as not placed; the next apply places it.")
+    data = stateview.show(ctx, address)
+    emit(output, text=lambda: render.record_lines(data), json=lambda: json.dumps(data, indent=2))
 
 
-@state.command("forget")
-@click.argument("address")
-@yes_option
-@lock_timeout_option()
+@state.command(
+    "export",
+    epilog=examples("smm state export > state.json", "smm state export --format text"),
+)
+@data_format_option
 @pass_context
-def forget(ctx: Context, address: str, yes: bool, lock_timeout: float) -> None:
-    """Drop ADDRESS's record (the panel's order is not touched)."""
-    from runner.workflows import repair
+def export(ctx: Context, output: str) -> None:
+    """The whole state as JSON (--format text: what it holds, in a line)."""
+    from runner.render import state as render
+    from runner.workflows import stateview
 
-    repair.forget(ctx, address, confirmer(yes), lock_timeout)
-    out(f"{address}: forgotten.")
+    snapshot = stateview.export(ctx)
+    emit(
+        output,
+        text=lambda: render.export_lines(snapshot.to_json()),
+        json=lambda: json.dumps(snapshot.to_json(), indent=2),
+    )
 
 
-@state.command("migrate")
+@state.command(
+    "migrate",
+    epilog=examples(
+        "smm state migrate postgresql://smm@db.example:5432/smm",
+        "smm --state postgresql://smm@db.example/smm state migrate .smm/state.db",
+    ),
+)
 @click.argument("target")
-@lock_timeout_option()
+@lock_timeout_option
 @pass_context
 def migrate(ctx: Context, target: str, lock_timeout: float) -> None:
     """Copy the whole state into TARGET, an empty store: a path or a postgresql:// URL."""

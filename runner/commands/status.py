@@ -11,21 +11,25 @@ from typing import TYPE_CHECKING
 import click
 
 from runner.commands.options import (
+    examples,
     format_option,
     lock_timeout_option,
-    out,
-    out_chunks,
     pass_context,
     paths_argument,
-    show,
 )
+from runner.commands.output import emit, err, out, show
 from runner.workflows.context import Context
 
 if TYPE_CHECKING:
     from runner.delivery.rows import Overview
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "smm status --refresh                 # ask the panels first",
+        "smm status --watch campaigns/demo.yaml   # until every order is finished",
+    )
+)
 @paths_argument
 @click.option("--refresh", "do_refresh", is_flag=True, help="Ask the panels first.")
 @click.option(
@@ -38,8 +42,8 @@ if TYPE_CHECKING:
     type=click.FloatRange(0.1),
     help="Seconds between refreshes with --watch.",
 )
-@lock_timeout_option(default=10.0, what="a running apply when refreshing")
-@format_option()
+@lock_timeout_option
+@format_option
 @pass_context
 def status(
     ctx: Context,
@@ -50,21 +54,33 @@ def status(
     lock_timeout: float,
     output: str,
 ) -> int:
-    """Per order: status, delivered/ordered, charge, refills; per campaign: spend vs budget."""
-    from runner.errors import EXIT_OK
+    """Per order: status, delivered/ordered, charge, refills; per campaign: spend vs budget.
+
+    With --refresh or --watch, exits 1 when a panel could not be asked (its orders are
+    shown as last recorded, and the error says why)."""
     from runner.render import status as render
     from runner.workflows.status import overview
 
     view = overview(ctx, paths, refresh=do_refresh or watch, lock_timeout=lock_timeout)
-    if watch and output == "text":
+    if watch and output == "text" and not view.not_refreshed:
         return follow(ctx, paths, view, interval, lock_timeout)
-    if output == "json":
-        out_chunks(render.json_chunks(view))
-    elif output == "markdown":
-        out(render.markdown(view))
-    else:
-        show(render.tables(view))
-    return EXIT_OK
+    emit(
+        output,
+        text=lambda: render.tables(view),
+        json=lambda: render.json_chunks(view),
+        markdown=lambda: render.markdown(view),
+    )
+    return _outcome(view)
+
+
+def _outcome(view: Overview) -> int:
+    """Exit 1, and say why, when a refresh could not ask a panel."""
+    from runner.errors import EXIT_ERROR, EXIT_OK
+    from runner.render.state import not_refreshed_lines
+
+    for line in not_refreshed_lines(view.not_refreshed):
+        err(line)
+    return EXIT_ERROR if view.not_refreshed else EXIT_OK
 
 
 def _stop_watching(signum: int, frame: FrameType | None) -> None:
@@ -103,6 +119,8 @@ def follow(
             signal.signal(signal.SIGINT, previous)
     if not screen.is_terminal:  # a file or a pipe: the last tables only
         show(render.tables(latest))
+    if latest.not_refreshed:
+        return _outcome(latest)
     out("")
     out(render.final_line(latest))
     return EXIT_OK

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import click
 
-from runner.commands.options import format_option, out, pass_context, paths_argument
+from runner.commands.options import examples, format_option, pass_context, paths_argument
+from runner.commands.output import emit
 from runner.workflows.context import Context
 
 
-@click.command()
+@click.command(epilog=examples("smm validate", "smm validate campaigns/demo.yaml --format json"))
 @paths_argument
-@format_option(("text", "json"))
+@format_option
 @pass_context
 def validate(ctx: Context, paths: tuple[Path, ...], output: str) -> int:
-    """Check campaign files (default: campaigns/) offline; errors as file:line:col.
+    """Check campaign files offline; every error as file:line:col.
 
     Panel names are checked against smm.yaml; nothing is asked of a panel."""
     from runner.errors import EXIT_ERROR, EXIT_OK
@@ -23,9 +24,7 @@ def validate(ctx: Context, paths: tuple[Path, ...], output: str) -> int:
     from runner.workflows import campaigns
 
     loaded = campaigns.check(ctx, paths)
-    if output == "json":
-        out(render.problems_json(loaded))
-    else:
-        for line in render.problems_text(loaded):
-            out(line)
+    emit(
+        output, text=lambda: render.problems_text(loaded), json=lambda: render.problems_json(loaded)
+    )
     return EXIT_ERROR if loaded.problems else EXIT_OK

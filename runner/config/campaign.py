@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,8 +46,17 @@ class Loaded:
         return [o for c in self.campaigns for o in c.orders]
 
 
-def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
-    """Every campaign file under ``paths``; with ``panels``, every panel name is checked."""
+# How one file (its path, and its name as shown) becomes its spec, its problems and the
+# list files it read: ``parse_file`` of it, or the campaigns cache's reader.
+Read = Callable[[Path, str], "tuple[CampaignSpec | None, list[Problem], list[Path]]"]
+
+
+def load(
+    paths: Sequence[Path], panels: KnownPanels | None = None, read: Read | None = None
+) -> Loaded:
+    """Every campaign file under ``paths``; with ``panels``, every panel name is checked;
+    ``read``: how each file is read (by default, ``parse_file`` of it)."""
+    read = read or (lambda path, display: parse_file(load_yaml(path, display), panels))
     result = Loaded()
     first_seen: dict[str, Location] = {}
     for path in discover(paths):
@@ -55,26 +64,25 @@ def load(paths: Sequence[Path], panels: KnownPanels | None = None) -> Loaded:
         result.files.append(display)
         result.read.append(path.resolve())
         try:
-            doc = load_yaml(path, display)
+            campaign, problems, lists = read(path, display)
         except YamlError as exc:
             assert exc.location is not None
             result.problems.append(Problem(exc.location, "", exc.message))
             continue
-        campaign, problems, lists = parse_file(doc, panels)
         result.read.extend(lists)
         if campaign is not None:
             if campaign.name in first_seen:
                 prior = first_seen[campaign.name]
                 problems.append(
                     Problem(
-                        doc.location(("campaign",)),
+                        campaign.location,
                         "campaign",
                         f"campaign name '{campaign.name}' is already used in "
                         f"{prior.file}:{prior.line}",
                     )
                 )
             else:
-                first_seen[campaign.name] = doc.location(("campaign",))
+                first_seen[campaign.name] = campaign.location
         result.problems.extend(problems)
         if campaign is not None and not problems:
             result.campaigns.append(campaign)

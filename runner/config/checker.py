@@ -11,6 +11,7 @@ from typing import Any
 
 from runner.api.ordertypes import BY_SLUG, COMMON_FIELDS, ORDER_TYPES, OrderType
 from runner.config import expand, schedule
+from runner.config import moved as renames
 from runner.config import rules as rules
 from runner.config.outcome import Outcome
 from runner.config.rules import KnownPanels
@@ -90,6 +91,7 @@ class Checker:
             spec = self.order(name, data.get("panel"), defaults, raw, path)
             if spec is not None:
                 orders.append(spec)
+        moves = renames.parse(self.doc, name, seen, self.problems)
         if self.problems:
             return None, self.problems
         budget = data.get("budget")
@@ -106,6 +108,7 @@ class Checker:
                 location=self.doc.location(("campaign",)),
                 budget_location=self.doc.location(("budget",)) if budget is not None else None,
                 reads=tuple(str(p) for p in self.read),
+                moved=moves,
                 safety=Safety.read(data.get("safety"), self.doc.location(("safety",), key=True)),
             ),
             [],

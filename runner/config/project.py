@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from ipaddress import ip_address
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from runner.clock import parse_duration
 from runner.config import receivers
@@ -44,6 +44,7 @@ class PanelConfig:
     reconcile_calls: int = 50
     location: Location | None = None
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_MB * 2**20
+    decimals: int | None = None  # how the panel rounds money (decimals:, or sim://?decimals=)
     # Look-alike orders (same service, units, charge) that may be in flight at once.
     identical_in_flight: int = 1
     # "request_id": the panel honours an idempotency key on add.
@@ -99,6 +100,13 @@ class Project:
     @property
     def smm_dir(self) -> Path:
         return self.root / ".smm"
+
+    @property
+    def money_decimals(self) -> int | None:
+        """The decimals text shows money with: the finest of the panels' (``decimals:``),
+        so that no panel's charge is shown rounder than it is; None when none says."""
+        known = [p.decimals for p in self.panels.values() if p.decimals is not None]
+        return max(known) if known else None
 
     def panel(self, name: str, location: Location | None = None) -> PanelConfig:
         try:
@@ -169,6 +177,7 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
             reconcile_calls=int(raw.get("reconcile_calls", 50)),
             location=doc.location(("panels", name), key=True),
             max_answer_bytes=max(1, int(answer_mb * 2**20)),
+            decimals=raw.get("decimals", _sim_decimals(raw["url"])),
             identical_in_flight=int(raw.get("identical_in_flight", 1)),
             idempotency=raw.get("idempotency"),
         )
@@ -205,6 +214,14 @@ def parse(doc: Document, root: Path, file: Path) -> Project:
         exchange={str(k): Decimal(str(v)) for k, v in (data.get("exchange") or {}).items()},
         safety=Safety.read(data.get("safety"), doc.location(("safety",), key=True)),
     )
+
+
+def _sim_decimals(url: str) -> int | None:
+    """A simulated panel's ``decimals`` query parameter, when its URL sets one."""
+    if not url.startswith("sim://"):
+        return None
+    values = parse_qs(urlsplit(url).query).get("decimals", [])
+    return int(values[-1]) if values and values[-1].isdigit() else None
 
 
 _LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)

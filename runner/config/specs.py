@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from runner.api.models import ServiceType
+from runner.config.moved import Moved
 from runner.config.outcome import NO_OUTCOME, Outcome
 from runner.config.safety import Safety
 from runner.config.schedule import Repeat
@@ -35,7 +36,7 @@ class OrderSpec:
     # Where each field was written, the file being the order's: the names (one tuple
     # shared by the orders with the same fields), then line and column of each in turn.
     field_names: tuple[str, ...] = field(default=(), compare=False)
-    field_positions: tuple[int, ...] = field(default=(), compare=False)
+    field_positions: Sequence[int] = field(default=(), compare=False)  # (an array, cached)
     # A for_each order: the item it was made from (its fields' line 0 means "there").
     item: Location | None = field(default=None, compare=False)
     repeat: Repeat | None = field(default=None, compare=False)
@@ -130,4 +131,5 @@ class CampaignSpec:
     # The list files its for_each orders read (absolute paths): a spec kept from an
     # earlier run is good only while they, too, are unchanged.
     reads: tuple[str, ...] = field(default=(), compare=False)
+    moved: tuple[Moved, ...] = ()  # orders renamed (config/moved.py)
     safety: Safety | None = None

@@ -239,4 +239,9 @@ def load(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
         data = path.read_bytes()
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror}", Location(file, 1, 1)) from None
+    return load_bytes(data, file)
+
+
+def load_bytes(data: bytes, file: str) -> Document:
+    """Load one YAML document from a file's bytes (already read, within the limit)."""
     return loads(_decode(file, data), file)

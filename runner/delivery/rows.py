@@ -87,6 +87,9 @@ class Overview:
 
     rows: list[Row]
     budgets: dict[str, Decimal | None] = field(default_factory=dict)
+    # What a refresh asked for could not learn (a panel down, a key unset): the rows of
+    # those panels are as last recorded.
+    not_refreshed: tuple[str, ...] = ()
 
     @property
     def campaigns(self) -> list[str]:
@@ -169,7 +172,9 @@ _PHASE_STATUS = {
 }
 
 
-def row_of(record: OrderRecord, now: _dt.datetime) -> Row:
+def row_of(record: OrderRecord, now: _dt.datetime, currency: str | None = None) -> Row:
+    """What status shows of a record; ``currency``: the panel account's (from a recorded
+    balance), for an order the panel has not reported a charge for yet."""
     last = record.last
     units = record.spec.get("units")
     ordered = units if isinstance(units, int) else None
@@ -205,7 +210,7 @@ def row_of(record: OrderRecord, now: _dt.datetime) -> Row:
         delivered,
         ordered,
         last.charge if last else None,
-        last.currency if last else None,
+        (last.currency if last else None) or currency,
         record.spent,
         refills,
         refills_open,

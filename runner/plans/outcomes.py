@@ -295,12 +295,14 @@ def follow(plan: Planning, spec: OrderSpec, waiting: bool, campaign: CampaignSpe
     return found.actions
 
 
-def budgeted(plan: Planning, campaign: CampaignSpec, later: list[Action]) -> None:
-    """Add the top-ups the campaign's budget leaves room for (as ``budgets`` counts it)."""
+def budgeted(plan: Planning, campaign: CampaignSpec, later: list[Action], first: int) -> None:
+    """Add the top-ups the campaign's budget leaves room for (as ``budgets`` counts it);
+    the campaign's actions are ``plan.actions[first:]``."""
     if not later:
         return
     mine = plan.of_campaign.get(campaign.name, ())
-    so_far, _ = campaign_cost(campaign, plan.actions, mine, plan.facts, plan.exchange)
+    own = plan.actions[first:]
+    so_far, _ = campaign_cost(campaign, own, mine, plan.facts, plan.exchange)
     kept, _, notes = within_budget(campaign, later, so_far.spent + so_far.cost)
     plan.actions.extend(kept)
     for action, note in notes:

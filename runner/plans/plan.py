@@ -17,7 +17,9 @@ from typing import Any
 from runner.api import ordertypes
 from runner.errors import Location
 from runner.jsonstream import Items, chunks
-from runner.money import format_amount, parse_amount
+from runner.money import parse_amount
+from runner.plans.moves import Move
+from runner.plans.summary import summary_line
 
 PLAN_FORMAT = 2
 
@@ -287,6 +289,8 @@ class Plan:
     paths: tuple[str, ...] = ()
     # What reconciliation found about in-doubt orders before planning, one line each.
     reconciliation: tuple[str, ...] = field(default=(), compare=False)
+    # Records that take a new address (``moved:`` in the files), recorded at apply.
+    moves: tuple[Move, ...] = ()
     # Its scope (``--target``; none: all), and ``--allow-over-limits``.
     targets: tuple[str, ...] = ()
     allow_over_limits: bool = False
@@ -319,7 +323,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(a.kind.changes for a in self.actions)
+        return bool(self.moves) or any(a.kind.changes for a in self.actions)
 
     def of_kind(self, *kinds: Kind) -> list[Action]:
         return [a for a in self.actions if a.kind in kinds]
@@ -329,27 +333,13 @@ class Plan:
         return sum((p.cost for p in self.panels), Decimal(0))
 
     def summary(self) -> str:
-        text = (
-            f"Plan: {self.count(Kind.CREATE)} to create, {self.count(Kind.REFILL)} to refill, "
-            f"{self.count(Kind.CANCEL)} to cancel."
-        )
-        costs = [p for p in self.panels if p.cost or self.count(Kind.CREATE)]
-        if len(costs) == 1:
-            p = costs[0]
-            of = "" if p.balance is None else f" of {format_amount(p.balance)} {p.currency} balance"
-            text += f" Cost {format_amount(p.cost)} {p.currency}{of}."
-        elif costs:
-            parts = [
-                f"{format_amount(p.cost)} {p.currency} on {p.name}"
-                + (
-                    ""
-                    if p.balance is None
-                    else f" (balance {format_amount(p.balance)} {p.currency})"
-                )
-                for p in costs
-            ]
-            text += " Cost " + "; ".join(parts) + "."
-        return text
+        spend = [
+            (p.name, p.cost, p.balance, p.currency)
+            for p in self.panels
+            if p.cost or self.count(Kind.CREATE)
+        ]
+        creates, refills, cancels = (self.count(k) for k in (Kind.CREATE, Kind.REFILL, Kind.CANCEL))
+        return summary_line(len(self.errors), len(self.moves), creates, refills, cancels, spend)
 
     def to_json(self) -> dict[str, Any]:
         data = self._fields([a.to_json() for a in self.actions])
@@ -389,6 +379,7 @@ class Plan:
             "allow_over_limits": self.allow_over_limits,
             "drift": list(self.drift),
             "reconciliation": list(self.reconciliation),
+            "moves": [m.to_json() for m in self.moves],
             "summary": self.summary(),
             "counts": counts,
             "has_changes": self.has_changes,
@@ -431,6 +422,7 @@ class Plan:
                 serials={str(k): int(v) for k, v in state["campaigns"].items()},
                 paths=tuple(str(p) for p in data.get("paths", [])),
                 reconciliation=tuple(str(r) for r in data.get("reconciliation", [])),
+                moves=tuple(Move.from_json(m) for m in data.get("moves", [])),
                 targets=tuple(str(t) for t in data.get("targets", [])),
                 allow_over_limits=data.get("allow_over_limits") is True,
                 drift=tuple(dict(d) for d in data.get("drift", [])),

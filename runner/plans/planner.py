@@ -70,17 +70,17 @@ class _Planner:
     def run(self, state: StateInfo) -> Plan:
         campaign_costs = []
         for campaign in self.campaigns:
-            # Before the orders: planning an unchanged order releases its recorded spec.
-            records = self.of_campaign.get(campaign.name, ())
+            records = self.of_campaign.get(campaign.name, ())  # before the orders release specs
             self.checks += charge_warnings(campaign.name, records, self.facts)
             waiting = campaign.not_before is not None and campaign.not_before > self.now
+            first = len(self.actions)  # from here on, the campaign's own actions
             later: list[Action] = []
             for spec in campaign.orders:
                 later += outcomes.follow(self, spec, waiting, campaign)
-            outcomes.budgeted(self, campaign, later)
+            outcomes.budgeted(self, campaign, later, first)
             cost, checks = campaign_cost(
                 campaign,
-                self.actions,
+                self.actions[first:],
                 self.of_campaign.get(campaign.name, ()),
                 self.facts,
                 self.exchange,
@@ -334,8 +334,8 @@ class _Planner:
             self.warning(
                 f"{address}: recorded in the state ({record.phase}"
                 + (f", order {record.order_id}" if record.order_id else "")
-                + f") but no longer in {campaign.file}; smm never deletes orders "
-                f"(use smm state forget {address} to drop the record)",
+                + f") but no longer in {campaign.file}; smm never deletes orders (renamed? "
+                f"say so with moved: in the file, or smm state mv {address} NEW_ADDRESS)",
                 campaign.location,
                 address,
             )

@@ -81,11 +81,12 @@ _COUNTED = (
 )
 
 
-def summary(report: ApplyResult, currency: str | None = None) -> list[str]:
+def summary(report: ApplyResult, currency: str | None = None, moved: int = 0) -> list[str]:
     """The summary line (what happened, counted; what was spent), then one line per
     failed action with what settles it.  ``currency`` is the plan's, when no outcome
-    carries one."""
-    counts = [
+    carries one; ``moved``: records the plan renamed (recorded before anything else)."""
+    counts = [plural(moved, "record") + " moved"] if moved else []
+    counts += [
         (plural(n, noun) if noun else str(n)) + words
         for result, noun, words in _COUNTED
         if (n := report.count(result))

@@ -27,12 +27,16 @@ def color_enabled() -> bool:
 
 
 def console(stderr: bool = False) -> Console:
+    """A console on stdout (or stderr): styled only when colour is enabled; otherwise no
+    SGR code at all (rich's ``no_color`` alone keeps bold, italic and dim)."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
+    styled = color_enabled()
     return Console(
         file=stream,
-        no_color=not color_enabled(),
+        color_system="auto" if styled else None,
+        no_color=not styled,
         highlight=False,
         soft_wrap=True,
         emoji=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from runner.api.models import Balance, Service
@@ -67,6 +68,26 @@ def services_table(panel: str, catalog: list[Service], currency: str | None = No
         title=escape(f"{panel}: {plural(len(catalog), 'service')}"),
         caption=f"Rate: {unit}per 1000 units (a package: its price).",
     )
+
+
+def nothing_matched(
+    panel: str, total: int, types: Sequence[str], search: str | None, type_: str | None
+) -> str:
+    """Why ``smm services`` printed no service: what was asked, what the catalog has."""
+    asked = " and ".join(
+        part
+        for part in (
+            f"--search {search!r}" if search else "",
+            f"--type {type_!r}" if type_ else "",
+        )
+        if part
+    )
+    if not total:
+        return clean(f"{panel}: the panel lists no services.")
+    line = f"{panel}: no service matches {asked} (of {plural(total, 'service')}"
+    if type_ and types:
+        line += f"; types: {', '.join(t.lower() for t in types)}"
+    return clean(line + ").")
 
 
 def balance_json(panel: str, balance: Balance) -> str:

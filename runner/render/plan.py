@@ -9,7 +9,8 @@ import json
 from collections.abc import Callable, Iterator
 
 from runner.money import format_amount
-from runner.plans.plan import Action, Kind, Plan
+from runner.plans.moves import Move
+from runner.plans.plan import Action, Check, Kind, Plan
 from runner.printable import clean, md
 from runner.render import choice
 from runner.render.sends import details, worst_case
@@ -64,11 +65,31 @@ def _units(action: Action) -> str:
     return str(action.units)
 
 
-def _line(action: Action) -> str:
+_LEVEL = {"error": "bold red", "warning": "yellow"}
+
+
+def _line(action: Action, brief: bool = False) -> str:
+    """The action's line; ``brief``: without its reason, which its checks say below."""
     order = f" order {action.order_id}" if action.order_id else ""
     status = f" ({action.status})" if action.status else ""
-    reason = f": {action.reason}" if action.reason else ""
+    reason = f": {action.reason}" if action.reason and not brief else ""
     return f"{action.kind.symbol} {action.kind:<9} {action.address}{order}{status}{reason}"
+
+
+def move_line(move: Move) -> str:
+    """A record that takes a new address: the same order, nothing ordered again."""
+    order = f" (order {move.order_id})" if move.order_id else ""
+    return f"> {'move':<9} {move.source} -> {move.target}{order}: the same order, renamed"
+
+
+def _attached(plan: Plan, shown: list[Action]) -> dict[str, list[Check]]:
+    """The checks about an action that is listed, by its address."""
+    listed = {a.address for a in shown if a.kind is not Kind.CREATE}
+    found: dict[str, list[Check]] = {}
+    for check in plan.checks:
+        if check.address is not None and check.address in listed:
+            found.setdefault(check.address, []).append(check)
+    return found
 
 
 def _create(action: Action, escape: Callable[[object], str], verbose: bool) -> list[str]:
@@ -132,10 +153,16 @@ def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
             + [f"  {escape(line)}" for line in plan.reconciliation]
         )
     shown = [a for a in plan.actions if a.kind in SHOWN or (expand and a.spec)]
-    if shown:
+    # Each check is said once, with its file:line:col, in the checks below: the line of
+    # the action it is about does not say it again.
+    attached = _attached(plan, shown)
+    if shown or plan.moves:
         lines = ["smm will perform these actions:", ""]
+        lines += [f"  [cyan]{escape(move_line(move))}[/]" for move in plan.moves]
         for action in shown:
-            lines.append(f"  [{_STYLE[action.kind]}]{escape(_line(action))}[/]")
+            about = attached.get(action.address, [])
+            line = _line(action, brief=bool(about))
+            lines.append(f"  [{_STYLE[action.kind]}]{escape(line)}[/]")
             if expand:
                 lines += _expanded(action, escape)
             if action.kind is Kind.CREATE:
@@ -172,16 +199,14 @@ def text(plan: Plan, expand: bool = False, verbose: bool = False) -> str:
                 for p in balances
             ]
         )
-    checks = [f"[yellow]{escape(str(check))}[/]" for check in plan.warnings]
-    checks += [f"[bold red]{escape(str(check))}[/]" for check in plan.errors]
+    checks = [
+        f"[{_LEVEL[check.level]}]{escape(str(check))}[/]"
+        for check in (*plan.warnings, *plan.errors)
+    ]
     if checks:
         sections.append(checks)
-    last = []
-    if plan.errors:
-        errors = plural(len(plan.errors), "error")
-        last.append(f"[bold red]The plan has {errors}: nothing can be applied.[/]")
-    last.append(f"[bold]{escape(plan.summary())}[/]")
-    sections.append(last)
+    style = "bold red" if plan.errors else "bold"
+    sections.append([f"[{style}]{escape(plan.summary())}[/]"])
     return "\n\n".join("\n".join(lines) for lines in sections)
 
 
@@ -213,6 +238,11 @@ def markdown(plan: Plan) -> str:
     if plan.reconciliation:
         out += [f"- 🔎 {md(line)}" for line in plan.reconciliation] + [""]
     rows = [a for a in plan.actions if a.kind in SHOWN]
+    attached = _attached(plan, rows)
+    if plan.moves:
+        out += ["Moved (nothing is ordered again):", ""]
+        out += [f"- `{m.source}` → `{m.target}`" for m in plan.moves]
+        out.append("")
     if rows:
         out += [
             "| | action | address | service | link | units | cost |",
@@ -230,7 +260,8 @@ def markdown(plan: Plan) -> str:
             )
             units = "" if a.kind is not Kind.CREATE else _units(a)
             service = "" if a.service is None else f"{a.service} {a.service_name or ''}".strip()
-            detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE else ""
+            said = a.address in attached  # its checks say why, below: once
+            detail = f" ({a.reason})" if a.reason and a.kind is not Kind.CREATE and not said else ""
             out.append(
                 f"| `{a.kind.symbol}` | {md(str(a.kind) + detail)} | `{a.address}` | "
                 f"{md(service)} | {md(a.link or '')} | {md(units)} | {md(cost)} |"
@@ -254,7 +285,7 @@ def markdown(plan: Plan) -> str:
                 )
                 out.append(f"- `{a.address}`: {diff or 'its parameters changed'}")
             out += ["", f"Ways out: {md(CONFLICT_FIX)}.", ""]
-    else:
+    elif not plan.moves:
         out += ["No changes.", ""]
     if plan.panels:
         out += ["| panel | balance | cost | after |", "|---|---:|---:|---:|"]
@@ -280,3 +311,20 @@ def as_json(plan: Plan) -> str:
 def json_chunks(plan: Plan) -> Iterator[str]:
     """``as_json`` a piece at a time, for a plan too large to hold as one string."""
     return plan.json_chunks()
+
+
+def saved_header(plan: Plan, where: str) -> str:
+    """What ``smm show`` says first: which plan this is, and what applying it needs."""
+    from rich.markup import escape as markup
+
+    made = f", made {plan.created_at}" if plan.created_at else ""
+    paths = ", ".join(plan.paths) or "campaigns/"
+    lineage = plan.lineage or "a new state"
+    campaigns = plural(len(plan.serials), "campaign") if plan.serials else "its campaigns"
+    return markup(
+        clean(
+            f"Saved plan {where}{made} from {paths}, against state {lineage} "
+            f"(serial {plan.serial}). smm apply {where} applies exactly this plan, and "
+            f"refuses it if the state of {campaigns} or the rates have changed since."
+        )
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from runner.delivery.rows import Refreshed
@@ -69,12 +70,16 @@ def records_table(info: StateInfo, records: dict[str, OrderRecord]) -> Table:
 
 
 def refreshed_text(result: Refreshed) -> list[str]:
-    lines = [
-        f"Refreshed {plural(result.orders, 'order')} and {plural(result.refills, 'refill')}"
-        + (f" ({result.item_errors} unknown to the panel)" if result.item_errors else "")
-        + "."
-    ]
-    lines += [f"Error: {clean(error)}" for error in result.panel_errors]
+    """What ``smm refresh`` says it recorded (its errors are ``error_lines``)."""
+    lines = []
+    done = f"{plural(result.orders, 'order')} and {plural(result.refills, 'refill')}" + (
+        f" ({result.item_errors} unknown to the panel)" if result.item_errors else ""
+    )
+    if result.panel_errors:
+        failed = plural(len(result.panel_errors), "panel")
+        lines.append(f"Refresh incomplete: {failed} could not be asked; refreshed {done}.")
+    else:
+        lines.append(f"Refreshed {done}.")
     if result.notified:
         lines.append(f"Notified {plural(len(result.notified), 'event')}.")
     if result.attention:
@@ -83,3 +88,57 @@ def refreshed_text(result: Refreshed) -> list[str]:
     elif result.attention is not None:
         lines.append("Nothing needs a person.")
     return lines
+
+
+def error_lines(errors: Sequence[str]) -> list[str]:
+    """What a panel would not tell, one line each (for stderr)."""
+    return [f"Error: {clean(error)}" for error in errors]
+
+
+def not_refreshed_lines(errors: Sequence[str]) -> list[str]:
+    """Why what is shown is not fresh (one rule for every command that refreshes)."""
+    lines = error_lines(errors)
+    if errors:
+        lines.append(
+            f"Not refreshed: {plural(len(errors), 'panel')} could not be asked; their orders "
+            "are shown as last recorded."
+        )
+    return lines
+
+
+def _scalar(value: object) -> str:
+    return "-" if value is None else clean(value if isinstance(value, str) else json.dumps(value))
+
+
+def record_lines(data: dict[str, object]) -> list[str]:
+    """``smm state show`` as text: the record's fields, then each event and observation on
+    a line of its own (the JSON form keeps every value exact)."""
+    lines = []
+    width = max((len(k) for k in data), default=0)
+    for key, value in data.items():
+        if not isinstance(value, list):
+            lines.append(f"{key:<{width}}  {_scalar(value)}")
+    for key, value in data.items():
+        if isinstance(value, list):
+            lines.append(f"{key}: {len(value)}")
+            for item in value:
+                if isinstance(item, dict):
+                    lines.append(
+                        "  " + "  ".join(_scalar(v) for v in item.values() if v is not None)
+                    )
+                else:
+                    lines.append(f"  {_scalar(item)}")
+    return lines
+
+
+def export_lines(data: dict[str, object]) -> list[str]:
+    """``smm state export`` as text: what the state holds (--format json gives it all)."""
+    counts = ", ".join(
+        plural(len(value), key.rstrip("s"), key)
+        for key, value in data.items()
+        if isinstance(value, list)
+    )
+    return [
+        f"State {_scalar(data.get('lineage'))}, serial {_scalar(data.get('serial'))}: {counts}.",
+        "The whole state, exactly: smm state export (JSON)",
+    ]

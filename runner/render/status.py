@@ -51,46 +51,41 @@ def _caption(view: Overview, name: str) -> str:
 def tables(view: Overview) -> RenderableType:
     """A table per campaign: every number, id and address whole at any width."""
     from rich.console import Group
-    from rich.markup import escape as markup
     from rich.text import Text
 
-    from runner.render.table import Column, table
-
-    def escape(value: object) -> str:
-        return markup(clean(value))
+    from runner.render.table import Column, PlainTable
 
     if not view.campaigns:
         return Group("No orders recorded yet. Run smm apply first.")
     parts: list[Any] = []
+    styles = {2: lambda status: _STYLE.get(status, "")}
     for name in view.campaigns:
         currency = _currency(view, name)
-        rows = []
-        for r in view.of(name):
-            style = _STYLE.get(r.status, "")
-            status = f"[{style}]{escape(r.status)}[/]" if style else escape(r.status)
-            rows.append(
-                [
-                    escape(r.address),
-                    str(r.order_id or "-"),
-                    status,
-                    _delivered(r),
-                    "-" if r.charge is None else format_amount(r.charge),
-                    escape(r.refills),
-                    r.age,
-                ]
-            )
+        rows = [
+            [
+                clean(r.address),
+                str(r.order_id or "-"),
+                clean(r.status),
+                _delivered(r),
+                "-" if r.charge is None else format_amount(r.charge),
+                clean(r.refills),
+                r.age,
+            ]
+            for r in view.of(name)
+        ]
         columns = [
             Column("Address", "address"),
             Column("Order", "number"),
             Column("Status"),
             Column("Delivered", "number"),
-            Column(f"Charge {escape(currency)}" if currency else "Charge", "number"),
+            Column(f"Charge {clean(currency)}" if currency else "Charge", "number"),
             Column("Refills"),
             Column("Age", "number"),
         ]
         if parts:
             parts.append("")
-        parts.append(table(columns, rows, title=escape(name), caption=escape(_caption(view, name))))
+        caption = clean(_caption(view, name))
+        parts.append(PlainTable(columns, rows, title=clean(name), caption=caption, styles=styles))
         # Notes are sentences: under the table, where they read whole.
         parts += [
             Text(f"{clean(r.address)}: {clean(r.note)}", overflow="fold")

@@ -28,6 +28,11 @@ class StoredSpec(Mapping[str, Any]):
         self._text = None
         self._value = None
 
+    def unparse(self) -> None:
+        """Forget the parsed form, keep the text: read again if asked (a report of a large
+        state reads each spec once and keeps 1 KB less per order)."""
+        self._value = None
+
     def _parsed(self) -> dict[str, Any]:
         if self._value is None:
             if self._text is None:

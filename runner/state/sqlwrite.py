@@ -377,3 +377,23 @@ class SQLTransaction:
         self.db.execute("DELETE FROM refills WHERE address = ?", (address,))
         self.changed.add(campaign_of(address))
         self.event(address, "forgotten", {})
+
+    def move(self, old: str, new: str) -> None:
+        row = self.db.execute("SELECT spec FROM orders WHERE address = ?", (old,)).fetchone()
+        if row is None:
+            raise StateError(f"{old}: not in the state")
+        if self.db.execute("SELECT 1 FROM orders WHERE address = ?", (new,)).fetchone():
+            raise StateError(f"{new} is recorded already: {old} cannot take its address")
+        try:
+            spec = json.loads(row["spec"])
+        except ValueError:
+            raise StateError(f"{old}: its recorded spec is damaged") from None
+        spec["address"] = new
+        self.db.execute(
+            "UPDATE orders SET address = ?, campaign = ?, spec = ? WHERE address = ?",
+            (new, campaign_of(new), json.dumps(spec, sort_keys=True), old),
+        )
+        for table in ("refills", "events", "history"):
+            self.db.execute(f"UPDATE {table} SET address = ? WHERE address = ?", (new, old))
+        self.changed.update((campaign_of(old), campaign_of(new)))
+        self.event(new, "moved", {"from": old})

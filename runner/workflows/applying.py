@@ -29,6 +29,7 @@ from runner.execution.reconciler import Decision, Verdict
 from runner.execution.results import ApplyResult, Outcome, Result
 from runner.money import format_amount
 from runner.panel.client import PanelClient
+from runner.plans import moves
 from runner.plans.plan import Kind, Plan
 from runner.render.words import plural
 from runner.state import BalanceSeen, LastStatus, Phase, StateStore, locked, now_iso
@@ -92,9 +93,9 @@ def apply(
     actions at the same rates, against the same state."""
     saved = planning.load_saved(paths[0]) if planning.is_plan_file(paths) else None
     if saved is not None:
-        names = set(saved.serials) | {a.campaign for a in saved.actions}
+        names = {*saved.serials, *(a.campaign for a in saved.actions), *moves.sources(saved.moves)}
     else:
-        names = {c.name for c in campaigns.load(paths).campaigns}
+        names = planning.covered(campaigns.load(paths, ctx).campaigns)
     with locked(ctx.state_location, names, lock_timeout) as store:
         if store.created:
             view.notice(f"Started a new state at {store.where}.")
@@ -149,13 +150,15 @@ def apply(
 def record_observations(store: StateStore, planned: planning.Planned) -> None:
     """What the panels just said about our orders and balances joins the history."""
     records = [r for r in planned.records.values() if r.order_id is not None]
+    recorded_as = {m.target: m.source for m in planned.plan.moves}  # not moved yet
     at = now_iso(store.clock_offset)
     with store.transaction() as tx:
         for record in records:
             facts = planned.facts.get(record.panel)
             info = None if facts is None else facts.statuses.get(record.order_id or 0)
             if isinstance(info, OrderInfo):
-                tx.status(record.address, LastStatus.answered(info, at))
+                address = recorded_as.get(record.address, record.address)
+                tx.status(address, LastStatus.answered(info, at))
         for name, facts in sorted(planned.facts.items()):
             if facts.balance is not None:
                 tx.balance(BalanceSeen(name, at, facts.balance.amount, facts.balance.currency))
@@ -183,6 +186,7 @@ class Run:
         if not saved:
             self.view.confirm(plan)
         recheck_balance(plan, self.clients, fetched_at)
+        planning.record_moves(self.store, plan)  # before anything under a new address
         return Applied(plan, fail_over(plan, self._run(plan), self.store, self._run))
 
     def _run(self, plan: Plan, notes: Mapping[str, str] | None = None) -> ApplyResult:
@@ -339,7 +343,7 @@ def _changes(plan: Plan) -> list[str]:
         )
         for a in plan.actions
         if a.kind.changes
-    )
+    ) + [json.dumps(["move", m.source, m.target]) for m in plan.moves]
 
 
 def check_same(saved: Plan, fresh: Plan, path: Path) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner.money import show_decimals
+
 if TYPE_CHECKING:
     from runner.config.project import Project
     from runner.panel.client import PanelClient
@@ -28,6 +30,7 @@ class Context:
             from runner.config import project
 
             self._project = project.load(self.config)
+            show_decimals(self._project.money_decimals)  # money as these panels round it
         return self._project
 
     @property

@@ -19,19 +19,31 @@ class Catalog:
 
     services: list[Service]
     currency: str | None
+    total: int = 0  # services in the whole catalog, before the filters
+    types: tuple[str, ...] = ()  # the types the whole catalog has
 
 
 def catalog(
-    ctx: Context, panel: str, search: str | None = None, type_: str | None = None
+    ctx: Context,
+    panel: str,
+    search: str | None = None,
+    type_: str | None = None,
+    *,
+    currency: bool = True,
 ) -> Catalog:
-    """``services``, filtered, with the account's currency (a failed ``balance`` only
-    leaves the currency unsaid)."""
-    found = services(ctx, panel, search, type_)
-    try:
-        currency: str | None = balance(ctx, panel).currency
-    except PanelError:
-        currency = None
-    return Catalog(found, currency)
+    """``services``, filtered, with the account's currency when ``currency`` (a failed
+    ``balance`` only leaves the currency unsaid)."""
+    with ctx.client(panel) as client:
+        every = client.services()
+    found = services_matching(every, search, type_)
+    unit: str | None = None
+    if currency:
+        try:
+            unit = balance(ctx, panel).currency
+        except PanelError:
+            unit = None
+    types = tuple(sorted({str(s.type) for s in every}))
+    return Catalog(found, unit, len(every), types)
 
 
 def services(
@@ -39,7 +51,12 @@ def services(
 ) -> list[Service]:
     """The panel's catalog, filtered by a text in the name or category and by type."""
     with ctx.client(panel) as client:
-        result = client.services()
+        return services_matching(client.services(), search, type_)
+
+
+def services_matching(
+    result: list[Service], search: str | None, type_: str | None
+) -> list[Service]:
     if search:
         needle = search.lower()
         result = [s for s in result if needle in s.name.lower() or needle in s.category.lower()]

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.config.campaign import OrderSpec
-from runner.errors import PlanFileError
+from runner.config.campaign import DEFAULT_PATH, CampaignSpec, OrderSpec
+from runner.errors import ConfigError, PlanFileError
 from runner.money import json_int
 from runner.panel.client import PanelClient
-from runner.plans import drift, planner
+from runner.plans import drift, moves, planner
 from runner.plans.facts import PanelFacts
 from runner.plans.limits import Targets, check_safety
-from runner.plans.plan import Kind, Plan
+from runner.plans.plan import Check, Kind, Plan
 from runner.plans.selection import Exchange
 from runner.state import (
     OrderRecord,
@@ -31,6 +31,7 @@ from runner.state import (
     open_store,
 )
 from runner.state import apply_running as lock_held
+from runner.state.sqlread import campaign_of
 from runner.workflows import campaigns, panelfacts
 from runner.workflows import reconcile as reconciliation
 from runner.workflows.context import Context
@@ -67,7 +68,8 @@ def build(
     services cache unless ``record_to`` is given (an apply holding the lock): then what
     reconciliation proves is recorded first; otherwise the plan shows what it would do
     and plans as if it had.  The clients stay open for an apply to use."""
-    loaded = campaigns.load(paths)
+    without_project(ctx, paths)
+    loaded = campaigns.load(paths, ctx)
     scope = Targets(tuple(targets))
     chosen = scope.restrict(loaded.campaigns)
     project = ctx.project
@@ -84,6 +86,7 @@ def build(
             else:
                 reconciled.dry_run = True
                 records = reconciliation.as_if_recorded(records, reconciled)
+        records, moved = _moved(loaded.campaigns, records, reader, names)
         info = reader.info()
         panels = {p for c in chosen for o in c.orders for p in o.panels}
         panels |= {r.panel for r in records.values() if r.phase is Phase.PLACED}
@@ -117,6 +120,10 @@ def build(
             allow_over_limits=allow_over_limits,
             paths=relative_paths(ctx, paths),
             reconciliation=() if reconciled is None else reconciled.summary(),
+            moves=tuple(moved.moves),
+            checks=result.checks
+            + tuple(Check("error", r.message, r.location, r.address) for r in moved.refusals)
+            + unasked(loaded.campaigns, gathered, result.checks),
         )
         if expand:
             result = expanded(result, loaded.orders)
@@ -124,6 +131,73 @@ def build(
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def covered(loaded: Sequence[CampaignSpec]) -> set[str]:
+    """The campaigns an apply of ``loaded`` locks: theirs, and those of the old names of
+    their ``moved:`` entries (those records move)."""
+    return {c.name for c in loaded} | moves.sources(m for c in loaded for m in c.moved)
+
+
+def record_moves(store: StateStore, plan: Plan) -> None:
+    """The plan's moves, recorded in one batch (apply does it before anything else)."""
+    if plan.moves:
+        with store.transaction() as tx:
+            for move in plan.moves:
+                tx.move(move.source, move.target)
+
+
+def unasked(
+    loaded: Sequence[CampaignSpec], facts: Mapping[str, PanelFacts], checks: Sequence[Check]
+) -> tuple[Check, ...]:
+    """A panel that could not be asked is an error even when nothing is to be sent to it:
+    the plan could not learn the statuses and the balance it would show.  One error per
+    campaign and panel, at its first order's ``panel:``, unless the planner said it."""
+    said = {(check.message, campaign_of(check.address or "")) for check in checks}
+    found = []
+    for campaign in loaded:
+        for spec in campaign.orders:
+            error = facts[spec.panel].error if spec.panel in facts else None
+            if error is not None and (error, campaign.name) not in said:
+                said.add((error, campaign.name))
+                found.append(Check("error", error, spec.where("panel"), spec.address))
+    return tuple(found)
+
+
+def _moved(
+    loaded: Sequence[CampaignSpec],
+    records: dict[str, OrderRecord],
+    reader: StateReader,
+    names: set[str],
+) -> tuple[dict[str, OrderRecord], moves.Resolved]:
+    """The records as if the ``moved:`` entries were recorded (an old name may belong to
+    a campaign that is not loaded: its records are read too, only those that move kept)."""
+    entries = [entry for c in loaded for entry in c.moved]
+    if not entries:
+        return records, moves.Resolved(records)
+    others = moves.sources(entries) - names
+    combined = {**reader.records(others), **records} if others else records
+    desired = {o.address for c in loaded for o in c.orders}
+    resolved = moves.resolve(entries, combined, desired)
+    kept = {a: r for a, r in resolved.records.items() if r.campaign in names}
+    return kept, resolved
+
+
+def without_project(ctx: Context, paths: Sequence[Path]) -> str | None:
+    """A folder with no smm.yaml (here or above) and no campaigns: an error that says so
+    and how to start.  With campaigns but no smm.yaml: a note (the built-in project, one
+    simulated panel `demo`, is used), for the command to show."""
+    if ctx.config is not None or ctx.project.file is not None:
+        return None
+    if not paths and not DEFAULT_PATH.exists():
+        raise ConfigError(
+            f"no smm.yaml in {Path.cwd()} or a parent folder, and no campaigns/ folder: "
+            "start a project here with smm init"
+        )
+    return (
+        "note: no smm.yaml here or in a parent folder: using the built-in project (one "
+        "simulated panel, demo); smm init writes a project file"
+    )
 
 
 def with_drift(

@@ -6,7 +6,7 @@ Each asks its question through ``confirm`` (which returns to go on and raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from runner.money import charge_fits, format_amount
 from runner.plans.fit import fit
 from runner.plans.outcomes import topup_spec
 from runner.plans.topups import recorded_units
+from runner.render.words import plural
 from runner.state import LastStatus, OrderRecord, Phase, locked, now_iso
 from runner.state.addresses import base_address
 from runner.state.sqlread import campaign_of
@@ -41,7 +42,7 @@ def import_order(
     Refused: an order id another address already holds (two addresses must never share
     one order), and an order whose charge does not fit the order's cost (it is likely
     someone else's order) unless ``force``."""
-    loaded = campaigns.load(paths)
+    loaded = campaigns.load(paths, ctx)
     spec = next((o for o in loaded.orders if o.address == address), None)
     topup = base_address(address)
     if spec is None and topup is None:
@@ -154,13 +155,93 @@ def retry(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.
 
 
 def forget(ctx: Context, address: str, confirm: Confirm, lock_timeout: float = 0.0) -> OrderRecord:
-    """Drop the record of ADDRESS (the panel's order, if any, is not touched)."""
+    """Drop the record of ADDRESS (the panel's order, if any, is not touched).
+
+    Refused while the panel has (or may have) charged for it: a campaign's spend counts
+    what its panel charged, recorded or not, so forgetting must not take money out of the
+    budget.  What may go: a rejected order, one charged nothing (cancelled and refunded),
+    and one the panel says it does not know (``Incorrect order ID``, after the panel's
+    data was reset)."""
     with locked(ctx.state_location, {campaign_of(address)}, lock_timeout) as store:
         record = store.record(address)
         if record is None:
             raise SmmError(f"{address}: not in the state")
+        refusal = _charged(record)
+        if refusal is not None:
+            raise SmmError(refusal)
         order = f", order {record.order_id}" if record.order_id else ""
         confirm(f"Forget {address} ({record.phase}{order})?")
         with store.transaction() as tx:
             tx.forget(address)
     return record
+
+
+def _charged(record: OrderRecord) -> str | None:
+    """Why ``record`` cannot be forgotten (money would leave its campaign's spend)."""
+    if record.phase in (Phase.IN_DOUBT, Phase.SUBMITTING):
+        return (
+            f"{record.address} is in doubt: the panel may have it and have charged for it; "
+            f"settle it first (smm state import {record.address} ORDER_ID, or smm state "
+            f"retry {record.address})"
+        )
+    if record.phase is not Phase.PLACED or record.spent <= 0:
+        return None
+    if record.last is not None and record.last.error:
+        return None  # the panel says it does not know the order: no charge of it stands
+    currency = f" {record.last.currency}" if record.last and record.last.currency else ""
+    how = "charged" if record.last and record.last.charge is not None else "estimated at"
+    return (
+        f"{record.address}: order {record.order_id} was {how} "
+        f"{format_amount(record.spent)}{currency}; forgetting it would take that out of "
+        f"campaign {record.campaign}'s spend, which counts what the panel charged. It stays "
+        f"recorded; to give it another address: smm state mv {record.address} NEW_ADDRESS"
+    )
+
+
+def move(
+    ctx: Context, source: str, target: str, confirm: Confirm, lock_timeout: float = 0.0
+) -> list[tuple[str, str, int | None]]:
+    """Give recorded orders new addresses (``smm state mv``): an address and its
+    instances (``@period``) and top-ups (``+n``), or every order of a campaign when both
+    names are campaigns.  Nothing is asked of a panel and nothing is ordered; the
+    campaign files must say the new names too, or the next plan orders the old ones
+    again.  Returns (old, new, order id) for each record moved."""
+    whole = "/" not in source and "/" not in target
+    if not whole and ("/" not in source or "/" not in target):
+        raise SmmError(
+            "smm state mv moves an address to an address (campaign/order) or a campaign to "
+            f"a campaign; got {source} and {target}"
+        )
+    if source == target:
+        raise SmmError(f"{source} and {target} are the same")
+    campaigns = {campaign_of(source), campaign_of(target)} if not whole else {source, target}
+    with locked(ctx.state_location, campaigns, lock_timeout) as store:
+        records = store.records({campaign_of(source)} if not whole else {source})
+        pairs = _renames(records, source, target, whole)
+        if not pairs:
+            raise SmmError(f"{source}: not in the state")
+        taken = store.records({campaign_of(new) for _, new in pairs})
+        clash = next((new for _, new in pairs if new in taken), None)
+        if clash is not None:
+            raise SmmError(f"{clash} is recorded already; smm state mv never replaces a record")
+        what = plural(len(pairs), "record")
+        confirm(f"Move {what} from {source} to {target}? Nothing is ordered or sent.")
+        with store.transaction() as tx:
+            for old, new in pairs:
+                tx.move(old, new)
+    return [(old, new, records[old].order_id) for old, new in pairs]
+
+
+def _renames(
+    records: Mapping[str, OrderRecord], source: str, target: str, whole: bool
+) -> list[tuple[str, str]]:
+    """(old, new) for each record that moves."""
+    pairs = []
+    for address in sorted(records):
+        if whole:
+            pairs.append((address, f"{target}/{address.split('/', 1)[1]}"))
+        elif address == source or (
+            address.startswith(source) and address[len(source) : len(source) + 1] in ("@", "+")
+        ):
+            pairs.append((address, target + address[len(source) :]))
+    return pairs

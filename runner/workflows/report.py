@@ -20,6 +20,7 @@ from runner.plans import drift
 from runner.plans.plan import Action, Kind
 from runner.render.report.content import Attention, Desired, Report, build
 from runner.state import BalanceSeen, OrderRecord, Phase, open_readonly
+from runner.state.spectext import StoredSpec
 from runner.workflows import campaigns, followup, panelfacts
 from runner.workflows.context import Context
 from runner.workflows.refreshing import refresh_campaigns
@@ -30,14 +31,15 @@ class Written:
     report: Report
     path: Path
     size: int  # bytes
+    not_refreshed: tuple[str, ...] = ()  # the panels a refresh could not ask, and why
 
 
-def _desired(paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]:
+def _desired(ctx: Context, paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]:
     """The campaigns under ``paths``; None when none were named and the default folder
     does not exist (then every campaign in the state is shown, without budgets)."""
     if not paths and not campaign.DEFAULT_PATH.exists():
         return None, []
-    loaded = campaigns.load(paths)
+    loaded = campaigns.load(paths, ctx)
     return Desired(
         budgets={c.name: c.budget for c in loaded.campaigns},
         fingerprints={o.address: o.fingerprint() for o in loaded.orders},
@@ -48,16 +50,23 @@ def _desired(paths: Sequence[Path]) -> tuple[Desired | None, list[CampaignSpec]]
 
 
 def gather(
-    ctx: Context, paths: Sequence[Path], *, refresh: bool = False, lock_timeout: float = 10.0
+    ctx: Context,
+    paths: Sequence[Path],
+    *,
+    refresh: bool = False,
+    lock_timeout: float = 0.0,
+    errors: list[str] | None = None,
 ) -> Report:
     """The report of the campaigns under ``paths`` (every campaign in the state when no
     campaign folder exists), asking the panels first if ``refresh``."""
-    desired, specs = _desired(paths)
+    desired, specs = _desired(ctx, paths)
     names = None if desired is None else set(desired.budgets)
     notes: list[str] = []
     if refresh:
         refreshed = refresh_campaigns(ctx, names, lock_timeout)
         notes += [f"not refreshed: {error}" for error in refreshed.panel_errors]
+        if errors is not None:
+            errors += refreshed.panel_errors
     reader = open_readonly(ctx.state_location)
     try:
         records = reader.records(names)
@@ -83,6 +92,15 @@ def gather(
     return dataclasses.replace(report, attention=(*report.attention, *found)) if found else report
 
 
+def _service(record: OrderRecord) -> object:
+    """The service a record was placed with (its parsed spec not kept: a large state's
+    would be 120 MB)."""
+    service = record.spec.get("service")
+    if isinstance(record.spec, StoredSpec):
+        record.spec.unparse()
+    return service
+
+
 def drifted(
     ctx: Context,
     records: Iterable[OrderRecord],
@@ -94,7 +112,7 @@ def drifted(
     uses = [
         Action(r.address, Kind.NOOP, r.panel, service=service, campaign=r.campaign)
         for r in records
-        if r.phase is Phase.PLACED and isinstance(service := r.spec.get("service"), int)
+        if r.phase is Phase.PLACED and isinstance(service := _service(r), int)
     ]
     currencies = {b.panel: b.currency for b in balances}
     cache = panelfacts.cache_for(ctx.project)
@@ -122,12 +140,13 @@ def write(
     target: Path,
     *,
     refresh: bool = False,
-    lock_timeout: float = 10.0,
+    lock_timeout: float = 0.0,
 ) -> Written:
     """Gather the report and write its page to ``target`` (whole or not at all)."""
     from runner.render.report import page
 
-    report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout)
+    errors: list[str] = []
+    report = gather(ctx, paths, refresh=refresh, lock_timeout=lock_timeout, errors=errors)
     data = page(report).encode()
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -141,4 +160,4 @@ def write(
             raise
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return Written(report, target, len(data))
+    return Written(report, target, len(data), tuple(errors))

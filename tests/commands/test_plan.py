@@ -87,9 +87,9 @@ def test_plan_text_over_http(run: Runner, sim: Sim, monkeypatch: pytest.MonkeyPa
     assert result.code == 0, result.out
     assert "+ create    launch/d" in result.out
     assert "      units        231 (77 x 3 runs, every 15 min)\n" in result.out
-    assert "      cost         0.02851695 USD\n" in result.out
+    assert "      cost         0.02852 USD\n" in result.out
     assert result.out.strip().endswith(
-        "Plan: 3 to create, 0 to refill, 0 to cancel. Cost 0.20851695 USD of 250.00 USD balance."
+        "Plan: 3 to create, 0 to refill, 0 to cancel. Cost 0.20852 USD of 250.00 USD balance."
     )
     assert "\x1b[" not in result.out  # no colour off a terminal
     assert sim.endpoint.by_action == {"services": 1, "balance": 1}

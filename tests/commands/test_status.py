@@ -74,7 +74,7 @@ def test_refresh_and_status_follow_delivery(run: Runner, clocked: tuple[Sim, lis
     dt.datetime.fromisoformat(str(big["created_at"]).replace("Z", "+00:00"))
     assert isinstance(big["age_seconds"], int) and big["age_seconds"] >= 0
     assert "age" not in big  # no display strings ("30s") in JSON
-    shown = json.loads(run("state", "show", "c/big").out)
+    shown = json.loads(run("state", "show", "c/big", "--json").out)
     kinds = [e["kind"] for e in shown["events"]]
     assert kinds == ["submitting", "placed", "refill", "refill_status"]
     assert [o["status"] for o in shown["history"]] == ["In progress", "Completed"]

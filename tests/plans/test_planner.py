@@ -136,7 +136,7 @@ def test_create_costs_are_exact_decimals() -> None:
     assert p.total_cost == Decimal("1.84700565")
     assert p.panels[0].after == Decimal("98.15299435")
     assert p.summary() == (
-        "Plan: 4 to create, 0 to refill, 0 to cancel. Cost 1.84700565 USD of 100.00 USD balance."
+        "Plan: 4 to create, 0 to refill, 0 to cancel. Cost 1.84701 USD of 100.00 USD balance."
     )
     assert p.errors == [] and p.has_changes
     assert p.rates == {"demo": {"1": "0.90", "3": "0.12345", "2": "12.50"}}
@@ -270,7 +270,7 @@ def test_orphans_are_noted_not_deleted() -> None:
     records = {**placed(c), **placed(gone, order_id=502)}
     p = plan(c, records)
     assert kinds(p) == [("c/f", Kind.NOOP), ("c/old", Kind.ORPHAN)]
-    assert "smm state forget c/old" in messages(p, "warning")[0]
+    assert "smm state mv c/old NEW_ADDRESS" in messages(p, "warning")[0]
 
 
 def test_records_of_campaigns_not_loaded_are_ignored() -> None:
@@ -435,7 +435,8 @@ def test_an_order_with_an_error_is_not_counted_as_a_create() -> None:
     p = plan(c)
     assert [(a.address, a.kind) for a in p.actions] == [("c/f", Kind.CREATE), ("c/g", Kind.INVALID)]
     assert p.count(Kind.CREATE) == 1 and p.total_cost == Decimal("0.9")
-    assert "1 to create" in p.summary()
+    # Nothing is applied while the plan has an error: the summary says so, not "1 to create".
+    assert p.summary() == "Plan: 1 error; nothing will be applied."
 
 
 def test_plan_and_status_count_spend_alike() -> None:

@@ -109,13 +109,14 @@ def first_column(lines: list[str]) -> str:
 def test_status_at_80_columns() -> None:
     view = overview()
     lines = screen(tables(view))
-    for number in ("9876543210", "9876543211", "12345.678901", "0.00456", "876544/1000000"):
+    # 12345.678901 at the panels' 5 decimals: 12345.6789
+    for number in ("9876543210", "9876543211", "12345.6789", "0.00456", "876544/1000000"):
         assert whole(number, lines), (number, "\n".join(lines))
     # huge numbers leave the addresses little room: they fold, never lose a character
     lines = [line.rstrip() for line in lines]
     addresses = first_column(lines)
     assert all(address in addresses for address in ADDRESSES), "\n".join(lines)
-    assert whole("Spent 12345.683461 USD of a budget of 99999.99 USD.", lines)
+    assert whole("Spent 12345.68346 USD of a budget of 99999.99 USD.", lines)
 
 
 def test_status_of_a_usual_campaign_keeps_addresses_on_one_line() -> None:
@@ -151,7 +152,7 @@ def test_state_list_at_80_columns() -> None:
         ADDRESSES[2]: record(ADDRESSES[2], None, phase=Phase.IN_DOUBT),
     }
     lines = screen(records_table(StateInfo("lin", 12, {}), records))
-    assert whole("9876543210", lines) and whole("12345.678901", lines)
+    assert whole("9876543210", lines) and whole("12345.6789", lines)
     assert whole("Charge USD", lines) and not whole("Refills", lines)  # none made
     assert whole("2 orders recorded (serial 12)", lines)
 
@@ -191,3 +192,64 @@ def test_how_a_watch_ends() -> None:
     open_refill = RefillRecord("2026-11-27T11:00:00Z", 7)
     refilling = view(record("c/r", 3, charge="0.5", refills=(open_refill,)))
     assert not refilling.finished  # its refill is under way
+
+
+def test_a_plain_table_is_written_as_rich_draws_it() -> None:
+    """Line by line where it fits, rich where it does not: the same characters either
+    way, at every width, whatever the cells hold (markup-like text, wide characters)."""
+    import random
+
+    from runner.render.table import Column, PlainTable
+
+    rng = random.Random(22)
+    words = [
+        "a",
+        "camp/order-1",
+        "Completed",
+        "-",
+        "",
+        "[bold]x[/]",
+        "日本語",
+        "é",
+        "\\[",
+        "x" * 40,
+    ]
+    quick = 0
+    for _ in range(600):
+        columns = [
+            Column(
+                rng.choice(["Address", "Order", "Charge USD", "日本"]),
+                rng.choice(["text", "number", "address"]),
+            )
+            for _ in range(rng.randint(1, 6))
+        ]
+        rows = [[rng.choice(words) for _ in columns] for _ in range(rng.randint(0, 5))]
+        plain = PlainTable(
+            columns,
+            rows,
+            title=rng.choice([None, "camp", "[x]", "a long title " * 8]),
+            caption=rng.choice([None, "Spent 1.00 USD.", "cap " * 30]),
+            styles={0: lambda text: "green"},
+        )
+        for width in (30, 80, 200):
+            quick += plain.lines(width) is not None
+            assert printed(plain, width) == printed(plain.rich(), width)
+            assert screen(plain, width) == screen(plain.rich(), width)  # no soft wrap: rich's
+    assert quick > 600  # both ways were compared
+
+
+def printed(renderable: RenderableType, width: int) -> str:
+    """What smm's console prints to a file or a pipe."""
+    console = Console(
+        file=io.StringIO(), no_color=True, highlight=False, soft_wrap=True, emoji=False, width=width
+    )
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_status_text_keeps_its_colours_on_a_terminal() -> None:
+    record_ = record("shop/a", 1, charge="0.50")
+    view = Overview([row_of(record_, NOW)], {})
+    console = Console(width=120, force_terminal=True, color_system="standard", file=io.StringIO())
+    console.print(tables(view))
+    assert "\x1b[32mCompleted" in console.file.getvalue()  # type: ignore[attr-defined]

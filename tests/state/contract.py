@@ -173,6 +173,32 @@ def check_dump_and_restore(new_store: NewStore) -> None:
         target.restore(dump)
 
 
+def check_move_keeps_everything_of_the_order(new_store: NewStore) -> None:
+    store = new_store()
+    submit(store, "a/x", 7)
+    submit(store, "a/y", 8)
+    with store.transaction() as tx:
+        tx.status("a/x", LastStatus("Pending", 10, 0, Decimal("0.9"), "USD", "t2"))
+    before = store.info()
+    with store.transaction() as tx:
+        tx.move("a/x", "b/z")
+    records = store.records()
+    assert sorted(records) == ["a/y", "b/z"]
+    moved = records["b/z"]
+    assert (moved.campaign, moved.order_id, moved.phase) == ("b", 7, Phase.PLACED)
+    assert moved.last is not None and moved.last.charge == Decimal("0.9")
+    assert moved.spec["address"] == "b/z"
+    assert [e.kind for e in store.events("b/z")][-1] == "moved"
+    assert [o.address for o in store.history({"b"})] == ["b/z"]
+    after = store.info()
+    assert after.campaigns["a"] == before.campaigns["a"] + 1 and after.campaigns["b"] == 1
+    with pytest.raises(StateError, match="recorded already"), store.transaction() as tx:
+        tx.move("a/y", "b/z")
+    with pytest.raises(StateError, match="not in the state"), store.transaction() as tx:
+        tx.move("a/x", "c/w")
+    assert sorted(store.records()) == ["a/y", "b/z"]
+
+
 def check_services_seen_are_kept_without_moving_serials(new_store: NewStore) -> None:
     store = new_store()
     assert store.services_seen() == {}
@@ -194,6 +220,7 @@ def check_services_seen_are_kept_without_moving_serials(new_store: NewStore) -> 
 
 
 CHECKS = [
+    check_move_keeps_everything_of_the_order,
     check_services_seen_are_kept_without_moving_serials,
     check_lineage_and_serials,
     check_failed_batch_leaves_nothing,

@@ -176,17 +176,30 @@ def test_state_list_and_show(run: Runner) -> None:
     assert "c/o0" in text and "placed" in text
     listed = json.loads(run("state", "list", "--json").out)
     assert [o["phase"] for o in listed["orders"]] == ["placed", "placed"]
-    shown = json.loads(run("state", "show", "c/o1").out)
+    shown = json.loads(run("state", "show", "c/o1", "--json").out)
     assert shown["spec"]["params"]["link"] == "https://instagram.com/u1"
     assert run("state", "show", "c/zz").code == 1
 
 
-def test_forget_needs_confirmation(run: Runner) -> None:
-    write_campaign("c", followers(1))
-    assert run("apply", "--auto-approve").code == 0
-    refused = run("state", "forget", "c/o0")
-    assert refused.code == 1 and "--yes" in refused.err
-    assert run("state", "forget", "c/o0", "--yes").code == 0
-    assert json.loads(run("state", "export").out)["orders"] == []
+def test_forget_needs_confirmation_and_never_takes_money_from_spend(run: Runner) -> None:
+    """A charged order stays (its spend stays in the budget); a rejected one may go, once
+    confirmed."""
+    same = "service: 1, link: https://instagram.com/same, quantity: 100"
+    write_campaign("c", [f"{{id: a, {same}}}", f"{{id: b, {same}}}"], "budget: 1.00\n")
+    assert run("apply", "--auto-approve", "--parallelism", "1").code == 1  # b: duplicate link
+    orders = {o["address"]: o for o in json.loads(run("state", "export").out)["orders"]}
+    assert [orders["c/a"]["phase"], orders["c/b"]["phase"]] == ["placed", "rejected"]
+    spent = json.loads(run("status", "--json").out)["campaigns"][0]["spent"]
+    charged = run("state", "forget", "c/a", "--auto-approve")
+    assert charged.code == 1
+    assert (
+        "c/a: order" in charged.err and "would take that out of campaign c's spend" in charged.err
+    )
+    assert "smm state mv c/a NEW_ADDRESS" in charged.err
+    assert json.loads(run("status", "--json").out)["campaigns"][0]["spent"] == spent
+    refused = run("state", "forget", "c/b")
+    assert refused.code == 1 and "--auto-approve" in refused.err
+    assert run("state", "forget", "c/b", "--yes").code == 0  # the old spelling still works
+    assert [o["address"] for o in json.loads(run("state", "export").out)["orders"]] == ["c/a"]
     events = json.loads(run("state", "export").out)["events"]
     assert events[-1]["kind"] == "forgotten"

@@ -77,7 +77,7 @@ def test_a_lost_answer_is_found_and_imported_in_the_same_apply(run: Runner, proj
     state = records(run)
     assert {r["phase"] for r in state.values()} == {"placed"}
     assert state["c/o0"]["order_id"] == truth(project)["https://instagram.com/r0"]
-    event = json.loads(run("state", "show", "c/o0").out)["events"][-1]
+    event = json.loads(run("state", "show", "c/o0", "--json").out)["events"][-1]
     assert event["kind"] == "imported" and event["detail"]["by"] == "reconcile"
     assert event["detail"]["window"]["high"] is not None  # bounded by a later order
     assert_once_and_recorded(project, run)

@@ -20,6 +20,7 @@ from typing import Any
 from runner.delivery.rows import Row, row_of, with_topups
 from runner.money import exact
 from runner.state import BalanceSeen, Observation, OrderRecord, Phase, RefillRecord
+from runner.state.spectext import StoredSpec
 
 # The statuses after which the panel has finished delivering: fewer units later is a drop.
 _DONE = frozenset({"Completed", "Partial"})
@@ -166,8 +167,12 @@ class Report:
     notes: tuple[str, ...] = ()  # what could not be asked (a refresh's panel errors)
     by_status: Mapping[str, int] = field(default_factory=dict)
     by_panel: Mapping[str, int] = field(default_factory=dict)
+    # The orders of each campaign (``build`` fills it: looked up, never searched for).
+    by_campaign: Mapping[str, tuple[OrderView, ...]] = field(default_factory=dict, compare=False)
 
     def of(self, campaign: str) -> list[OrderView]:
+        if self.by_campaign or not self.orders:
+            return list(self.by_campaign.get(campaign, ()))
         return [o for o in self.orders if o.row.campaign == campaign]
 
     def to_json(self) -> dict[str, Any]:
@@ -343,6 +348,8 @@ def build(
                 drops(points),
             )
         )
+        if isinstance(record.spec, StoredSpec):
+            record.spec.unparse()  # read once: 100,000 parsed specs would be 120 MB more
     seen: dict[str, list[BalanceSeen]] = {}
     for balance in balances:
         seen.setdefault(balance.panel, []).append(balance)
@@ -358,9 +365,13 @@ def build(
             f"{idle} campaign{'s' if idle != 1 else ''} with nothing recorded "
             "and no budget not shown",
         ]
-    campaigns = tuple(
-        _spend(n, [r for r in ordered if r.campaign == n], desired, currencies) for n in names
-    )
+    grouped: dict[str, list[OrderRecord]] = {}
+    for record in ordered:
+        grouped.setdefault(record.campaign, []).append(record)
+    campaigns = tuple(_spend(n, grouped.get(n, []), desired, currencies) for n in names)
+    by_campaign: dict[str, list[OrderView]] = {}
+    for view in views:
+        by_campaign.setdefault(view.row.campaign, []).append(view)
     panels = sorted({p for c in campaigns for p in c.panels})
     attention = tuple(a for r in ordered if (a := _attention(r, desired)) is not None)
     named = {a.address for a in attention}
@@ -379,4 +390,5 @@ def build(
         notes=tuple(notes),
         by_status=dict(sorted(Counter(status_of(v) for v in views).items())),
         by_panel=dict(sorted(Counter(v.panel for v in views).items())),
+        by_campaign={name: tuple(found) for name, found in by_campaign.items()},
     )

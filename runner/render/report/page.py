@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from importlib import resources
@@ -185,7 +186,7 @@ def _balances(report: Report, place: _Charts) -> str:
     )
 
 
-def _order(view: OrderView, place: _Charts) -> str:
+def _order(view: OrderView, place: _Charts, chart: bool = True) -> str:
     row = view.row
     status = status_of(view)
     delivered = "-" if row.shown_delivered is None else str(row.shown_delivered)
@@ -205,11 +206,15 @@ def _order(view: OrderView, place: _Charts) -> str:
     link = f'<p class="link">{_e(view.link)}</p>' if view.link else ""
     note = f'<p class="note">{_e(row.note)}</p>' if row.note else ""
     empty = "no status recorded yet" if not view.points else "no unit count for this order"
-    chart = place.fill("order", charts.order(view), f"delivery of {view.address}", empty)
+    drawn = (
+        place.fill("order", charts.order(view), f"delivery of {view.address}", empty)
+        if chart
+        else ""
+    )
     return (
         f'<article class="order" data-address="{_e(view.address)}" data-status="{_e(status)}">'
         f"<h4><code>{_e(view.address)}</code> {_status(status)}</h4>"
-        f'<p class="facts">{" · ".join(facts)}</p>{link}{note}{chart}</article>'
+        f'<p class="facts">{" · ".join(facts)}</p>{link}{note}{drawn}</article>'
     )
 
 
@@ -226,11 +231,75 @@ def _orders(report: Report, place: _Charts) -> str:
         "Times are in your browser's time zone.</p>"
     )
     parts = []
+    if len(report.orders) > IN_FULL_UP_TO:
+        legend += (
+            f'<p class="help" id="summarised">{len(report.orders)} orders: per campaign, the '
+            "orders that need a person in full, and the delivery of at most "
+            f"{CHARTS_PER_CAMPAIGN} others (dropped after completion, then still under way "
+            f"first; {MAX_CHARTS} in all). <code>smm status</code> lists every order.</p>"
+        )
+        parts = _summarised(report, place)
+    else:
+        for spend in report.campaigns:
+            views = report.of(spend.campaign)
+            body = "".join(_order(v, place) for v in views) or '<p class="empty">No orders yet.</p>'
+            parts.append(f"<h3>{_e(spend.campaign)}</h3>{body}")
+    return f'<section id="orders"><h2>Delivery over time</h2>{legend}{"".join(parts)}</section>'
+
+
+# Up to this many orders, every order is shown with its chart; beyond, the page
+# summarises (a page of 100,000 charts is 47 MB and takes a browser half a minute).
+IN_FULL_UP_TO = 2000
+CHARTS_PER_CAMPAIGN = 3
+MAX_CHARTS = 100
+
+
+def _rank(view: OrderView, attention: set[str]) -> int:
+    """Which orders are drawn first: those that need a person, then those that lost units
+    after completion, then those still under way, then the rest."""
+    if view.address in attention:
+        return 0
+    if view.drops:
+        return 1
+    return 2 if status_of(view) not in _FINISHED else 3
+
+
+_FINISHED = frozenset({"Completed", "Partial", "Canceled", "Refunded", "REJECTED"})
+
+
+def _summarised(report: Report, place: _Charts) -> list[str]:
+    """Per campaign: its orders by status, the orders that need a person in full, and a
+    few delivery charts, within ``MAX_CHARTS`` for the page."""
+    attention = {a.address for a in report.attention}
+    left = MAX_CHARTS
+    parts = []
     for spend in report.campaigns:
         views = report.of(spend.campaign)
-        body = "".join(_order(v, place) for v in views) or '<p class="empty">No orders yet.</p>'
-        parts.append(f"<h3>{_e(spend.campaign)}</h3>{body}")
-    return f'<section id="orders"><h2>Delivery over time</h2>{legend}{"".join(parts)}</section>'
+        counts = Counter(status_of(v) for v in views)
+        line = " · ".join(f"{_status(k)} {n}" for k, n in sorted(counts.items()))
+        budget = min(CHARTS_PER_CAMPAIGN, left)
+        shown = []
+        for view in sorted(views, key=lambda v: _rank(v, attention)):
+            drawable = budget > 0 and charts.order(view) is not None
+            if view.address in attention or drawable:
+                shown.append(_order(view, place, chart=drawable))
+                budget -= drawable
+            elif budget <= 0:
+                break
+        left -= min(CHARTS_PER_CAMPAIGN, left) - budget
+        hidden = len(views) - len(shown)
+        more = (
+            f'<p class="help more">{hidden} more order{"s" if hidden != 1 else ""} of '
+            f"{_e(spend.campaign)} not shown here.</p>"
+            if hidden
+            else ""
+        )
+        empty = "" if views else '<p class="empty">No orders yet.</p>'
+        parts.append(
+            f'<h3>{_e(spend.campaign)}</h3><p class="counts" data-campaign="{_e(spend.campaign)}">'
+            f"{line}</p>{''.join(shown)}{more}{empty}"
+        )
+    return parts
 
 
 def _footer() -> str:

@@ -11,7 +11,7 @@ import json
 import re
 
 from runner.render.report.content import Report
-from runner.render.words import amount
+from runner.render.words import amount, plural
 
 # Inline markup only: the report never starts a line with a text it was given.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -67,8 +67,8 @@ def markdown(report: Report, path: str) -> str:
 def text(report: Report, path: str, size: int, url: str) -> str:
     need = len(report.attention)
     return (
-        f"Report written to {path} ({size / 1e6:.1f} MB): {len(report.orders)} orders in "
-        f"{len(report.campaigns)} campaign{'s' if len(report.campaigns) != 1 else ''}, "
+        f"Report written to {path} ({size / 1e6:.1f} MB): {plural(len(report.orders), 'order')} "
+        f"in {plural(len(report.campaigns), 'campaign')}, "
         f"{need} need{'s' if need == 1 else ''} a person.\nOpen {url} in a browser."
     )
 

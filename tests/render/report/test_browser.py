@@ -4,6 +4,7 @@ the state's data, and the numbers shown equal to the state's."""
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from collections import Counter
 from decimal import Decimal
@@ -185,3 +186,23 @@ def test_the_harness_sees_requests_and_console_errors(browser: BrowserContext) -
         opened.page.wait_for_load_state("load")
     assert opened.requests == ["https://cdn.example/chart.js"]
     assert "error: boom" in opened.errors
+
+
+def test_a_large_state_opens_as_a_summary(
+    run: Runner, browser: BrowserContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the limit the page is a summary: it opens, draws, and holds no more delivery
+    charts than its bound, whatever the number of orders."""
+    page_module = importlib.import_module("runner.render.report.page")
+
+    monkeypatch.setattr(page_module, "IN_FULL_UP_TO", 100)
+    generate(Path("state.db"), orders=600, observations=3)
+    assert run("--state", "state.db", "report", "-o", "big.html").code == 0
+    with open_report(browser, Path("big.html")) as opened:
+        opened.page.wait_for_selector('[data-chart="c0"][data-state="drawn"]')
+        assert opened.page.locator('header [data-k="orders"]').inner_text() == "600"
+        assert opened.page.locator("article.order").count() == page_module.CHARTS_PER_CAMPAIGN * 10
+        assert opened.page.locator("p.counts").count() == 10
+        drawn = opened.draw_all()
+        assert len([c for c in drawn if c.startswith("c")]) == len(drawn)
+        assert opened.requests == [] and opened.errors == []

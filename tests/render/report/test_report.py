@@ -4,6 +4,7 @@ errors, its size for 1,000 orders, and that no other command pays for its librar
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import json
 import re
 import subprocess
@@ -261,3 +262,54 @@ def test_page_escapes_every_text_it_is_given() -> None:
     ours = html[: html.index('<script type="module">')]
     assert "<img" not in ours and ours.count("<script") == 1
     assert html.count("</script>") == 2
+
+
+def test_at_volume_the_page_summarises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``IN_FULL_UP_TO`` orders: per campaign its orders by status, every order that
+    needs a person (in full, charted or not), and at most a few delivery charts; every
+    order still counted."""
+    page_module = importlib.import_module("runner.render.report.page")
+
+    monkeypatch.setattr(page_module, "IN_FULL_UP_TO", 20)
+    monkeypatch.setattr(page_module, "CHARTS_PER_CAMPAIGN", 2)
+    monkeypatch.setattr(page_module, "MAX_CHARTS", 5)
+    records = {}
+    for c in range(4):
+        for i in range(15):
+            address = f"c{c}/o{i:02d}"
+            done = LastStatus("Completed", 0, 0, Decimal("0.90"), "USD", "2026-11-02T00:00:00Z")
+            records[address] = record(address, order_id=c * 100 + i, last=done)
+    for address in ("c0/o03", "c0/o07", "c3/o14"):
+        records[address] = record(address, Phase.IN_DOUBT, error="the answer was lost")
+    records["c1/o05"] = record(
+        "c1/o05",
+        order_id=105,
+        last=LastStatus("In progress", 500, 0, None, "USD", "2026-11-02T00:00:00Z"),
+    )
+    report = build(records, [], [], Desired({}, {}), state="s", now=NOW)
+    html = page(report)
+    order_charts = re.findall(r'<article class="order" data-address="([^"]+)"', html)
+    drawn = re.findall(r'aria-label="delivery of ([^"]+)"', html)
+    assert len(drawn) == 5  # the page's bound (2 a campaign, 5 in all)
+    assert [a for a in order_charts if a.startswith("c0")][:2] == ["c0/o03", "c0/o07"]
+    assert "c3/o14" in order_charts  # needs a person: shown though the bound was spent
+    assert set(order_charts) - set(drawn) == {"c0/o03", "c0/o07", "c3/o14"}  # nothing to draw
+    assert drawn[2] == "c1/o05"  # under way before finished
+    assert [a.split("/")[0] for a in drawn] == ["c0", "c0", "c1", "c1", "c2"]
+    counts = re.findall(r'<p class="counts" data-campaign="(c\d)">(.*?)</p>', html)
+    assert [c for c, _ in counts] == ["c0", "c1", "c2", "c3"]
+    numbers = [int(n) for _, line in counts for n in re.findall(r"</span> (\d+)", line)]
+    assert sum(numbers) == 60
+    hidden = [int(n) for n in re.findall(r'<p class="help more">(\d+) more order', html)]
+    assert sum(hidden) + len(order_charts) == 60
+    assert 'id="summarised"' in html
+
+
+def test_up_to_the_limit_every_order_is_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    page_module = importlib.import_module("runner.render.report.page")
+
+    monkeypatch.setattr(page_module, "IN_FULL_UP_TO", 20)
+    records = {f"c/o{i}": record(f"c/o{i}", order_id=i) for i in range(20)}
+    html = page(build(records, [], [], Desired({}, {}), state="s", now=NOW))
+    assert len(re.findall(r'<article class="order"', html)) == 20
+    assert 'id="summarised"' not in html
