@@ -8,9 +8,10 @@ outcome and commit.  The panel's answer decides the outcome:
 - surely never reached the panel   -> rejected as not sent (after the client's retries)
 - anything else                    -> in doubt: never re-sent without a person deciding
 
-Creates run as a pipeline: one thread records ``submitting`` a few orders ahead, the
-``parallelism`` senders send, and one writer thread commits the outcomes in groups
-(``runner.state.groupcommit``), so neither disk nor lock stands between two requests.
+Creates run as a pipeline (``runner.execution.pipeline``): one thread records
+``submitting`` a few orders ahead, the ``parallelism`` senders send, and one writer thread
+commits the outcomes in groups (``runner.state.groupcommit``), so neither disk nor lock
+stands between two requests.
 
 Refills and cancels go through the batched calls, 100 ids a request.
 """
@@ -18,7 +19,6 @@ Refills and cancels go through the batched calls, 100 ids a request.
 from __future__ import annotations
 
 import datetime as _dt
-import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,6 +30,7 @@ from runner.execution import batches
 from runner.execution.claims import Claims
 from runner.execution.pacer import Kind as AlikeKind
 from runner.execution.pacer import Pacer
+from runner.execution.pipeline import Pipeline, Sent
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
 from runner.panel.identity import request_id
@@ -47,14 +48,6 @@ from runner.state.groupcommit import GroupWriter, Receipt
 def wire_params(action: Action) -> dict[str, ParamValue]:
     """The ``add`` parameters of a create."""
     return ordertypes.wire_params(action.fields, action.service_type)
-
-
-# An order's outcome and the receipt of its queued record (None when nothing was queued).
-Sent = tuple[Outcome, Receipt | None]
-
-# Orders recorded ``submitting`` ahead of the senders.  Enough to keep the senders fed;
-# small, because a crash leaves these (never sent) in doubt with those in flight.
-LOOKAHEAD = 2
 
 
 class Executor:
@@ -182,9 +175,6 @@ class Executor:
         """A pipeline: one thread records ``submitting`` (durably) a few orders ahead of
         the senders, so no sender waits for the disk between two requests; ``parallelism``
         senders place the orders.  Every action ends in exactly one outcome or error."""
-        ready: queue.Queue[Action | None] = queue.Queue(maxsize=LOOKAHEAD)
-        results: queue.Queue[Sent | BaseException] = queue.Queue()
-        senders = min(self.parallelism, len(creates))
         pacer = Pacer(
             creates,
             lambda panel: panel in self.known_ids,
@@ -195,71 +185,12 @@ class Executor:
             identical_in_flight=self.identical_in_flight,
             lost_alikes=self.lost_alikes,
         )
-
-        def prepare() -> None:
-            try:
-                for action in pacer.turns():
-                    if self.stop.is_set():
-                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
-                        continue
-                    try:
-                        begun = self._begin(action, pacer.marks(action))
-                    except BaseException as exc:
-                        self.stop.set()
-                        pacer.ended(action, lost=False)
-                        results.put(exc)
-                        continue
-                    if not begun:  # stopped meanwhile: nothing recorded
-                        pacer.ended(action, lost=False)
-                        results.put((Outcome(action.address, Result.SKIPPED, NOT_STARTED), None))
-                        continue
-                    ready.put(action)
-            finally:
-                for _ in range(senders):
-                    ready.put(None)
-                self.held_seconds = pacer.held_seconds
-
-        def send() -> None:
-            while (action := ready.get()) is not None:
-                lost = True
-                try:
-                    sent = self._send(action)
-                    lost = sent[0].result is Result.IN_DOUBT
-                    results.put(sent)
-                except BaseException as exc:
-                    self.stop.set()
-                    results.put(exc)
-                finally:
-                    pacer.ended(action, lost)
-
-        threads = [threading.Thread(target=prepare, name="smm-prepare", daemon=True)]
-        threads += [
-            threading.Thread(target=send, name=f"smm-send-{i}", daemon=True) for i in range(senders)
-        ]
-        for thread in threads:
-            thread.start()
-        error: BaseException | None = None
+        senders = min(self.parallelism, len(creates))
+        pipeline = Pipeline(pacer, senders, self.stop, self._begin, self._send)
         try:
-            for _ in creates:
-                result = results.get()
-                if isinstance(result, BaseException):
-                    error = error or result
-                    continue
-                outcome, receipt = result
-                # Reported once recorded, so what the user sees is never ahead of the
-                # state.  Only this thread waits: the senders go on.
-                if receipt is None or receipt.committed():
-                    done(outcome)
-                else:  # the failure is raised by the next write or at close
-                    self.stop.set()
-        except BaseException:
-            self.stop.set()
-            raise
+            pipeline.run(len(creates), done)
         finally:
-            for thread in threads:
-                thread.join()
-        if error is not None:
-            raise error
+            self.held_seconds = pipeline.held_seconds
 
     def _begin(self, action: Action, marks: Mapping[str, str]) -> bool:
         """Record ``submitting`` and commit: from here on the order may be placed.  The

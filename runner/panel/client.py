@@ -7,31 +7,27 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import httpx
 
-from runner.api.models import (
-    Balance,
-    ItemError,
-    OrderInfo,
-    ParseError,
-    RefillStatus,
-    Service,
-    error_text,
-    item_error,
-    parse_count,
-    parse_id,
-    text,
-)
+from runner.api.fields import ParseError, error_text, parse_id, text
+from runner.api.models import Balance, ItemError, OrderInfo, RefillStatus, Service
 from runner.errors import (
     UnexpectedResponse,
+)
+from runner.panel.batches import (
+    cancel_value,
+    id_chunks,
+    items,
+    refill_status_value,
+    refill_value,
+    statuses,
 )
 from runner.panel.http import (
     DEFAULT_MAX_ANSWER_BYTES,
@@ -43,28 +39,12 @@ from runner.panel.identity import account_of, request_id
 
 log = logging.getLogger("runner.panel")
 
-BATCH_SIZE = 100
 # Status and refill-status calls of one panel that may be out at once (each paced, so a
 # panel's limit holds them all).
 STATUS_PARALLELISM = 8
 DEFAULT_RETRY = RetryPolicy()
 ParamValue = str | int | Sequence[str]
 T = TypeVar("T")
-
-
-def _chunks(ids: Iterable[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    seen: set[int] = set()
-    for ident in ids:  # lazily: the ids may still be coming
-        if ident in seen:
-            continue
-        seen.add(ident)
-        chunk.append(ident)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class PanelClient:
@@ -230,25 +210,8 @@ class PanelClient:
         return self._in_parallel(self._status_chunk, order_ids)
 
     def _status_chunk(self, chunk: list[int]) -> dict[int, OrderInfo | ItemError]:
-        result: dict[int, OrderInfo | ItemError] = {}
         body = self._http.call("status", {"orders": ",".join(map(str, chunk))})
-        if not isinstance(body, Mapping):
-            raise UnexpectedResponse(self.name, "status: expected an object keyed by id")
-        by_id = {str(k).strip(): v for k, v in body.items()}
-        for ident in chunk:
-            raw = by_id.get(str(ident))
-            if raw is None:
-                result[ident] = ItemError("missing from the panel's answer", said=False)
-                continue
-            error = item_error(raw)
-            if error is not None:
-                result[ident] = error
-                continue
-            try:
-                result[ident] = OrderInfo.parse(raw)
-            except ParseError as exc:
-                result[ident] = ItemError(f"unreadable status ({exc})", said=False)
-        return result
+        return statuses(self.name, body, chunk)
 
     def status_batches(
         self, order_ids: Iterable[int]
@@ -264,7 +227,7 @@ class PanelClient:
         call paced as any other), answers in chunk order; at most twice that many answers
         wait to be taken.  The first failure, in chunk order, stops the rest and is raised;
         so does a caller that stops taking answers."""
-        chunks = _chunks(ids)
+        chunks = id_chunks(ids)
         first = next(chunks, None)
         if first is None:
             return
@@ -306,7 +269,7 @@ class PanelClient:
         return refill
 
     def refill_many(self, order_ids: Iterable[int]) -> dict[int, int | ItemError]:
-        return self._batch_write("refill", "orders", "order", "refill", order_ids, _refill_value)
+        return self._batch_write("refill", "orders", "order", "refill", order_ids, refill_value)
 
     def refill_status(self, refill_id: int) -> RefillStatus:
         body = self._http.call("refill_status", {"refill": str(refill_id)})
@@ -326,11 +289,11 @@ class PanelClient:
 
     def _refill_status_chunk(self, chunk: list[int]) -> dict[int, RefillStatus | ItemError]:
         return self._batch_chunk(
-            "refill_status", "refills", "refill", "status", chunk, _refill_status_value
+            "refill_status", "refills", "refill", "status", chunk, refill_status_value
         )
 
     def cancel(self, order_ids: Iterable[int]) -> dict[int, bool | ItemError]:
-        return self._batch_write("cancel", "orders", "order", "cancel", order_ids, _cancel_value)
+        return self._batch_write("cancel", "orders", "order", "cancel", order_ids, cancel_value)
 
     def _batch_write(
         self,
@@ -342,7 +305,7 @@ class PanelClient:
         convert: Callable[[object], Any],
     ) -> dict[int, Any]:
         result: dict[int, Any] = {}
-        for chunk in _chunks(ids):
+        for chunk in id_chunks(ids):
             result.update(self._batch_chunk(action, param, id_field, value_field, chunk, convert))
         return result
 
@@ -356,67 +319,7 @@ class PanelClient:
         convert: Callable[[object], Any],
     ) -> dict[int, Any]:
         body = self._http.call(action, {param: ",".join(map(str, chunk))})
-        if isinstance(body, Mapping):  # some forks key the answer by id
-            body = [{id_field: k, value_field: v} for k, v in body.items()]
-        if not isinstance(body, list):
-            raise UnexpectedResponse(self.name, f"{action}: expected a list")
-        seen: dict[int, Any] = {}
-        for entry in body:
-            if not isinstance(entry, Mapping) or id_field not in entry:
-                continue
-            try:
-                ident = parse_id(entry[id_field], id_field)
-            except ParseError:
-                continue
-            raw = entry.get(value_field)
-            error = None
-            if not isinstance(raw, str | int) or _is_error_text(raw):
-                error = item_error(raw)
-            if error is None and error_text(entry) is not None:
-                error = ItemError(error_text(entry) or "")
-            if error is not None:
-                seen[ident] = error
-                continue
-            try:
-                seen[ident] = convert(raw)
-            except ParseError as exc:
-                seen[ident] = ItemError(f"unreadable answer ({exc})", said=False)
-        return {
-            ident: seen.get(ident, ItemError("missing from the panel's answer", said=False))
-            for ident in chunk
-        }
-
-
-_ERROR_WORDS = re.compile(r"\b(incorrect|invalid|not|error|unknown|denied|failed)\b", re.I)
-
-
-def _is_error_text(value: object) -> bool:
-    """A bare string where a value belongs is a per-item error ("Incorrect order ID")."""
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    if text.isdigit():
-        return False
-    return bool(_ERROR_WORDS.search(text))
-
-
-def _refill_value(raw: object) -> int:
-    return parse_id(raw, "refill id")
-
-
-def _refill_status_value(raw: object) -> RefillStatus:
-    if isinstance(raw, Mapping) and "status" in raw:
-        raw = raw["status"]
-    if not isinstance(raw, str):
-        raise ParseError("refill status: expected a string")
-    return RefillStatus(text(raw, 60))
-
-
-def _cancel_value(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    # 1 (or a cancel id) is done, 0 is not
-    return parse_count(raw, "cancel", 0, 2**63 - 1) != 0 if raw is not None else False
+        return items(self.name, action, body, (id_field, value_field), chunk, convert)
 
 
 def encode_param(value: ParamValue) -> str:

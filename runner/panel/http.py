@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from runner import __version__
-from runner.api.models import error_text
+from runner.api.fields import error_text
 from runner.errors import (
     ConfigError,
     Halted,

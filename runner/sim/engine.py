@@ -24,19 +24,13 @@ from typing import Any
 from runner.sim import lifecycle
 from runner.sim.accounts import OTHERS, Accounts, account_id
 from runner.sim.catalog import DEFAULT_DECIMALS, SHAPES, LiveCatalog, rounded
-from runner.sim.lifecycle import PENDING_SECONDS, Progress
+from runner.sim.lifecycle import Progress
 from runner.sim.others import DEFAULT_RATE, Others
+from runner.sim.refills import INCORRECT_ORDER, LIVE, Refills, int_or
 from runner.sim.requests import Refusal, check_add
 from runner.sim.store import Store
 
-INCORRECT_ORDER = "Incorrect order ID"
 ACTIVE_LINK = "You have active order with this link. Please wait until order being completed."
-NOT_REFILLABLE = "Order not eligible for refill."
-# A refill asked for while the last one is still Pending or In progress.  The text is
-# one panels send (public clients of the API match on it).
-REFILL_BUSY = "The refill task is not completed for this order"
-REFILL_SECONDS = 300.0  # sim-seconds a refill is In progress
-LIVE = ("Pending", "In progress")
 
 
 def money(value: Decimal) -> str:
@@ -44,7 +38,7 @@ def money(value: Decimal) -> str:
     return text if "." in text else text + ".00" if text != "0" else "0"
 
 
-class SimPanel:
+class SimPanel(Refills):
     """One simulated panel: its accounts (one per API key), their orders, other customers."""
 
     def __init__(
@@ -287,67 +281,6 @@ class SimPanel:
             )
         return out
 
-    def _refill_state(self, row: sqlite3.Row, now: float) -> str:
-        elapsed = lifecycle.elapsed(row["created"], now, self.speed)
-        if elapsed < PENDING_SECONDS:
-            return "Pending"
-        return "In progress" if elapsed < PENDING_SECONDS + REFILL_SECONDS else "Completed"
-
-    def _refill_one(self, owner: str, raw: str, now: float) -> int:
-        row = self._order(owner, raw)
-        if row is None:
-            raise Refusal(INCORRECT_ORDER)
-        if not self.services.one(row["service"]).refill or self.progress(row, now).status not in (
-            "Completed",
-            "Partial",
-        ):
-            raise Refusal(NOT_REFILLABLE)
-        earlier = self._db.execute("SELECT * FROM refills WHERE order_id = ?", (row["id"],))
-        if any(self._refill_state(r, now) in LIVE for r in earlier):
-            raise Refusal(REFILL_BUSY)
-        ident = self.store.next_id("next_refill")
-        self._db.execute(
-            "INSERT INTO refills (id, order_id, created, owner) VALUES (?, ?, ?, ?)",
-            (ident, row["id"], now, owner),
-        )
-        return ident
-
-    def _action_refill(self, owner: str, form: Mapping[str, str], now: float) -> Any:
-        ids, many = self._ids(form, "orders", "order")
-        if not many:
-            return {"refill": str(self._refill_one(owner, ids[0], now))}
-        out: list[dict[str, Any]] = []
-        for raw in ids:
-            try:
-                out.append({"order": int(raw), "refill": self._refill_one(owner, raw, now)})
-            except (Refusal, ValueError) as exc:
-                text = str(exc) if isinstance(exc, Refusal) else INCORRECT_ORDER
-                out.append({"order": _int_or(raw), "refill": {"error": text}})
-        return out
-
-    def _refill_status(self, owner: str, raw: str, now: float) -> str:
-        try:
-            row = self._db.execute(
-                "SELECT * FROM refills WHERE id = ? AND owner = ?", (int(raw), owner)
-            ).fetchone()
-        except ValueError:
-            row = None
-        if row is None:
-            raise Refusal("Refill not found")
-        return self._refill_state(row, now)
-
-    def _action_refill_status(self, owner: str, form: Mapping[str, str], now: float) -> Any:
-        ids, many = self._ids(form, "refills", "refill")
-        if not many:
-            return {"status": self._refill_status(owner, ids[0], now)}
-        out: list[dict[str, Any]] = []
-        for raw in ids:
-            try:
-                out.append({"refill": int(raw), "status": self._refill_status(owner, raw, now)})
-            except (Refusal, ValueError):
-                out.append({"refill": _int_or(raw), "status": {"error": "Refill not found"}})
-        return out
-
     def _cancel_one(self, owner: str, raw: str, now: float) -> None:
         row = self._order(owner, raw)
         if row is None:
@@ -367,7 +300,7 @@ class SimPanel:
                 self._cancel_one(owner, raw, now)
                 out.append({"order": int(raw), "cancel": 1})
             except Refusal as exc:
-                out.append({"order": _int_or(raw), "cancel": {"error": str(exc)}})
+                out.append({"order": int_or(raw), "cancel": {"error": str(exc)}})
         return out
 
     # --- inspection (tests, /_sim/orders) -----------------------------------------
@@ -410,10 +343,3 @@ class SimPanel:
                 self.accounts.set(amount)
             else:
                 self.accounts.set(amount, self.accounts.open(key, self.clock()))
-
-
-def _int_or(raw: str) -> int | str:
-    try:
-        return int(raw)
-    except ValueError:
-        return raw

@@ -59,34 +59,13 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
     result = Refreshed()
     running = 0
 
-    def ask(panel: str, feed: _Feed) -> None:
-        try:
-            with ctx.client(panel) as client:
-                clients.append(client)
-                if stopping.is_set():
-                    client.halt()
-                for statuses in client.status_batches(feed.each(feed.orders)):
-                    answers.put(_Answer(panel, statuses=statuses))
-                    if stopping.is_set():
-                        return
-                for refills in client.refill_status_batches(feed.each(feed.refills)):
-                    answers.put(_Answer(panel, refills=refills))
-                    if stopping.is_set():
-                        return
-        except SmmError as exc:
-            answers.put(_Answer(panel, error=exc.message))
-        except BaseException as exc:  # a bug: raised where the answers are read
-            answers.put(_Answer(panel, crash=exc))
-        finally:
-            answers.put(_Answer(panel, done=True))
-
     def feed_of(panel: str) -> _Feed:
         nonlocal running
         feed = feeds.get(panel)
         if feed is None:
             feed = feeds[panel] = _Feed()
             running += 1
-            pool.submit(ask, panel, feed)
+            pool.submit(_ask, ctx, panel, feed, (answers, stopping, clients))
         return feed
 
     pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="smm-refresh")
@@ -108,12 +87,7 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
         for feed in feeds.values():
             feed.end()
         while running:
-            batch = [answers.get()]
-            while True:  # what has come meanwhile goes in the same transaction
-                try:
-                    batch.append(answers.get_nowait())
-                except queue.Empty:
-                    break
+            batch = _next_answers(answers)
             running -= sum(answer.done for answer in batch)
             for answer in batch:
                 if answer.crash is not None:
@@ -139,6 +113,46 @@ def refresh_records(ctx: Context, store: StateStore, records: Iterable[OrderReco
     finally:
         pool.shutdown(wait=True)
     return result
+
+
+def _ask(
+    ctx: Context,
+    panel: str,
+    feed: _Feed,
+    shared: tuple[queue.SimpleQueue[_Answer], threading.Event, list[PanelClient]],
+) -> None:
+    """One panel's statuses, then its refills' statuses, put on ``answers`` a call at a
+    time, until the feed ends or ``stopping``; always a last ``done`` answer."""
+    answers, stopping, clients = shared
+    try:
+        with ctx.client(panel) as client:
+            clients.append(client)
+            if stopping.is_set():
+                client.halt()
+            for statuses in client.status_batches(feed.each(feed.orders)):
+                answers.put(_Answer(panel, statuses=statuses))
+                if stopping.is_set():
+                    return
+            for refills in client.refill_status_batches(feed.each(feed.refills)):
+                answers.put(_Answer(panel, refills=refills))
+                if stopping.is_set():
+                    return
+    except SmmError as exc:
+        answers.put(_Answer(panel, error=exc.message))
+    except BaseException as exc:  # a bug: raised where the answers are read
+        answers.put(_Answer(panel, crash=exc))
+    finally:
+        answers.put(_Answer(panel, done=True))
+
+
+def _next_answers(answers: queue.SimpleQueue[_Answer]) -> list[_Answer]:
+    """The next answer, and what has come meanwhile: they go in the same transaction."""
+    batch = [answers.get()]
+    while True:
+        try:
+            batch.append(answers.get_nowait())
+        except queue.Empty:
+            return batch
 
 
 class _Feed:

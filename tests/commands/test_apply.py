@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from runner.execution.executor import LOOKAHEAD
+from runner.execution.pipeline import LOOKAHEAD
 from runner.sim.engine import SimPanel
 from runner.sim.faults import FaultPlan
 from runner.sim.limiter import Limiter

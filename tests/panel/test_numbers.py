@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 
-from runner.api.models import (
-    ItemError,
+from runner.api.fields import (
     ParseError,
-    Service,
     parse_count,
     parse_id,
     parse_money,
     parse_optional_count,
 )
+from runner.api.models import ItemError, Service
 from runner.errors import UnexpectedResponse
 from tests.conftest import Runner
 from tests.hostile import HostilePanel

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from runner.sim.engine import REFILL_BUSY
+from runner.sim.refills import REFILL_BUSY
 from tests.sim.conftest import KEY_A, KEY_B, START, Panel
 
 BUSY = {"error": REFILL_BUSY}
