@@ -79,13 +79,7 @@ def build(
         records = reader.records(names)
         reconciled = None
         if reconcile_first and any(r.phase is Phase.IN_DOUBT for r in records.values()):
-            reconciled = reconciliation.reconcile(ctx, reader, names)
-            if record_to is not None:
-                reconciliation.record(record_to, reconciled)
-                records = reader.records(names)
-            else:
-                reconciled.dry_run = True
-                records = reconciliation.as_if_recorded(records, reconciled)
+            records, reconciled = _reconciled(ctx, reader, names, records, record_to)
         records, moved = _moved(loaded.campaigns, records, reader, names)
         info = reader.info()
         panels = {p for c in chosen for o in c.orders for p in o.panels}
@@ -131,6 +125,23 @@ def build(
         if store is None:
             reader.close()
     return Planned(result, clients, made_at, records, gathered)
+
+
+def _reconciled(
+    ctx: Context,
+    reader: StateReader,
+    names: set[str],
+    records: dict[str, OrderRecord],
+    record_to: StateStore | None,
+) -> tuple[dict[str, OrderRecord], reconciliation.Reconciled]:
+    """Settle in-doubt orders first: recorded when an apply holds the lock (``record_to``),
+    else planned as if recorded."""
+    reconciled = reconciliation.reconcile(ctx, reader, names)
+    if record_to is not None:
+        reconciliation.record(record_to, reconciled)
+        return reader.records(names), reconciled
+    reconciled.dry_run = True
+    return reconciliation.as_if_recorded(records, reconciled), reconciled
 
 
 def covered(loaded: Sequence[CampaignSpec]) -> set[str]:
