@@ -289,6 +289,8 @@ def follow(plan: Planning, spec: OrderSpec, waiting: bool, campaign: CampaignSpe
         if problem is not None:
             plan.error(problem, spec.where("auto_refill"), spec.address)
     plan.actions.append(action)
+    if not spec.outcome.reorder and topups.topup_address(spec.address, 1) not in plan.records:
+        return []  # no top-up asked for, none recorded
     found = topups_for(spec, plan.records, plan.facts, placing(plan, campaign))
     if found.note is not None:
         plan.warning(f"{spec.address}: {found.note}", spec.location, spec.address)

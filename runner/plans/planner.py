@@ -1,8 +1,6 @@
 """The planner: a pure function from desired orders, state and panel facts to a Plan.
-
 No I/O happens here: the caller fetches catalogs, balances and statuses (``facts``) and
-reads the state; ``make_plan`` only decides.
-"""
+reads the state; ``make_plan`` only decides."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from runner.api.models import OrderStatus
 from runner.config.campaign import CampaignSpec, OrderSpec
@@ -237,9 +236,11 @@ class _Planner:
         base: Action,
     ) -> Action:
         status = current_status(record, facts)
-        base = replace(
-            base, order_id=record.order_id, status=None if status is None else str(status)
-        )
+        shown = None if status is None else str(status)
+
+        def out(**changes: Any) -> Action:  # what the record says, in one replace
+            return replace(base, order_id=record.order_id, status=shown, **changes)
+
         changes: tuple[Change, ...] = ()
         moved = record.fingerprint != base.fingerprint
         if moved:
@@ -257,8 +258,7 @@ class _Planner:
                 spec.origin,
                 spec.address,
             )
-            return replace(
-                base,
+            return out(
                 kind=Kind.CONFLICT,
                 reason="parameters changed after placing",
                 changes=changes,
@@ -268,19 +268,19 @@ class _Planner:
         service = facts.services.get(base.service or 0) if facts and not facts.error else None
         if spec.cancel:
             if record.cancel is not None and record.cancel.ok:
-                return replace(base, kind=Kind.NOOP, reason="cancel requested")
+                return out(kind=Kind.NOOP, reason="cancel requested")
             if status is not None and status.terminal:
-                return replace(base, kind=Kind.NOOP, reason=f"already {status}; nothing to cancel")
+                return out(kind=Kind.NOOP, reason=f"already {status}; nothing to cancel")
             if service is not None and not service.cancel:
                 self.error(
                     f"{spec.address}: service {base.service} does not support cancel",
                     spec.where("cancel"),
                     spec.address,
                 )
-                return replace(base, kind=Kind.NOOP, reason="cannot cancel")
+                return out(kind=Kind.NOOP, reason="cannot cancel")
             if self.panel_usable(spec, facts) is not None:
-                return replace(base, kind=Kind.NOOP, reason="panel unavailable")
-            return replace(base, kind=Kind.CANCEL, reason=f"status {status or 'unknown'}")
+                return out(kind=Kind.NOOP, reason="panel unavailable")
+            return out(kind=Kind.CANCEL, reason=f"status {status or 'unknown'}")
         wanted = spec.refills - record.refills_made
         if wanted > 0:
             if service is not None and not service.refill:
@@ -289,19 +289,18 @@ class _Planner:
                     spec.where("refills"),
                     spec.address,
                 )
-                return replace(base, kind=Kind.NOOP, reason="cannot refill")
+                return out(kind=Kind.NOOP, reason="cannot refill")
             if status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL):
                 if self.panel_usable(spec, facts) is not None:
-                    return replace(base, kind=Kind.NOOP, reason="panel unavailable")
-                return replace(
-                    base,
+                    return out(kind=Kind.NOOP, reason="panel unavailable")
+                return out(
                     kind=Kind.REFILL,
                     reason=f"refill {record.refills_made + 1} of {spec.refills}",
                 )
             if status is not None and status.terminal:
-                return replace(base, kind=Kind.NOOP, reason=f"{status}: cannot be refilled")
-            return replace(base, kind=Kind.WAIT, reason="refill waits for the order to complete")
-        return replace(base, kind=Kind.NOOP)
+                return out(kind=Kind.NOOP, reason=f"{status}: cannot be refilled")
+            return out(kind=Kind.WAIT, reason="refill waits for the order to complete")
+        return out(kind=Kind.NOOP)
 
     # --- plan-wide checks -----------------------------------------------------------
 
