@@ -23,13 +23,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from runner.api import ordertypes
 from runner.errors import Halted, NotSent, OutcomeUnknown, PanelRejected
-from runner.execution import batches
+from runner.execution import batches, surveys
 from runner.execution.claims import Claims
 from runner.execution.pacer import Kind as AlikeKind
-from runner.execution.pacer import Pacer
+from runner.execution.pacer import Pacer, action_kind
 from runner.execution.pipeline import Pipeline, Sent
 from runner.execution.results import NOT_STARTED, ApplyResult, Outcome, Result
 from runner.panel.client import PanelClient, ParamValue
@@ -64,6 +65,7 @@ class Executor:
         bound_after: Mapping[str, _dt.datetime] | None = None,
         identical_in_flight: Mapping[str, int] | None = None,
         lost_alikes: Mapping[AlikeKind, Iterable[_dt.datetime]] | None = None,
+        lost_below: Mapping[AlikeKind, int] | None = None,
         claims: Claims | None = None,
     ) -> None:
         self.store = store
@@ -94,6 +96,10 @@ class Executor:
         # panel, and the lost answers of earlier applies they must not overlap.
         self.identical_in_flight = dict(identical_in_flight or {})
         self.lost_alikes = dict(lost_alikes or {})
+        # Per kind, the lowest lower bound of its lost look-alikes not yet surveyed (where
+        # the survey before the next look-alike starts), and each send's lower bound.
+        self.lost_below = dict(lost_below or {})
+        self._below: dict[str, int | None] = {}
         # The addresses that own each order id: an id answered twice is a contradiction.
         self.claims = claims or Claims()
 
@@ -186,13 +192,37 @@ class Executor:
             lost_alikes=self.lost_alikes,
         )
         senders = min(self.parallelism, len(creates))
-        pipeline = Pipeline(pacer, senders, self.stop, self._begin, self._send)
+        pipeline = Pipeline(pacer, senders, self.stop, self._begin, self._send, self._survey)
         try:
             pipeline.run(len(creates), done)
         finally:
             self.held_seconds = pipeline.held_seconds
 
-    def _begin(self, action: Action, marks: Mapping[str, str]) -> bool:
+    def _survey(self, action: Action) -> dict[str, Any]:
+        """The survey before ``action``, a look-alike of lost ones (``surveys``): as a
+        mark for its record; empty when there is no lower bound to start from."""
+        kind = action_kind(action)
+        with self._lock:
+            after = self.lost_below.get(kind)
+            known = self.known_ids.get(action.panel)
+        if after is None:
+            return {}
+        taken = surveys.take(self.clients[action.panel], after, known, self._stamp)
+        if taken:
+            with self._lock:
+                if self.lost_below.get(kind) == after:
+                    del self.lost_below[kind]
+        return taken
+
+    def _lost(self, action: Action) -> None:
+        """``action``'s answer was lost: the next look-alike's survey starts below it."""
+        with self._lock:
+            below = self._below.get(action.address)
+            if below is not None:
+                kind = action_kind(action)
+                self.lost_below[kind] = min(below, self.lost_below.get(kind, below))
+
+    def _begin(self, action: Action, marks: Mapping[str, Any]) -> bool:
         """Record ``submitting`` and commit: from here on the order may be placed.  The
         order joins ``queued`` as its record is queued, under the lock, so a second Ctrl-C
         at any moment withdraws it (its withdrawal is written after it); False, with
@@ -202,6 +232,7 @@ class Executor:
         assert action.service is not None and fingerprint is not None
         with self._lock:
             known_below = self.known_ids.get(action.panel)
+            self._below[action.address] = known_below
 
         def write(tx: Transaction) -> None:
             tx.begin_submit(
@@ -317,12 +348,14 @@ class Executor:
         except OutcomeUnknown as exc:
             reason = exc.detail
             seen = Evidence(sent_at, self._stamp())
+            self._lost(action)
             receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
             return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         except BaseException as exc:
             # A bug or an interrupt while the request may be out: never guess.
             reason = f"apply stopped while the order was being sent ({type(exc).__name__})"
             seen = Evidence(sent_at, self._stamp())
+            self._lost(action)
             self._record(lambda tx: tx.in_doubt(action.address, reason, seen))
             raise
         seen = Evidence(sent_at, self._stamp())
@@ -332,6 +365,7 @@ class Executor:
                 f"the panel answered order {order_id}, which is {owner}'s: the answer "
                 "cannot be trusted, the order may or may not exist"
             )
+            self._lost(action)
             receipt = self._record_later(lambda tx: tx.in_doubt(action.address, reason, seen))
             return Outcome(action.address, Result.IN_DOUBT, reason), receipt
         with self._lock:

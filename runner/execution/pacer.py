@@ -14,6 +14,11 @@ its look-alikes.  Three rules give that, at little cost:
   groups are interleaved, so that a campaign of several groups still runs in parallel;
   ``identical_in_flight: N`` on a panel lets N of a kind be out at once (at the cost of
   telling them apart);
+- **a survey between lost look-alikes**: the first look-alike sent after one of its kind
+  was lost is preceded by a survey (``survey_due``): the panel's own orders in the ids
+  where the lost one's order would be, as they are once it surely ended and before the
+  next is sent.  Two look-alikes lost in a row with one order made between them are then
+  told apart: the order was there before the second was sent, or it was not;
 - **hold back the last two**: the last two creates of a panel wait until every other
   create of the panel has ended and every lost answer of the panel (earlier ones
   included) has settled; sent then, the first one's id bounds all their windows, and
@@ -34,6 +39,9 @@ from runner.plans.plan import Action
 
 # Creates held back at the end of each panel's turn (bounds for its lost answers).
 HELD = 2
+# Waited beyond a lost request's settle time, so that a moment stamped (to the
+# millisecond) after the wait is surely later than its end as the state records it.
+CUSHION = 0.005
 
 # What a status answer shows of an order: its panel, service, units and charge.
 Kind = tuple[str, int | None, int | None, Decimal | None]
@@ -89,6 +97,8 @@ class Pacer:
         self._lost: dict[Kind, list[_dt.datetime]] = {
             k: list(v) for k, v in (lost_alikes or {}).items()
         }
+        # Kinds with a lost look-alike that no survey followed yet.
+        self._unsurveyed: set[Kind] = {k for k, v in self._lost.items() if v}
         self.held_seconds = 0.0
         # The look-alike sent last of each kind, and for a create the one it was sent after
         # (that one's request had surely ended: their ids follow that order).
@@ -142,6 +152,15 @@ class Pacer:
         request had surely ended before it was sent (the evidence outlives a crash)."""
         after = self._after.get(action.address)
         return {} if after is None else {"after": after}
+
+    def survey_due(self, action: Action) -> bool:
+        """Whether a survey must precede ``action`` (just taken from ``turns``): a
+        look-alike of it was lost, and no survey was taken since (due once)."""
+        with self._cond:
+            kind = action_kind(action)
+            due = kind in self._unsurveyed
+            self._unsurveyed.discard(kind)
+            return due
 
     def _rest(self) -> list[Action]:
         with self._cond:
@@ -226,8 +245,10 @@ class Pacer:
             kind = action_kind(action)
             self._flying[kind] -= 1
             if lost:
-                after = now() + _dt.timedelta(seconds=self._settle.get(action.panel, 0.0))
+                wait = self._settle.get(action.panel, 0.0) + CUSHION
+                after = now() + _dt.timedelta(seconds=wait)
                 self._lost.setdefault(kind, []).append(after)
+                self._unsurveyed.add(kind)
                 current = self._bound_after.get(action.panel)
                 if current is None or after > current:
                     self._bound_after[action.panel] = after

@@ -1,6 +1,7 @@
 """The creates pipeline: its threads and queues.  One thread records ``submitting`` a few
-orders ahead of the senders, ``senders`` threads send, and the caller's thread reports
-each outcome once recorded.  What recording and sending mean is the executor's.
+orders ahead of the senders (taking the survey the pacer asks for first), ``senders``
+threads send, and the caller's thread reports each outcome once recorded.  What
+recording, surveying and sending mean is the executor's.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from runner.execution.pacer import Pacer
 from runner.execution.results import NOT_STARTED, Outcome, Result
@@ -23,22 +25,26 @@ LOOKAHEAD = 2
 
 
 class Pipeline:
-    """One run of creates through ``begin`` (record ``submitting``; False once stopping)
-    and ``send`` (place the order, queue its outcome's record), in the pacer's turns."""
+    """One run of creates through ``begin`` (record ``submitting`` with the marks given;
+    False once stopping) and ``send`` (place the order, queue its outcome's record), in
+    the pacer's turns; ``survey`` (what to mark the record with) before a create the
+    pacer wants a survey for."""
 
     def __init__(
         self,
         pacer: Pacer,
         senders: int,
         stop: threading.Event,
-        begin: Callable[[Action, Mapping[str, str]], bool],
+        begin: Callable[[Action, Mapping[str, Any]], bool],
         send: Callable[[Action], Sent],
+        survey: Callable[[Action], Mapping[str, Any]] = lambda action: {},
     ) -> None:
         self.pacer = pacer
         self.senders = senders
         self.stop = stop
         self.begin = begin
         self.send = send
+        self.survey = survey
         self.ready: queue.Queue[Action | None] = queue.Queue(maxsize=LOOKAHEAD)
         self.results: queue.Queue[Sent | BaseException] = queue.Queue()
         self.held_seconds = 0.0
@@ -87,7 +93,10 @@ class Pipeline:
                     self._skipped(action)
                     continue
                 try:
-                    begun = self.begin(action, pacer.marks(action))
+                    marks: dict[str, Any] = dict(pacer.marks(action))
+                    if pacer.survey_due(action):
+                        marks.update(self.survey(action))
+                    begun = self.begin(action, marks)
                 except BaseException as exc:
                     self.stop.set()
                     pacer.ended(action, lost=False)

@@ -11,7 +11,10 @@ no way to look an order up, but it leaves evidence:
   most its units;
 - look-alikes (same service, same charge) are never in flight together on one panel:
   each was sent after the previous one's request had ended, so their ids follow their
-  send order (``runner.execution.matching`` weighs that).
+  send order (``runner.execution.matching`` weighs that);
+- a survey taken between a lost look-alike and the next one says which own orders
+  existed then (``runner.execution.surveys``): the lost one's order was among them, the
+  next one's was not.
 
 Probing the windows (100 ids a call) finds the account's own orders there; those no
 record claims are candidates, each the order of some in-doubt request.  Orders in doubt
@@ -91,7 +94,7 @@ def decide(
     own = {i: info for i, info in probed.items() if isinstance(info, OrderInfo) and i not in taken}
     complete = {d.address for d in doubtful if _whole(spans[d.address], probed)}
     could = {
-        d.address: {i for i in own if spans[d.address].contains(i) and fits(d, own[i], slack)}
+        d.address: {i for i in own if _possible(spans[d.address], i) and fits(d, own[i], slack)}
         for d in doubtful
         if spans[d.address].contradiction is None
     }
@@ -100,6 +103,12 @@ def decide(
         decisions += _weigh(group, spans, own, could, complete)
     order = {d.address: n for n, d in enumerate(doubtful)}
     return sorted(decisions, key=lambda d: order[d.address])
+
+
+def _possible(span: Window, order_id: int) -> bool:
+    """Whether ``order_id`` may be the order of ``span``'s request, by its window and the
+    surveys (fit aside)."""
+    return span.contains(order_id) and span.allows(order_id)
 
 
 def _groups(
@@ -152,7 +161,7 @@ def _weigh(
     for record in group:
         span = spans[record.address]
         evidence = _evidence(record, span, complete, own)
-        mine = [i for i in own if span.contains(i)]
+        mine = [i for i in own if _possible(span, i)]
         owns = None if found is None else found[record.address]
         if not span.settled:
             verdict, reason = (
@@ -164,7 +173,7 @@ def _weigh(
             verdict, reason = Verdict.UNDECIDED, span.contradiction
         elif span.bounded and record.address in complete and not mine:
             verdict = Verdict.ABSENT
-            reason = _absent(span)
+            reason = _absent(span, sorted(i for i in own if span.contains(i)))
         elif owns is not None and len(owns) == 1 and None not in owns:
             (order_id,) = owns
             assert order_id is not None
@@ -176,6 +185,8 @@ def _weigh(
                 else f"order {order_id} is its order in the send order of {len(group)} "
                 "look-alikes in doubt"
             )
+            if any(order_id in survey.own for survey in span.existed):
+                reason += " (and the panel held it before the next look-alike was sent)"
             decisions.append(
                 Decision(
                     record.address,
@@ -203,7 +214,16 @@ def _weigh(
     return decisions
 
 
-def _absent(span: Window) -> str:
+def _absent(span: Window, surveyed: list[int]) -> str:
+    """Why a closed, fully probed window proves the request made no order; ``surveyed``:
+    the unclaimed own orders in it that the surveys rule out."""
+    if surveyed:
+        return (
+            f"own orders {', '.join(map(str, surveyed))} in its window between {span.low} "
+            f"and {span.high} were made before it was sent or after it surely ended (the "
+            "panel's answers between look-alikes; assuming the panel finishes a request "
+            f"within {span.settle:g} s of smm giving up on it): it was never placed"
+        )
     return (
         f"no own order between {span.low} and {span.high} (sent after it surely ended, "
         f"assuming the panel finishes a request within {span.settle:g} s of smm giving "
@@ -234,6 +254,9 @@ def _evidence(
         "window": span.to_json(),
         "probed": span.size if record.address in complete else None,
         "own_unclaimed": sorted(i for i in unclaimed if span.contains(i)),
+        "ruled_out_by_surveys": sorted(
+            i for i in unclaimed if span.contains(i) and not span.allows(i)
+        ),
     }
 
 

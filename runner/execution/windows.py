@@ -8,6 +8,10 @@ order stays in doubt with the reason: a window whose upper end is not above its 
 end, and an account whose ids were seen to go down (an own order sent after another's
 answer arrived, with a lower id).  The records given are those of one account (one
 panel URL and key): ids of another account say nothing about this one's.
+
+Surveys (``runner.execution.surveys``) narrow a window further: its order, if it exists,
+is among the own orders a survey taken after its request surely ended found, and among
+none that a survey answered before it was sent found (``Window.allows``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from runner.api.models import OrderInfo, OrderStatus
 from runner.clock import parse_moment
+from runner.execution.surveys import Survey, surveys_of
 from runner.money import charge_fits
 from runner.state import OrderRecord, Phase
 
@@ -46,6 +51,10 @@ class Window:
     settle: float = field(default=0.0, compare=False)
     # The look-alike this request was sent after, once that one's request had ended.
     after: str | None = field(default=None, compare=False)
+    # Surveys taken after this request surely ended (its order, if any, existed then),
+    # and the own orders a survey found before this request was sent (none is its).
+    existed: tuple[Survey, ...] = field(default=(), compare=False)
+    seen_before: frozenset[int] = field(default=frozenset(), compare=False)
 
     @property
     def bounded(self) -> bool:
@@ -61,6 +70,12 @@ class Window:
         return (self.low is None or order_id > self.low) and (
             self.high is None or order_id < self.high
         )
+
+    def allows(self, order_id: int) -> bool:
+        """Whether the surveys leave ``order_id`` possible as this request's order."""
+        if order_id in self.seen_before:
+            return False
+        return all(survey.held(order_id) for survey in self.existed)
 
     def before(self, other: Window) -> bool:
         """Whether ``other`` was sent after this request had surely ended."""
@@ -148,6 +163,7 @@ def windows(
     slack = _dt.timedelta(seconds=margin)
     down = ids_going_down(placed, slack)
     result: dict[str, Window] = {}
+    surveys = surveys_of(records)
     # A lower bound recorded at send time is the highest own id known then: trusted only
     # while an order of this account holds it (not one of another account, same name).
     held = {r.order_id for r in records if r.order_id is not None}
@@ -198,6 +214,13 @@ def windows(
             contradiction,
             settle,
             after if isinstance(after, str) else None,
+            tuple(v for v in surveys if ends is not None and v.at > ends),
+            frozenset(
+                i
+                for v in surveys
+                if v.carrier == record.address or (sent is not None and sent > v.answered + slack)
+                for i in v.own
+            ),
         )
     return result
 

@@ -19,7 +19,7 @@ from runner.api.models import ItemError, OrderInfo
 from runner.clock import parse_moment
 from runner.errors import SmmError
 from runner.execution.claims import Claims
-from runner.execution.pacer import Kind, kind_of
+from runner.execution.pacer import CUSHION, Kind, kind_of
 from runner.execution.reconciler import Decision, Verdict, decide, probe_plan, rounding, windows
 from runner.panel.client import PanelClient
 from runner.panel.identity import account_of, request_id
@@ -298,9 +298,11 @@ def pacing(
     """What the executor's pacer needs from the state and smm.yaml: how many look-alikes
     may be out at once per panel, when the lost answers of each kind recorded so far
     surely ended (on this machine's clock, never later than a settle time from now),
-    and which address owns each known order id."""
+    where the survey before the next look-alike of each kind starts (the lowest lower
+    bound of the lost ones), and which address owns each known order id."""
     now = _dt.datetime.now(_dt.UTC)
     lost: dict[Kind, list[_dt.datetime]] = {}
+    below: dict[Kind, int] = {}
     known = []
     for record in store.records(set(names)).values():
         if record.order_id is not None:
@@ -310,14 +312,22 @@ def pacing(
         moment = parse_moment(record.evidence.gave_up_at or record.updated_at)
         if moment is None:
             continue
-        wait = _dt.timedelta(seconds=settle[record.panel] + store.clock_margin)
+        wait = _dt.timedelta(seconds=settle[record.panel] + store.clock_margin + CUSHION)
         moment = min(moment - _dt.timedelta(seconds=store.clock_offset) + wait, now + wait)
         spec = record.spec
         kind = kind_of(record.panel, spec.get("service"), spec.get("units"), record.estimated_cost)
         lost.setdefault(kind, []).append(moment)
+        low = record.evidence.known_below
+        if low is not None:
+            below[kind] = min(low, below.get(kind, low))
     limits = {
         name: ctx.project.panels[name].identical_in_flight
         for name in settle
         if name in ctx.project.panels
     }
-    return {"identical_in_flight": limits, "lost_alikes": lost, "claims": Claims(known)}
+    return {
+        "identical_in_flight": limits,
+        "lost_alikes": lost,
+        "lost_below": below,
+        "claims": Claims(known),
+    }

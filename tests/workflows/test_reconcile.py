@@ -124,14 +124,15 @@ def test_look_alikes_in_doubt_are_matched_in_the_order_they_were_sent(
     run: Runner, project: Sim, store_clock: StoreClock
 ) -> None:
     """Two identical orders lost in a row: sent one at a time (the second only once the
-    first surely ended), so the panel's ids follow their order."""
+    first surely ended, and after a survey), so the panel's ids follow their order."""
     lose(run, project, store_clock, identical(3), "drop_after", "drop_after")
     result = run("reconcile", "--json")
     found = json.loads(result.out)
     assert result.code == 0, result.out
     verdicts = {d["address"]: d["verdict"] for d in found["decisions"]}
     assert verdicts == {"c/o0": "import", "c/o1": "import"}
-    assert all("look-alikes" in d["reason"] for d in found["decisions"])
+    reasons = {d["address"]: d["reason"] for d in found["decisions"]}
+    assert "the panel held it before the next look-alike was sent" in reasons["c/o0"]
     held = truth(project)
     state = records(run)
     for n in range(3):
@@ -245,3 +246,70 @@ def test_apply_says_when_it_holds_the_last_order_back(
     assert result.code == 0, result.out + result.err
     assert "Holding the last orders on demo" in result.err
     assert "c/o0: imported order" in result.out
+
+
+@pytest.mark.parametrize("faults", [("drop_after", "drop_before"), ("drop_before", "drop_after")])
+def test_two_look_alikes_lost_in_a_row_with_one_order_made_are_told_apart(
+    run: Runner, project: Sim, store_clock: StoreClock, faults: tuple[str, str]
+) -> None:
+    """Both windows hold the one order, and a status answer names no link: the survey
+    taken between the two sends (once the first surely ended) says which one made it."""
+    lose(run, project, store_clock, identical(3), *faults)
+    spec = records(run)["c/o1"]["spec"]
+    made = truth(project).get("https://instagram.com/s0")
+    assert (made in spec["survey"]["own"]) is (made is not None)
+    result = run("reconcile", "--json")
+    assert result.code == 0, result.out
+    verdicts = {d["address"]: d["verdict"] for d in json.loads(result.out)["decisions"]}
+    made_first = faults[0] == "drop_after"
+    assert verdicts == (
+        {"c/o0": "import", "c/o1": "absent"} if made_first else {"c/o0": "absent", "c/o1": "import"}
+    )
+    assert_no_wrong_import(project, run)
+    applied = run("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert {r["phase"] for r in records(run).values()} == {"placed"}
+    assert_once_and_recorded(project, run)
+    assert_no_wrong_import(project, run)
+
+
+def test_without_a_survey_the_send_order_still_matches_and_nothing_is_guessed(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    """The panel does not answer the survey (its status calls fail): the next look-alike
+    goes all the same; two orders made are matched in send order, and one order made
+    by two lost look-alikes stays in doubt."""
+    seed(run)
+    write_campaign("c", identical(4))
+    for fault in ("drop_after", "drop_after"):
+        project.faults.queue(fault, action="add")
+    project.faults.queue("server_error", action="status", count=40)
+    run("apply", "--auto-approve", "--parallelism", "1", "--no-reconcile", "campaigns/c.yaml")
+    project.faults.clear()
+    assert "survey" not in records(run)["c/o1"]["spec"]
+    store_clock.advance(1.0)
+    found = json.loads(run("reconcile", "--json").out)
+    verdicts = {d["address"]: d["verdict"] for d in found["decisions"]}
+    assert verdicts == {"c/o0": "import", "c/o1": "import"}
+    assert all("send order of 2 look-alikes" in d["reason"] for d in found["decisions"])
+    assert_no_wrong_import(project, run)
+
+
+def test_a_survey_that_went_unanswered_rules_nothing_out(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    """Ids the survey could not read may hold the lost order: one order made by two lost
+    look-alikes is then not given to either."""
+    lose(run, project, store_clock, identical(3), "drop_after", "drop_before")
+    made = truth(project)["https://instagram.com/s0"]
+    db = sqlite3.connect(".smm/state.db")
+    (text,) = db.execute("SELECT spec FROM orders WHERE address = 'c/o1'").fetchone()
+    spec = json.loads(text)
+    spec["survey"]["own"].remove(made)
+    spec["survey"]["unsure"].append(made)
+    db.execute("UPDATE orders SET spec = ? WHERE address = 'c/o1'", (json.dumps(spec),))
+    db.commit()
+    db.close()
+    found = json.loads(run("reconcile", "--json").out)
+    assert {d["verdict"] for d in found["decisions"]} == {"undecided"}
+    assert_no_wrong_import(project, run)
