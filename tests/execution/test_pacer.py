@@ -4,6 +4,7 @@ panel's last two creates go last."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from runner.execution.pacer import Pacer
@@ -70,3 +71,25 @@ def test_the_record_names_the_look_alike_it_was_sent_after() -> None:
     for action in lifted.turns():
         assert lifted.marks(action) == {}
         lifted.ended(action, lost=False)
+
+
+def test_a_survey_precedes_the_first_look_alike_after_a_lost_one() -> None:
+    """Due once per loss, for the lost kind only; a kind lost in an earlier apply too."""
+    creates = [create(a, 100) for a in ("a1", "a2", "a3")] + [create("b1", 200)]
+    creates += [create("z1", 1), create("z2", 2)]
+    paced = pacer(creates)
+    due = {}
+    for action in paced.turns():
+        due[action.address] = paced.survey_due(action)
+        paced.ended(action, lost=action.address == "a1")
+    assert due == {"a1": False, "b1": False, "a2": True, "a3": False, "z1": False, "z2": False}
+    earlier = Pacer(
+        creates[:2],
+        lambda panel: True,
+        {"p": 0.0},
+        {},
+        threading.Event(),
+        lost_alikes={("p", 1, 100, Decimal("0.1")): [datetime.now(UTC)]},
+    )
+    first = next(earlier.turns())
+    assert earlier.survey_due(first) and not earlier.survey_due(first)

@@ -1,0 +1,116 @@
+"""Surveys between look-alikes, with plain data: what one rules out for the request before
+it and the one after it, what it never rules out, and surveys that cannot be read."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from runner.api.models import ItemError, OrderInfo
+from runner.execution.reconciler import Verdict, decide, windows
+from runner.execution.surveys import surveys_of
+from runner.state import OrderRecord, Phase
+from tests.execution.test_reconciler import T0, at, info, record
+
+# Two look-alikes lost in a row (a sent at 0, b at 3 once a surely ended), one order made
+# between them (id 150), c sent at 6 once b surely ended and answered 200.
+LOW, HIGH, MADE = 100, 200, 150
+
+
+def survey(start: float, own: list[int], unsure: list[int] | None = None) -> dict[str, Any]:
+    return {
+        "at": at(start),
+        "answered": at(start + 0.1),
+        "after": LOW,
+        "to": LOW + 300,
+        "own": own,
+        "unsure": unsure or [],
+    }
+
+
+def scene(own: list[int], unsure: list[int] | None = None) -> list[OrderRecord]:
+    first = record("c/a", sent=0, gave_up=0.5, known=LOW)
+    second = record("c/b", sent=3, gave_up=3.5, known=LOW)
+    second = dataclasses.replace(
+        second, spec={**second.spec, "after": "c/a", "survey": survey(2.9, own, unsure)}
+    )
+    seed = record("s/x", Phase.PLACED, LOW, sent=-2, gave_up=-1.9, known=None)
+    bound = record("c/c", Phase.PLACED, HIGH, sent=6, gave_up=6.1, known=LOW)
+    return [first, second, seed, bound]
+
+
+def judge(records: list[OrderRecord]) -> dict[str, tuple[Verdict, int | None]]:
+    doubtful = [r for r in records if r.phase is Phase.IN_DOUBT]
+    spans = windows(doubtful, records, settle=2, now=T0 + _dt.timedelta(minutes=1))
+    probed: dict[int, OrderInfo | ItemError] = {
+        i: ItemError("Incorrect order ID") for i in range(LOW + 1, HIGH)
+    }
+    probed |= {LOW: info(), HIGH: info(), MADE: info()}
+    found = decide(doubtful, spans, probed, {LOW, HIGH})
+    return {d.address: (d.verdict, d.order_id) for d in found}
+
+
+def test_the_order_the_survey_saw_is_the_first_ones() -> None:
+    assert judge(scene(own=[LOW, MADE])) == {
+        "c/a": (Verdict.IMPORT, MADE),
+        "c/b": (Verdict.ABSENT, None),
+    }
+
+
+def test_an_order_made_after_the_survey_is_the_second_ones() -> None:
+    assert judge(scene(own=[LOW])) == {
+        "c/a": (Verdict.ABSENT, None),
+        "c/b": (Verdict.IMPORT, MADE),
+    }
+
+
+@pytest.mark.parametrize("unsure", [[MADE], list(range(LOW + 1, LOW + 301))])
+def test_ids_the_survey_could_not_read_rule_nothing_out(unsure: list[int]) -> None:
+    assert judge(scene(own=[LOW], unsure=unsure)) == {
+        "c/a": (Verdict.UNDECIDED, None),
+        "c/b": (Verdict.UNDECIDED, None),
+    }
+
+
+def test_a_survey_not_reaching_the_order_rules_nothing_out() -> None:
+    records = scene(own=[LOW])
+    second = records[1]
+    short = {**second.spec["survey"], "to": MADE - 1}
+    records[1] = dataclasses.replace(second, spec={**second.spec, "survey": short})
+    assert {v for v, _ in judge(records).values()} == {Verdict.UNDECIDED}
+
+
+def test_a_survey_taken_before_the_first_request_surely_ended_says_nothing_of_it() -> None:
+    """Settle 2 s after giving up at 0.5: a survey at 2.4 may predate the first's order."""
+    records = scene(own=[LOW])
+    second = records[1]
+    early = {**second.spec["survey"], "at": at(2.4), "answered": at(2.45)}
+    records[1] = dataclasses.replace(second, spec={**second.spec, "survey": early})
+    # The first's order may have come after the survey; the second's cannot be MADE-less
+    # proven either: nothing is decided, nothing imported.
+    assert all(order is None for _, order in judge(records).values())
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not a survey",
+        {"at": "yesterday"},
+        {"after": -1},
+        {"after": True},
+        {"to": 50},
+        {"own": "150"},
+        {"own": [150.0]},
+        {"unsure": None},
+        {"answered": at(0)},  # answered before it was asked
+    ],
+)
+def test_a_damaged_survey_is_left_out(damage: object) -> None:
+    good = survey(2.9, [LOW, MADE])
+    data = damage if not isinstance(damage, dict) else {**good, **damage}
+    holder = dataclasses.replace(record("c/b"), spec={"survey": data})
+    assert surveys_of([holder]) == []
+    assert len(surveys_of([dataclasses.replace(holder, spec={"survey": good})])) == 1
