@@ -313,3 +313,23 @@ def test_a_survey_that_went_unanswered_rules_nothing_out(
     found = json.loads(run("reconcile", "--json").out)
     assert {d["verdict"] for d in found["decisions"]} == {"undecided"}
     assert_no_wrong_import(project, run)
+
+
+def test_a_look_alike_lost_in_an_earlier_apply_is_surveyed_before_the_next(
+    run: Runner, project: Sim, store_clock: StoreClock
+) -> None:
+    """The lost one is the last of its apply (no bound); the next apply's first look-alike
+    is lost too, and makes nothing: the survey before it tells whose the one order is."""
+    lose(run, project, store_clock, identical(1), "drop_after")
+    write_campaign("c", identical(3))
+    project.faults.queue("drop_before", action="add")
+    run("apply", "--auto-approve", "--parallelism", "1", "--no-reconcile", "campaigns/c.yaml")
+    survey = records(run)["c/o1"]["spec"]["survey"]
+    assert truth(project)["https://instagram.com/s0"] in survey["own"]
+    store_clock.advance(1.0)
+    result = run("reconcile", "--json")
+    verdicts = {d["address"]: d["verdict"] for d in json.loads(result.out)["decisions"]}
+    assert verdicts == {"c/o0": "import", "c/o1": "absent"}
+    assert run("apply", "--auto-approve").code == 0
+    assert_once_and_recorded(project, run)
+    assert_no_wrong_import(project, run)
