@@ -15,7 +15,10 @@ two ways:
 - a request sent after the survey was answered made its order, if any, after then: its
   order is none of the survey's own orders.
 
-The survey costs a few ``status`` calls per lost look-alike, and nothing otherwise.
+The second reading needs a panel that answers only for orders that exist: a survey
+whose highest id (far above any own order known) is answered as an order, or not
+answered, is dropped.  The survey costs a few ``status`` calls per lost look-alike, and
+nothing otherwise.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ def take(
     except SmmError:
         return {}
     answered = stamp()
+    last = answers.get(top)
+    if not isinstance(last, ItemError) or not last.said:
+        # The highest id asked, far above any own order known, should be no order of the
+        # account: a panel that answers it as one (or not at all) may answer for ids it
+        # never gave out, and "seen before" would prove nothing.
+        return {}
     own = [i for i in ids if isinstance(answers.get(i), OrderInfo)]
     unsure = [i for i in ids if not _read(answers.get(i))]
     return {

@@ -215,14 +215,25 @@ def windows(
             settle,
             after if isinstance(after, str) else None,
             tuple(v for v in surveys if ends is not None and v.at > ends),
-            frozenset(
-                i
-                for v in surveys
-                if v.carrier == record.address or (sent is not None and sent > v.answered + slack)
-                for i in v.own
-            ),
+            _seen_before(record, sent, surveys, slack),
         )
     return result
+
+
+def _seen_before(
+    record: OrderRecord, sent: _dt.datetime | None, surveys: list[Survey], slack: _dt.timedelta
+) -> frozenset[int]:
+    """The own orders a survey found before ``record``'s request left: none is its order.
+    Not so for an add with an idempotency key: it may be answered with the order an
+    earlier send of it made."""
+    if not _fresh(record):
+        return frozenset()
+    return frozenset(
+        i
+        for v in surveys
+        if v.carrier == record.address or (sent is not None and sent > v.answered + slack)
+        for i in v.own
+    )
 
 
 def fits(record: OrderRecord, info: OrderInfo, slack: Decimal | None = None) -> bool:

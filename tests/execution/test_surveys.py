@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 
 from runner.api.models import ItemError, OrderInfo
+from runner.errors import PanelError
 from runner.execution.reconciler import Verdict, decide, windows
-from runner.execution.surveys import surveys_of
+from runner.execution.surveys import AHEAD, MOST, surveys_of, take
 from runner.state import OrderRecord, Phase
 from tests.execution.test_reconciler import T0, at, info, record
 
@@ -114,3 +116,69 @@ def test_a_damaged_survey_is_left_out(damage: object) -> None:
     holder = dataclasses.replace(record("c/b"), spec={"survey": data})
     assert surveys_of([holder]) == []
     assert len(surveys_of([dataclasses.replace(holder, spec={"survey": good})])) == 1
+
+
+class Panel:
+    """The one seam a survey uses: ``status_many``, answered as a test says."""
+
+    def __init__(self, answer: Callable[[int], OrderInfo | ItemError | None]) -> None:
+        self.answer = answer
+        self.asked: list[int] = []
+
+    def status_many(self, ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
+        self.asked = list(ids)
+        found = {i: self.answer(i) for i in self.asked}
+        return {i: a for i, a in found.items() if a is not None}
+
+
+def stamps() -> Callable[[], str]:
+    moments = iter(range(100))
+    return lambda: at(next(moments))
+
+
+def test_a_survey_asks_above_the_lost_ones_start_and_keeps_what_the_panel_said() -> None:
+    panel = Panel(lambda i: info() if i in (LOW + 5, LOW + 9) else ItemError("Incorrect"))
+    taken = take(panel, LOW, LOW + 5, stamps())  # type: ignore[arg-type]
+    assert panel.asked == list(range(LOW + 1, LOW + 5 + AHEAD + 1))
+    assert taken["survey"]["own"] == [LOW + 5, LOW + 9] and taken["survey"]["unsure"] == []
+    holder = dataclasses.replace(record("c/b"), spec=taken)
+    (read,) = surveys_of([holder])
+    assert read.after == LOW and read.to == LOW + 5 + AHEAD and read.at < read.answered
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda i: info(),  # a panel that answers for every id, even ids never given out
+        lambda i: None if i > LOW + 200 else ItemError("Incorrect"),  # the top left out
+        lambda i: ItemError("unreadable", said=False),
+    ],
+)
+def test_a_panel_that_answers_for_ids_it_never_gave_out_gets_no_survey(
+    answer: Callable[[int], OrderInfo | ItemError | None],
+) -> None:
+    assert take(Panel(answer), LOW, LOW, stamps()) == {}  # type: ignore[arg-type]
+
+
+def test_a_survey_the_panel_does_not_answer_is_skipped() -> None:
+    class Down:
+        def status_many(self, ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
+            raise PanelError("demo", "connection refused")
+
+    assert take(Down(), LOW, LOW, stamps()) == {}  # type: ignore[arg-type]
+
+
+def test_a_survey_is_bounded_however_far_the_known_ids_moved() -> None:
+    panel = Panel(lambda i: ItemError("Incorrect"))
+    take(panel, LOW, LOW + 50_000, stamps())  # type: ignore[arg-type]
+    assert len(panel.asked) == MOST and panel.asked[0] == LOW + 1
+
+
+def test_an_add_with_an_idempotency_key_may_own_an_order_seen_before_it() -> None:
+    """Sent again with its key, it may be answered with the order its first send made."""
+    records = scene(own=[LOW, MADE])
+    second = records[1]
+    records[1] = dataclasses.replace(second, spec={**second.spec, "request_id": "k"})
+    doubtful = [r for r in records if r.phase is Phase.IN_DOUBT]
+    spans = windows(doubtful, records, settle=2, now=T0 + _dt.timedelta(minutes=1))
+    assert spans["c/b"].allows(MADE) and not spans["c/a"].allows(LOW + 20)
