@@ -16,9 +16,10 @@ quantity, different links: only the window and the send order tell them apart).
 Reported: the share of in-doubt orders resolved by themselves (target >= 95% for both),
 imports of a wrong order (0), orders placed twice (0), orders missing (0: an address the
 state calls placed that the panel does not hold), and the status calls spent per
-resolved order (the surveys between look-alikes included).  Then the cost of sending look-alikes one at a time: orders per second
-of 24 creates at several latencies, distinct, in 4 look-alike groups, all look-alike,
-and all look-alike with ``identical_in_flight: 8``.
+resolved order (the surveys between look-alikes included).  Then the cost of sending
+look-alikes one at a time: orders per second of 24 creates at several latencies,
+distinct, in 4 look-alike groups, all look-alike, and all look-alike with
+``identical_in_flight: 8``.
 """
 
 from __future__ import annotations
