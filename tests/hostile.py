@@ -177,6 +177,7 @@ def _compressed(plain: Iterator[bytes]) -> Iterator[bytes]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # as a real panel's: 5 (socketserver's) overflows at 40 senders
 
     def __init__(self, panel: HostilePanel) -> None:
         self.panel = panel

@@ -235,25 +235,28 @@ class PanelClient:
         if second is None:
             yield ask(first)
             return
-        pool = ThreadPoolExecutor(STATUS_PARALLELISM, thread_name_prefix=f"smm-{self.name}")
-        waiting: deque[Future[dict[int, T]]] = deque()
-        try:
-            for chunk in itertools.chain((first, second), chunks):
-                waiting.append(pool.submit(ask, chunk))
-                if len(waiting) >= 2 * STATUS_PARALLELISM:
+        with self._http.halted.part() as stop:
+            pool = ThreadPoolExecutor(
+                STATUS_PARALLELISM,
+                thread_name_prefix=f"smm-{self.name}",
+                initializer=self._http.stopping,
+                initargs=(stop,),
+            )
+            waiting: deque[Future[dict[int, T]]] = deque()
+            try:
+                for chunk in itertools.chain((first, second), chunks):
+                    waiting.append(pool.submit(ask, chunk))
+                    if len(waiting) >= 2 * STATUS_PARALLELISM:
+                        yield waiting.popleft().result()
+                while waiting:
                     yield waiting.popleft().result()
-            while waiting:
-                yield waiting.popleft().result()
-        except BaseException:
-            # The calls still waiting (pace, Retry-After) end now, not after their wait.
-            halted = self._http.halted.is_set()
-            self._http.halted.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            if not halted:
-                self._http.halted.clear()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            except BaseException:
+                # This call's requests still waiting (pace, Retry-After) end now, not after
+                # their wait; the other requests of the client (another order's add) go on.
+                stop.set()
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _in_parallel(
         self, ask: Callable[[list[int]], dict[int, T]], ids: Iterable[int]

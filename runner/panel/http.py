@@ -16,8 +16,8 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,15 +74,37 @@ class Secret:
 
 
 class _Halt(threading.Event):
-    """An event that, once set, also wakes the requests waiting for a connection."""
+    """An event that, once set, also wakes the requests waiting for a connection, and sets
+    every stop taken from it (``part``) that is still in use."""
 
     def __init__(self, slots: Slots) -> None:
         super().__init__()
         self._slots = slots
+        self._parts: set[_Halt] = set()
+        self._guard = threading.Lock()
 
     def set(self) -> None:
         super().set()
+        with self._guard:
+            parts = list(self._parts)
+        for part in parts:
+            part.set()
         self._slots.wake()
+
+    @contextmanager
+    def part(self) -> Iterator[_Halt]:
+        """A stop for some of the requests only (one call's batches): set, it ends their
+        waits and no other's; set whenever this one is."""
+        part = _Halt(self._slots)
+        with self._guard:
+            self._parts.add(part)
+        if self.is_set():
+            part.set()
+        try:
+            yield part
+        finally:
+            with self._guard:
+                self._parts.discard(part)
 
 
 USER_AGENT = f"smm-runner/{__version__} (+https://pypi.org/project/smm-runner/)"
@@ -156,7 +178,10 @@ class PanelConnection:
         self.slots = Slots(max_connections)
         # Set, every wait (the throttle's, a retry's, a connection's) ends at once and
         # nothing more is sent.
-        self.halted: threading.Event = _Halt(self.slots)
+        self.halted = _Halt(self.slots)
+        # A thread's own stop (``stopping``), when it has one: set with ``halted`` and
+        # also alone.
+        self._stops = threading.local()
         self.throttle = Throttle(rate_limit, clock=clock, sleep=self._pause)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
@@ -181,13 +206,23 @@ class PanelConnection:
     def close(self) -> None:
         self._transport.close()
 
+    def stopping(self, stop: threading.Event) -> None:
+        """From now on, this thread's requests end their waits when ``stop`` is set (it
+        must be a ``halted.part()``, so that ``halted`` sets it too)."""
+        self._stops.event = stop
+
+    def _halt(self) -> threading.Event:
+        stop: threading.Event | None = getattr(self._stops, "event", None)
+        return self.halted if stop is None else stop
+
     def _pause(self, seconds: float) -> None:
-        """Wait ``seconds`` before a request; ``Halted`` if ``halted`` is set meanwhile."""
+        """Wait ``seconds`` before a request; ``Halted`` if its stop is set meanwhile."""
+        halt = self._halt()
         if self._sleep is time.sleep:
-            stopped = self.halted.wait(seconds)
+            stopped = halt.wait(seconds)
         else:  # a test's clock
             self._sleep(seconds)
-            stopped = self.halted.is_set()
+            stopped = halt.is_set()
         if stopped:
             raise Halted(self.name, "stopped before it was sent")
 
@@ -237,7 +272,7 @@ class PanelConnection:
         """One HTTP request, classified, inside ``on_wire`` (entered once the request has
         a connection and its turn has come, just before it goes out).  Never puts the
         request body in a message."""
-        if not self.slots.take(self.halted):
+        if not self.slots.take(self._halt()):
             raise Halted(self.name, f"{action}: stopped before it was sent")
         try:
             return self._attempt_in_slot(action, params, placing, on_wire, budget)
@@ -253,7 +288,7 @@ class PanelConnection:
         budget: Budget,
     ) -> Any:
         sent = self.throttle.acquire()
-        if self.halted.is_set():
+        if self._halt().is_set():
             raise Halted(self.name, f"{action}: stopped before it was sent")
         with on_wire():
             started = time.monotonic()

@@ -101,6 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's listen backlog is 5: apply's up to 64 senders connecting at once
+    # would overflow it, and a connection the kernel dropped waits seconds for a retry.
+    request_queue_size = 128
 
     def __init__(
         self, endpoint: SimEndpoint, host: str = "127.0.0.1", port: int = 0, verbose: bool = False

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from runner.errors import OutcomeUnknown
+from runner.errors import Halted, OutcomeUnknown, PanelRejected
 from runner.panel.client import STATUS_PARALLELISM, PanelClient
 from runner.panel.http import RetryPolicy
 from runner.panel.ratelimit import CALM, FASTER, RECOVER, SLOWER, Throttle
 from runner.sim.faults import FaultPlan
 from runner.sim.limiter import Limiter, parse_limit
 from tests.conftest import SECRET_KEY, Sim
+from tests.hostile import HostilePanel
 
 
 @dataclass
@@ -333,3 +334,70 @@ def test_ctrl_c_during_parallel_status_calls_ends_their_waits_at_once(sim: Sim) 
         assert not client._http.halted.is_set()  # the client is usable again
     timer.cancel()
     assert stopped < 5
+
+
+def test_a_failing_status_call_stops_its_own_batches_only(hostile: HostilePanel) -> None:
+    """Status batches (a survey on apply's prepare thread) and an add of another order
+    share one client.  The first status call fails: the batches still waiting for their
+    turn end, but the add waiting for its own (the panel's pace) still goes out — only a
+    Ctrl-C (``halt``) stops every request of the client."""
+    hostile.reply({"error": "Too many ids in one request"}, action="status", delay=0.2)
+    hostile.reply({"order": 9001}, action="add")
+    retry = RetryPolicy(attempts=1, initial=0.001, max_wait=0.01)
+    outcome: dict[str, object] = {}
+
+    def place(client: PanelClient) -> None:
+        try:
+            outcome["add"] = client.add(1, {"link": "https://x.example/1", "quantity": 100})
+        except Exception as exc:  # what the executor would see
+            outcome["add"] = exc
+
+    with PanelClient("p", hostile.url, SECRET_KEY, rate_limit="1/sec", retry=retry) as client:
+        sender = threading.Thread(target=place, args=(client,))
+
+        def ask() -> None:
+            try:
+                client.status_many(range(1, 1001))
+            except Exception as exc:
+                outcome["status"] = exc
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        assert hostile.wait_for_requests(1, timeout=5, action="status")
+        sender.start()
+        asker.join(10)
+        sender.join(10)
+        assert not client._http.halted.is_set()
+    assert isinstance(outcome["status"], PanelRejected), outcome
+    assert hostile.actions().count("status") < 10  # the rest of the batches ended unsent
+    assert outcome["add"] == 9001, outcome["add"]
+    assert hostile.actions().count("add") == 1
+
+
+def test_halt_stops_the_batches_and_every_other_request(hostile: HostilePanel) -> None:
+    """``halt`` (Ctrl-C) reaches the requests of every caller, status batches included."""
+    hostile.reply({"error": "unused"}, action="status", gated=True)
+    hostile.hold()
+    outcome: dict[str, object] = {}
+    try:
+        with PanelClient("p", hostile.url, SECRET_KEY, rate_limit="1/sec") as client:
+
+            def ask() -> None:
+                try:
+                    client.status_many(range(1, 1001))
+                except Exception as exc:
+                    outcome["status"] = exc
+
+            asker = threading.Thread(target=ask)
+            asker.start()
+            assert hostile.wait_for_requests(1, timeout=5, action="status")
+            client.halt()
+            with pytest.raises(Halted):
+                client.add(1, {"link": "https://x.example/1", "quantity": 100})
+            hostile.release()
+            asker.join(10)
+    finally:
+        hostile.release()
+    assert isinstance(outcome["status"], PanelRejected | Halted), outcome
+    assert hostile.actions().count("status") == 1
+    assert "add" not in hostile.actions()
