@@ -15,10 +15,15 @@ two ways:
 - a request sent after the survey was answered made its order, if any, after then: its
   order is none of the survey's own orders.
 
-The second reading needs a panel that answers only for orders that exist: a survey
-whose highest id (far above any own order known) is answered as an order, or not
-answered, is dropped.  The survey costs a few ``status`` calls per lost look-alike, and
-nothing otherwise.
+The first reading rests on the panel's "no such order": one such answer that is wrong
+(a hiccup, a status that lags behind the order) would give the lost order to the next
+look-alike and have the lost one placed again.  So the ids answered as no order are
+asked a second time, and only an id answered so twice is ruled out; an id below an own
+order the survey saw existed then (ids grow), whatever was answered for it.  The
+second reading needs a panel that answers only for orders that exist: a survey whose
+highest id (far above any own order known) is answered as an order, or not answered, is
+dropped.  The survey costs a few ``status`` calls per lost look-alike, and nothing
+otherwise.
 """
 
 from __future__ import annotations
@@ -54,18 +59,21 @@ def take(
     ids = range(after + 1, top + 1)
     at = stamp()
     try:
-        answers = client.status_many(ids)
+        first = client.status_many(ids)
+        # "No such order" twice, or it proves nothing (one wrong answer would move an
+        # order to the next look-alike).
+        again = client.status_many(i for i in ids if _none(first.get(i)))
     except SmmError:
         return {}
     answered = stamp()
-    last = answers.get(top)
-    if not isinstance(last, ItemError) or not last.said:
+    if not _none(again.get(top)):
         # The highest id asked, far above any own order known, should be no order of the
         # account: a panel that answers it as one (or not at all) may answer for ids it
         # never gave out, and "seen before" would prove nothing.
         return {}
-    own = [i for i in ids if isinstance(answers.get(i), OrderInfo)]
-    unsure = [i for i in ids if not _read(answers.get(i))]
+    own = [i for i in ids if any(isinstance(a.get(i), OrderInfo) for a in (first, again))]
+    seen = set(own)
+    unsure = [i for i in ids if i not in seen and not _none(again.get(i))]
     return {
         KEY: {
             "at": at,
@@ -78,9 +86,9 @@ def take(
     }
 
 
-def _read(answer: OrderInfo | ItemError | None) -> bool:
-    """Whether the panel itself said what the id is (an own order, or not one)."""
-    return isinstance(answer, OrderInfo) or (isinstance(answer, ItemError) and answer.said)
+def _none(answer: OrderInfo | ItemError | None) -> bool:
+    """Whether the panel itself said that the id is no order of the account."""
+    return isinstance(answer, ItemError) and answer.said
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,14 @@ class Survey:
         return self.after < order_id <= self.to
 
     def held(self, order_id: int) -> bool:
-        """Whether ``order_id`` may have existed when the panel answered."""
-        return not self.covers(order_id) or order_id in self.own or order_id in self.unsure
+        """Whether own order ``order_id`` may have existed when the panel answered: it did
+        if it is below an own order the survey saw (ids grow), whatever was answered."""
+        return (
+            not self.covers(order_id)
+            or order_id in self.own
+            or order_id in self.unsure
+            or any(order_id < i for i in self.own)
+        )
 
 
 def surveys_of(records: Iterable[OrderRecord]) -> list[Survey]:

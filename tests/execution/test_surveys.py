@@ -119,15 +119,25 @@ def test_a_damaged_survey_is_left_out(damage: object) -> None:
 
 
 class Panel:
-    """The one seam a survey uses: ``status_many``, answered as a test says."""
+    """The one seam a survey uses: ``status_many``, answered as a test says (``again``:
+    the answer to the second read, where it differs)."""
 
-    def __init__(self, answer: Callable[[int], OrderInfo | ItemError | None]) -> None:
-        self.answer = answer
-        self.asked: list[int] = []
+    def __init__(
+        self,
+        answer: Callable[[int], OrderInfo | ItemError | None],
+        again: Callable[[int], OrderInfo | ItemError | None] | None = None,
+    ) -> None:
+        self.answers = [answer, again or answer]
+        self.calls: list[list[int]] = []
+
+    @property
+    def asked(self) -> list[int]:
+        return self.calls[0]
 
     def status_many(self, ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
-        self.asked = list(ids)
-        found = {i: self.answer(i) for i in self.asked}
+        self.calls.append(list(ids))
+        answer = self.answers[min(len(self.calls), 2) - 1]
+        found = {i: answer(i) for i in self.calls[-1]}
         return {i: a for i, a in found.items() if a is not None}
 
 
@@ -139,7 +149,9 @@ def stamps() -> Callable[[], str]:
 def test_a_survey_asks_above_the_lost_ones_start_and_keeps_what_the_panel_said() -> None:
     panel = Panel(lambda i: info() if i in (LOW + 5, LOW + 9) else ItemError("Incorrect"))
     taken = take(panel, LOW, LOW + 5, stamps())  # type: ignore[arg-type]
-    assert panel.asked == list(range(LOW + 1, LOW + 5 + AHEAD + 1))
+    asked = list(range(LOW + 1, LOW + 5 + AHEAD + 1))
+    # What was answered as no order is asked again; the own orders are not.
+    assert panel.calls == [asked, [i for i in asked if i not in (LOW + 5, LOW + 9)]]
     assert taken["survey"]["own"] == [LOW + 5, LOW + 9] and taken["survey"]["unsure"] == []
     holder = dataclasses.replace(record("c/b"), spec=taken)
     (read,) = surveys_of([holder])
@@ -181,4 +193,50 @@ def test_an_add_with_an_idempotency_key_may_own_an_order_seen_before_it() -> Non
     records[1] = dataclasses.replace(second, spec={**second.spec, "request_id": "k"})
     doubtful = [r for r in records if r.phase is Phase.IN_DOUBT]
     spans = windows(doubtful, records, settle=2, now=T0 + _dt.timedelta(minutes=1))
-    assert spans["c/b"].allows(MADE) and not spans["c/a"].allows(LOW + 20)
+    assert spans["c/b"].allows(MADE) and not spans["c/a"].allows(MADE + 20)
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "own", "unsure"),
+    [
+        # Once "no such order" (a hiccup, a status lagging behind the order), then there.
+        (ItemError("Incorrect order ID"), info(), [MADE], []),
+        # Once "no such order", then no readable answer: it may have existed.
+        (ItemError("Incorrect order ID"), ItemError("unreadable", said=False), [], [MADE]),
+        (ItemError("Incorrect order ID"), None, [], [MADE]),
+        # Unreadable first: not asked again, and it may have existed.
+        (ItemError("unreadable", said=False), ItemError("Incorrect order ID"), [], [MADE]),
+    ],
+)
+def test_an_id_is_ruled_out_only_when_answered_as_no_order_twice(
+    first: ItemError, again: OrderInfo | ItemError | None, own: list[int], unsure: list[int]
+) -> None:
+    none = ItemError("Incorrect order ID")
+    panel = Panel(lambda i: first if i == MADE else none, lambda i: again if i == MADE else none)
+    taken = take(panel, LOW, LOW, stamps())  # type: ignore[arg-type]
+    assert taken["survey"]["own"] == own and taken["survey"]["unsure"] == unsure
+    assert (MADE in panel.calls[1]) is first.said
+
+
+def test_one_wrong_no_order_in_a_survey_moves_no_order() -> None:
+    """Answered "no such order" in the first read only: the order is the first one's, as
+    if the survey had seen it at once (not the second's, with the first placed again)."""
+    none = ItemError("Incorrect order ID")
+    panel = Panel(lambda i: none, lambda i: info() if i == MADE else none)
+    records = scene(own=[])
+    second = records[1]
+    taken = take(panel, LOW, LOW, lambda: at(2.9))  # type: ignore[arg-type]
+    assert taken["survey"]["own"] == [MADE]
+    records[1] = dataclasses.replace(second, spec={**second.spec, **taken})
+    assert judge(records) == {"c/a": (Verdict.IMPORT, MADE), "c/b": (Verdict.ABSENT, None)}
+
+
+def test_an_id_below_an_own_order_the_survey_saw_existed_then() -> None:
+    """Ids grow: an own order below one the survey saw existed when it was taken, whatever
+    the panel answered for it, so the survey does not rule it out for the first request
+    (nor for the second, which it could not be: the survey answered before it was sent)."""
+    records = scene(own=[MADE + 10])
+    doubtful = [r for r in records if r.phase is Phase.IN_DOUBT]
+    spans = windows(doubtful, records, settle=2, now=T0 + _dt.timedelta(minutes=1))
+    assert spans["c/a"].allows(MADE) and spans["c/a"].allows(MADE - 30)
+    assert not spans["c/a"].allows(MADE + 20)  # above it: "no such order" twice stands
