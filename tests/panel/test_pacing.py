@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -26,6 +27,8 @@ from runner.sim.faults import FaultPlan
 from runner.sim.limiter import Limiter, parse_limit
 from tests.conftest import SECRET_KEY, Sim
 from tests.hostile import HostilePanel
+
+ADD: dict[str, str | int] = {"link": "https://x.example/1", "quantity": 100}
 
 
 @dataclass
@@ -336,6 +339,23 @@ def test_ctrl_c_during_parallel_status_calls_ends_their_waits_at_once(sim: Sim) 
     assert stopped < 5
 
 
+def in_background(
+    outcome: dict[str, object], name: str, job: Callable[[], object]
+) -> threading.Thread:
+    """``job`` started on a thread of its own; its result (or what it raised, as the
+    executor would see it) goes to ``outcome[name]``."""
+
+    def work() -> None:
+        try:
+            outcome[name] = job()
+        except Exception as exc:
+            outcome[name] = exc
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
 def test_a_failing_status_call_stops_its_own_batches_only(hostile: HostilePanel) -> None:
     """Status batches (a survey on apply's prepare thread) and an add of another order
     share one client.  The first status call fails: the batches still waiting for their
@@ -345,26 +365,10 @@ def test_a_failing_status_call_stops_its_own_batches_only(hostile: HostilePanel)
     hostile.reply({"order": 9001}, action="add")
     retry = RetryPolicy(attempts=1, initial=0.001, max_wait=0.01)
     outcome: dict[str, object] = {}
-
-    def place(client: PanelClient) -> None:
-        try:
-            outcome["add"] = client.add(1, {"link": "https://x.example/1", "quantity": 100})
-        except Exception as exc:  # what the executor would see
-            outcome["add"] = exc
-
     with PanelClient("p", hostile.url, SECRET_KEY, rate_limit="1/sec", retry=retry) as client:
-        sender = threading.Thread(target=place, args=(client,))
-
-        def ask() -> None:
-            try:
-                client.status_many(range(1, 1001))
-            except Exception as exc:
-                outcome["status"] = exc
-
-        asker = threading.Thread(target=ask)
-        asker.start()
+        asker = in_background(outcome, "status", lambda: client.status_many(range(1, 1001)))
         assert hostile.wait_for_requests(1, timeout=5, action="status")
-        sender.start()
+        sender = in_background(outcome, "add", lambda: client.add(1, ADD))
         asker.join(10)
         sender.join(10)
         assert not client._http.halted.is_set()
@@ -381,19 +385,11 @@ def test_halt_stops_the_batches_and_every_other_request(hostile: HostilePanel) -
     outcome: dict[str, object] = {}
     try:
         with PanelClient("p", hostile.url, SECRET_KEY, rate_limit="1/sec") as client:
-
-            def ask() -> None:
-                try:
-                    client.status_many(range(1, 1001))
-                except Exception as exc:
-                    outcome["status"] = exc
-
-            asker = threading.Thread(target=ask)
-            asker.start()
+            asker = in_background(outcome, "status", lambda: client.status_many(range(1, 1001)))
             assert hostile.wait_for_requests(1, timeout=5, action="status")
             client.halt()
             with pytest.raises(Halted):
-                client.add(1, {"link": "https://x.example/1", "quantity": 100})
+                client.add(1, ADD)
             hostile.release()
             asker.join(10)
     finally:
