@@ -15,20 +15,25 @@ two ways:
 - a request sent after the survey was answered made its order, if any, after then: its
   order is none of the survey's own orders.
 
-The first reading rests on the panel's "no such order": one such answer that is wrong
-(a hiccup, a status that lags behind the order) would give the lost order to the next
-look-alike and have the lost one placed again.  So the ids answered as no order are
-asked a second time, and only an id answered so twice is ruled out; an id below an own
-order the survey saw existed then (ids grow), whatever was answered for it.  The
-second reading needs a panel that answers only for orders that exist: a survey whose
-highest id (far above any own order known) is answered as an order, or not answered, is
-dropped.  The survey costs a few ``status`` calls per lost look-alike, and nothing
-otherwise.
+Each reading rests on answers that one wrong answer (a hiccup, a status lagging behind
+its order, a stray entry) could turn: a wrong "no such order" would give the lost order
+to the next look-alike, a wrong order would rule the next one's order out; either way an
+order would go to the wrong link and another be placed twice.  So the survey reads every
+id twice, a third time where the two reads disagree, and keeps what two reads agree on:
+an own order, no order, or (no two agreeing) unsure, which rules nothing out.  One wrong
+answer then changes nothing.  An id below an own order the survey saw existed then
+(ids grow), whatever was answered for it.  The survey also asks for ``after``, an own
+order it knows exists: a panel that does not answer it as an order (down, lagging,
+answering every id as none) gives no survey, nor does one that answers the highest id
+asked (far above any own order known) as an order, or not at all (it may answer for ids
+it never gave out).  The survey costs a few ``status`` calls per lost look-alike, and
+nothing otherwise.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,38 +62,50 @@ def take(
     evidence is only weaker)."""
     top = min(max(after, known or after) + AHEAD, after + MOST)
     ids = range(after + 1, top + 1)
+    asked = [after, *ids]
     at = stamp()
     try:
-        first = client.status_many(ids)
-        # "No such order" twice, or it proves nothing (one wrong answer would move an
-        # order to the next look-alike).
-        again = client.status_many(i for i in ids if _none(first.get(i)))
+        reads = [client.status_many(asked), client.status_many(asked)]
+        # Where the two reads do not agree on what the panel said: a third decides.
+        disputed = [i for i in asked if not _agree(reads[0].get(i), reads[1].get(i))]
+        if disputed:
+            reads.append(client.status_many(disputed))
     except SmmError:
         return {}
     answered = stamp()
-    if not _none(again.get(top)):
-        # The highest id asked, far above any own order known, should be no order of the
-        # account: a panel that answers it as one (or not at all) may answer for ids it
-        # never gave out, and "seen before" would prove nothing.
-        return {}
-    own = [i for i in ids if any(isinstance(a.get(i), OrderInfo) for a in (first, again))]
-    seen = set(own)
-    unsure = [i for i in ids if i not in seen and not _none(again.get(i))]
+
+    def agreed(i: int) -> str | None:
+        votes = Counter(_says(read.get(i)) for read in reads)
+        return next((what for what in ("own", "none") if votes[what] >= 2), None)
+
+    if agreed(after) != "own":
+        return {}  # an order known to exist not answered as one: the answers prove nothing
+    if agreed(top) != "none":
+        return {}  # may answer for ids it never gave out: "seen" would prove nothing
     return {
         KEY: {
             "at": at,
             "answered": answered,
             "after": after,
             "to": top,
-            "own": own,
-            "unsure": unsure,
+            "own": [i for i in ids if agreed(i) == "own"],
+            "unsure": [i for i in ids if agreed(i) is None],
         }
     }
 
 
-def _none(answer: OrderInfo | ItemError | None) -> bool:
-    """Whether the panel itself said that the id is no order of the account."""
-    return isinstance(answer, ItemError) and answer.said
+def _agree(one: OrderInfo | ItemError | None, other: OrderInfo | ItemError | None) -> bool:
+    said = _says(one)
+    return said is not None and said == _says(other)
+
+
+def _says(answer: OrderInfo | ItemError | None) -> str | None:
+    """What the panel itself said the id is: an own order, no order, or nothing readable."""
+    if isinstance(answer, OrderInfo):
+        return "own"
+    if isinstance(answer, ItemError) and answer.said:
+        return "none"
+    return None
 
 
 @dataclass(frozen=True)
@@ -110,7 +127,8 @@ class Survey:
 
     def held(self, order_id: int) -> bool:
         """Whether own order ``order_id`` may have existed when the panel answered: it did
-        if it is below an own order the survey saw (ids grow), whatever was answered."""
+        if it is below an own order the survey saw (ids grow), whatever was answered for
+        it."""
         return (
             not self.covers(order_id)
             or order_id in self.own

@@ -118,16 +118,16 @@ def test_a_damaged_survey_is_left_out(damage: object) -> None:
     assert len(surveys_of([dataclasses.replace(holder, spec={"survey": good})])) == 1
 
 
-class Panel:
-    """The one seam a survey uses: ``status_many``, answered as a test says (``again``:
-    the answer to the second read, where it differs)."""
+Answer = Callable[[int], OrderInfo | ItemError | None]
 
-    def __init__(
-        self,
-        answer: Callable[[int], OrderInfo | ItemError | None],
-        again: Callable[[int], OrderInfo | ItemError | None] | None = None,
-    ) -> None:
-        self.answers = [answer, again or answer]
+
+class Panel:
+    """The one seam a survey uses: ``status_many``, answered as a test says: read by
+    read, the last answer for every later one.  The lost ones' start (``LOW``) is an own
+    order."""
+
+    def __init__(self, *reads: Answer) -> None:
+        self.reads = reads
         self.calls: list[list[int]] = []
 
     @property
@@ -136,9 +136,18 @@ class Panel:
 
     def status_many(self, ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
         self.calls.append(list(ids))
-        answer = self.answers[min(len(self.calls), 2) - 1]
-        found = {i: answer(i) for i in self.calls[-1]}
+        answer = self.reads[min(len(self.calls), len(self.reads)) - 1]
+        found = {i: info() if i == LOW else answer(i) for i in self.calls[-1]}
         return {i: a for i, a in found.items() if a is not None}
+
+
+NONE = ItemError("Incorrect order ID")
+UNREADABLE = ItemError("unreadable", said=False)
+
+
+def only(order_id: int, answer: OrderInfo | ItemError | None) -> Answer:
+    """``answer`` for ``order_id``, "no such order" for every other id."""
+    return lambda i: answer if i == order_id else NONE
 
 
 def stamps() -> Callable[[], str]:
@@ -147,11 +156,10 @@ def stamps() -> Callable[[], str]:
 
 
 def test_a_survey_asks_above_the_lost_ones_start_and_keeps_what_the_panel_said() -> None:
-    panel = Panel(lambda i: info() if i in (LOW + 5, LOW + 9) else ItemError("Incorrect"))
+    panel = Panel(lambda i: info() if i in (LOW + 5, LOW + 9) else NONE)
     taken = take(panel, LOW, LOW + 5, stamps())  # type: ignore[arg-type]
-    asked = list(range(LOW + 1, LOW + 5 + AHEAD + 1))
-    # What was answered as no order is asked again; the own orders are not.
-    assert panel.calls == [asked, [i for i in asked if i not in (LOW + 5, LOW + 9)]]
+    asked = list(range(LOW, LOW + 5 + AHEAD + 1))  # its start too: an order known to exist
+    assert panel.calls == [asked, asked]  # twice; they agree, so no third read
     assert taken["survey"]["own"] == [LOW + 5, LOW + 9] and taken["survey"]["unsure"] == []
     holder = dataclasses.replace(record("c/b"), spec=taken)
     (read,) = surveys_of([holder])
@@ -159,17 +167,39 @@ def test_a_survey_asks_above_the_lost_ones_start_and_keeps_what_the_panel_said()
 
 
 @pytest.mark.parametrize(
-    "answer",
+    "reads",
     [
-        lambda i: info(),  # a panel that answers for every id, even ids never given out
-        lambda i: None if i > LOW + 200 else ItemError("Incorrect"),  # the top left out
-        lambda i: ItemError("unreadable", said=False),
+        [lambda i: info()],  # a panel that answers for every id, even ids never given out
+        [lambda i: None if i > LOW + 200 else NONE],  # the top left out
+        [lambda i: UNREADABLE],
+        [lambda i: info() if i > LOW + 200 else NONE],  # the top an order
+        [only(LOW + AHEAD, info()), only(LOW + AHEAD, NONE), only(LOW + AHEAD, info())],
     ],
 )
 def test_a_panel_that_answers_for_ids_it_never_gave_out_gets_no_survey(
-    answer: Callable[[int], OrderInfo | ItemError | None],
+    reads: list[Answer],
 ) -> None:
-    assert take(Panel(answer), LOW, LOW, stamps()) == {}  # type: ignore[arg-type]
+    assert take(Panel(*reads), LOW, LOW, stamps()) == {}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "start", [NONE, UNREADABLE, None, [info(), NONE, NONE], [NONE, info(), UNREADABLE]]
+)
+def test_a_panel_that_does_not_answer_an_order_known_to_exist_gets_no_survey(
+    start: OrderInfo | ItemError | list[OrderInfo | ItemError] | None,
+) -> None:
+    """The start of the survey is an own order: answered otherwise (down, lagging, every
+    id answered as none), the panel's "no such order" proves nothing."""
+    answers = start if isinstance(start, list) else [start]
+
+    class Lagging(Panel):
+        def status_many(self, ids: Iterable[int]) -> dict[int, OrderInfo | ItemError]:
+            found = super().status_many(ids)
+            answer = answers[min(len(self.calls), len(answers)) - 1]
+            found.pop(LOW)
+            return found if answer is None else {**found, LOW: answer}
+
+    assert take(Lagging(lambda i: NONE), LOW, LOW, stamps()) == {}  # type: ignore[arg-type]
 
 
 def test_a_survey_the_panel_does_not_answer_is_skipped() -> None:
@@ -183,7 +213,7 @@ def test_a_survey_the_panel_does_not_answer_is_skipped() -> None:
 def test_a_survey_is_bounded_however_far_the_known_ids_moved() -> None:
     panel = Panel(lambda i: ItemError("Incorrect"))
     take(panel, LOW, LOW + 50_000, stamps())  # type: ignore[arg-type]
-    assert len(panel.asked) == MOST and panel.asked[0] == LOW + 1
+    assert panel.asked == list(range(LOW, LOW + MOST + 1))
 
 
 def test_an_add_with_an_idempotency_key_may_own_an_order_seen_before_it() -> None:
@@ -197,38 +227,59 @@ def test_an_add_with_an_idempotency_key_may_own_an_order_seen_before_it() -> Non
 
 
 @pytest.mark.parametrize(
-    ("first", "again", "own", "unsure"),
+    ("reads", "own", "unsure"),
     [
-        # Once "no such order" (a hiccup, a status lagging behind the order), then there.
-        (ItemError("Incorrect order ID"), info(), [MADE], []),
-        # Once "no such order", then no readable answer: it may have existed.
-        (ItemError("Incorrect order ID"), ItemError("unreadable", said=False), [], [MADE]),
-        (ItemError("Incorrect order ID"), None, [], [MADE]),
-        # Unreadable first: not asked again, and it may have existed.
-        (ItemError("unreadable", said=False), ItemError("Incorrect order ID"), [], [MADE]),
+        # One wrong "no such order" (a hiccup, a status lagging behind its order), in
+        # either read: the third decides.
+        ([NONE, info(), info()], [MADE], []),
+        ([info(), NONE, info()], [MADE], []),
+        # One wrong order (a stray entry) for an id with none: not the next one's order.
+        ([info(), NONE, NONE], [], []),
+        ([NONE, info(), NONE], [], []),
+        # Two reads that agree on nothing rule nothing out.
+        ([NONE, info(), UNREADABLE], [], [MADE]),
+        ([UNREADABLE, NONE, None], [], [MADE]),
+        ([UNREADABLE, UNREADABLE, info()], [], [MADE]),
+        # Two agreeing reads after an unreadable one.
+        ([UNREADABLE, NONE, NONE], [], []),
     ],
 )
-def test_an_id_is_ruled_out_only_when_answered_as_no_order_twice(
-    first: ItemError, again: OrderInfo | ItemError | None, own: list[int], unsure: list[int]
+def test_what_two_reads_agree_on_is_kept(
+    reads: list[OrderInfo | ItemError | None], own: list[int], unsure: list[int]
 ) -> None:
-    none = ItemError("Incorrect order ID")
-    panel = Panel(lambda i: first if i == MADE else none, lambda i: again if i == MADE else none)
+    panel = Panel(*(only(MADE, answer) for answer in reads))
     taken = take(panel, LOW, LOW, stamps())  # type: ignore[arg-type]
     assert taken["survey"]["own"] == own and taken["survey"]["unsure"] == unsure
-    assert (MADE in panel.calls[1]) is first.said
+    assert panel.calls[2:] == [[MADE]]  # a third read, of the disputed id only
 
 
-def test_one_wrong_no_order_in_a_survey_moves_no_order() -> None:
-    """Answered "no such order" in the first read only: the order is the first one's, as
-    if the survey had seen it at once (not the second's, with the first placed again)."""
-    none = ItemError("Incorrect order ID")
-    panel = Panel(lambda i: none, lambda i: info() if i == MADE else none)
+@pytest.mark.parametrize(
+    ("reads", "verdicts"),
+    [
+        # The first's order answered "no such order" once: it is still the first's.
+        (
+            [NONE, info(), info()],
+            {"c/a": (Verdict.IMPORT, MADE), "c/b": (Verdict.ABSENT, None)},
+        ),
+        # The second's order (made after the survey) answered as an order once: it is
+        # still the second's.
+        (
+            [info(), NONE, NONE],
+            {"c/a": (Verdict.ABSENT, None), "c/b": (Verdict.IMPORT, MADE)},
+        ),
+    ],
+)
+def test_one_wrong_answer_in_a_survey_moves_no_order(
+    reads: list[OrderInfo | ItemError], verdicts: dict[str, tuple[Verdict, int | None]]
+) -> None:
+    """Taken as proof, the wrong answer would give the order to the other request and
+    have one placed twice."""
+    panel = Panel(*(only(MADE, answer) for answer in reads))
     records = scene(own=[])
     second = records[1]
     taken = take(panel, LOW, LOW, lambda: at(2.9))  # type: ignore[arg-type]
-    assert taken["survey"]["own"] == [MADE]
     records[1] = dataclasses.replace(second, spec={**second.spec, **taken})
-    assert judge(records) == {"c/a": (Verdict.IMPORT, MADE), "c/b": (Verdict.ABSENT, None)}
+    assert judge(records) == verdicts
 
 
 def test_an_id_below_an_own_order_the_survey_saw_existed_then() -> None:
