@@ -179,9 +179,7 @@ class PanelConnection:
         # Set, every wait (the throttle's, a retry's, a connection's) ends at once and
         # nothing more is sent.
         self.halted = _Halt(self.slots)
-        # A thread's own stop (``stopping``), when it has one: set with ``halted`` and
-        # also alone.
-        self._stops = threading.local()
+        self._stops = threading.local()  # a thread's own stop, if it has one (``stopping``)
         self.throttle = Throttle(rate_limit, clock=clock, sleep=self._pause)
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
@@ -212,8 +210,7 @@ class PanelConnection:
         self._stops.event = stop
 
     def _halt(self) -> threading.Event:
-        stop: threading.Event | None = getattr(self._stops, "event", None)
-        return self.halted if stop is None else stop
+        return getattr(self._stops, "event", None) or self.halted
 
     def _pause(self, seconds: float) -> None:
         """Wait ``seconds`` before a request; ``Halted`` if its stop is set meanwhile."""
